@@ -1,0 +1,32 @@
+"""URL map: pages at the root, the REST API under /api/, OpenAPI at /api/schema/."""
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from web.views.health import healthz
+
+api_patterns = [
+    path("", include("accounts.api.urls")),
+    path("", include("core.api.urls")),
+    path("", include("divisions.api.urls")),
+    path("org/", include("org.api.urls")),
+    path("", include("catalog.api.urls")),
+    path("", include("flows.api.urls")),
+    path("", include("grids.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("catalog.urls")),
+    path("", include("flows.urls")),
+    path("", include("grids.urls")),
+    path("", include("web.urls")),
+]
+
+handler404 = "web.views.errors.not_found"
+handler500 = "web.views.errors.server_error"

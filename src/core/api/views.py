@@ -1,0 +1,61 @@
+"""API base views: one scoped queryset for every list, detail and write."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from rest_framework import viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS
+
+from core import audit
+from core.api.permissions import RoleWritePermission
+
+
+class ScopedViewSetMixin:
+    """Reads see `visible_to(user)`; writes reach only `writable_by(user)` (else 404).
+
+    After a create or update the saved row is checked again inside the transaction: if it
+    left the user's subtree (say, moved to another town) the write is rolled back (NetBox's
+    re-check after save).
+    """
+
+    permission_classes = [RoleWritePermission]
+    write_roles: tuple[str, ...] = ()
+    queryset: Any
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        audit.set_actor(request.user, "api")
+
+    def base_queryset(self) -> Any:
+        return self.queryset.all()
+
+    def get_queryset(self) -> Any:
+        qs = self.base_queryset()
+        if self.request.method in SAFE_METHODS:
+            return qs.visible_to(self.request.user)
+        return qs.writable_by(self.request.user)
+
+    def _recheck(self, instance: Any) -> None:
+        model = type(instance)
+        if not model.objects.writable_by(self.request.user).filter(pk=instance.pk).exists():
+            raise PermissionDenied("保存后的对象不在您的管辖范围内，操作已撤销")
+
+    def perform_create(self, serializer: Any) -> None:
+        with transaction.atomic():
+            instance = serializer.save()
+            self._recheck(instance)
+
+    def perform_update(self, serializer: Any) -> None:
+        with transaction.atomic():
+            instance = serializer.save()
+            self._recheck(instance)
+
+
+class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    pass
+
+
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass

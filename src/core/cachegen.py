@@ -1,0 +1,56 @@
+"""Cross-process invalidation for in-process caches.
+
+Each cache has a row in CacheGeneration. Writers call `bump(name)` (after commit); readers call
+`current(name)`, which re-reads the counter at most every CACHE_GENERATION_TTL seconds, and
+rebuild when it moved. So web and worker processes pick up changes without a restart, and the
+hot path costs a dictionary lookup most of the time.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+_lock = threading.Lock()
+_seen: dict[str, tuple[int, float]] = {}
+
+
+def _read(name: str) -> int:
+    from core.models import CacheGeneration
+
+    row = CacheGeneration.objects.filter(name=name).values_list("generation", flat=True).first()
+    return int(row or 0)
+
+
+def current(name: str, max_age: float | None = None) -> int:
+    """The generation of `name`, re-read from the database when older than `max_age` seconds."""
+    ttl = settings.CACHE_GENERATION_TTL if max_age is None else max_age
+    now = time.monotonic()
+    seen = _seen.get(name)
+    if seen is not None and now - seen[1] < ttl:
+        return seen[0]
+    gen = _read(name)
+    with _lock:
+        _seen[name] = (gen, now)
+    return gen
+
+
+def bump(name: str) -> None:
+    """Advance the generation once the surrounding transaction commits."""
+    from core.models import CacheGeneration
+
+    def _do() -> None:
+        updated = CacheGeneration.objects.filter(name=name).update(generation=F("generation") + 1)
+        if not updated:
+            CacheGeneration.objects.get_or_create(name=name, defaults={"generation": 1})
+        _seen.pop(name, None)
+
+    transaction.on_commit(_do)
+
+
+def forget_local() -> None:
+    """Drop this process's memory of generations (tests)."""
+    _seen.clear()

@@ -1,0 +1,185 @@
+"""Division scoping: the one mechanism that decides what a user may see and touch.
+
+A division code is 12 digits: province 2, city 2, county 2, town 3, village 3. A division's
+subtree is exactly the set of codes that start with its *prefix* (DESIGN.md §6), so every
+scoped query is a `startswith` on an indexed code column: no recursive walks.
+
+Two kinds of data:
+- OPERATIONAL (events, cases, staff, posts, grids, audit): visible and writable only inside
+  the user's subtree.
+- REFERENCE (divisions, items, lists, units): readable in the subtree and for the user's
+  ancestors, writable only inside the subtree.
+- GLOBAL (templates, enumerations without a division): readable by every signed-in user,
+  writable by platform administrators only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+OPERATIONAL = "operational"
+REFERENCE = "reference"
+GLOBAL = "global"
+
+LEVELS = ("province", "city", "county", "town", "village")
+
+
+def code_level(code: str) -> str:
+    """Level of a 12-digit division code, from where its trailing zeros start."""
+    if code[9:] != "000":
+        return "village"
+    if code[6:9] != "000":
+        return "town"
+    if code[4:6] != "00":
+        return "county"
+    if code[2:4] != "00":
+        return "city"
+    return "province"
+
+
+_PREFIX_LEN = {"province": 2, "city": 4, "county": 6, "town": 9, "village": 12}
+
+
+def code_prefix(code: str) -> str:
+    """The prefix shared by a division and all its descendants."""
+    return code[: _PREFIX_LEN[code_level(code)]]
+
+
+def ancestor_codes(code: str) -> list[str]:
+    """Codes of the enclosing divisions, nearest last (province excluded)."""
+    out: list[str] = []
+    for length in (4, 6, 9):
+        candidate = code[:length].ljust(12, "0")
+        if candidate != code and code_level(candidate) != "province" and candidate not in out:
+            if len(code_prefix(code)) > length:
+                out.append(candidate)
+    return out
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may reach. `everything` is for platform administrators."""
+
+    division_code: str | None
+    everything: bool = False
+
+    @property
+    def prefix(self) -> str | None:
+        return code_prefix(self.division_code) if self.division_code else None
+
+    @property
+    def ancestors(self) -> list[str]:
+        return ancestor_codes(self.division_code) if self.division_code else []
+
+    @property
+    def nothing(self) -> bool:
+        return not self.everything and not self.division_code
+
+    def covers(self, code: str | None) -> bool:
+        """True when `code` lies inside this scope's subtree."""
+        if self.everything:
+            return True
+        if not code or not self.prefix:
+            return False
+        return code.startswith(self.prefix)
+
+    def can_read_reference(self, code: str | None) -> bool:
+        return self.covers(code) or (code in self.ancestors)
+
+
+NO_SCOPE = Scope(None)
+
+
+def scope_for(user: Any) -> Scope:
+    """The scope of a user: superusers see everything, anonymous users nothing."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NO_SCOPE
+    if getattr(user, "is_superuser", False):
+        return Scope(None, everything=True)
+    code = getattr(user, "division_id", None)
+    return Scope(code) if code else NO_SCOPE
+
+
+class ScopedQuerySet(models.QuerySet):
+    """`visible_to(user)` for reads and `writable_by(user)` for writes (NetBox's restrict())."""
+
+    def _lookup(self) -> str:
+        return self.model.scope_lookup
+
+    def _subtree_q(self, scope: Scope) -> Q:
+        q = Q(**{f"{self._lookup()}__startswith": scope.prefix})
+        for extra in getattr(self.model, "scope_also", ()):
+            q |= Q(**{f"{extra}__startswith": scope.prefix})
+        return q
+
+    def in_scope(self, scope: Scope) -> "ScopedQuerySet":
+        """Rows inside the subtree (operational reading, and all writing)."""
+        if scope.everything:
+            return self.all()
+        if scope.nothing:
+            return self.none()
+        return self.filter(Q(**{f"{self._lookup()}__startswith": scope.prefix}))
+
+    def visible_in(self, scope: Scope) -> "ScopedQuerySet":
+        if scope.everything:
+            return self.all()
+        if scope.nothing:
+            return self.none()
+        kind = self.model.scope_kind
+        if kind == GLOBAL:
+            return self.all()
+        q = self._subtree_q(scope)
+        if kind == REFERENCE and scope.ancestors:
+            q |= Q(**{f"{self._lookup()}__in": scope.ancestors})
+        return self.filter(q)
+
+    def visible_to(self, user: Any) -> "ScopedQuerySet":
+        return self.visible_in(scope_for(user))
+
+    def writable_by(self, user: Any) -> "ScopedQuerySet":
+        scope = scope_for(user)
+        if self.model.scope_kind == GLOBAL and not scope.everything:
+            return self.none()
+        return self.in_scope(scope)
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class ScopedModel(models.Model):
+    """Base for every model that belongs to a division.
+
+    Subclasses set `scope_lookup` (an ORM path ending in a division code, e.g. "division__code"
+    or "unit__division__code"; Django reads a related primary key from the local column, so the
+    last hop costs no join) and `scope_kind`. `scope_also` lists further code paths that
+    also grant reading, e.g. a stationed body's home department (dual management).
+    """
+
+    scope_lookup: str = "division__code"
+    scope_kind: str = OPERATIONAL
+    scope_also: tuple[str, ...] = ()
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+    def scope_code(self) -> str | None:
+        """The division code this row belongs to, following `scope_lookup`."""
+        parts = self.scope_lookup.split("__")
+        if len(parts) >= 2 and parts[-1] == "code":
+            parts = parts[:-2] + [parts[-2] + "_id"]  # read the FK column, not the related row
+        value: Any = self
+        for part in parts:
+            if value is None:
+                return None
+            value = getattr(value, part, None)
+        return value
+
+
+def is_scoped_model(model: type) -> bool:
+    return isinstance(model, type) and issubclass(model, ScopedModel)

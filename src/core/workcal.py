@@ -1,0 +1,160 @@
+"""Working calendar: deadlines count working time only (DESIGN.md §4).
+
+Working days are Monday–Friday, minus published holidays, plus published make-up working days
+(调休). Working hours default to 08:30–12:00 and 13:30–17:30 (settings.WORKING_HOURS), in
+Asia/Shanghai. A working day is therefore 7.5 working hours, and `add_working_days(n)` is
+`add_working_hours(7.5 * n)`: the same rule for every limit. Years without a published
+arrangement count weekends only and are reported as provisional.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import threading
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+
+from core import cachegen
+
+TZ = ZoneInfo("Asia/Shanghai")
+CACHE_NAME = "workcal"
+_lock = threading.Lock()
+_cache: dict[str, object] = {"gen": -1, "days": {}, "years": frozenset()}
+
+
+class CalendarImportError(ValueError):
+    """A calendar file was refused; `errors` lists '第N行: reason' messages."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("；".join(errors))
+        self.errors = errors
+
+
+def working_periods() -> list[tuple[dt.time, dt.time]]:
+    periods = []
+    for part in settings.WORKING_HOURS.split(","):
+        start, end = part.strip().split("-")
+        periods.append((dt.time.fromisoformat(start), dt.time.fromisoformat(end)))
+    return periods
+
+
+def hours_per_day() -> float:
+    return sum(_minutes(a, b) for a, b in working_periods()) / 60
+
+
+def _minutes(a: dt.time, b: dt.time) -> int:
+    return (b.hour * 60 + b.minute) - (a.hour * 60 + a.minute)
+
+
+def _load() -> tuple[dict[dt.date, str], frozenset[int]]:
+    from core.models import CalendarDay, CalendarYear
+
+    gen = cachegen.current(CACHE_NAME)
+    if _cache["gen"] != gen:
+        days = dict(CalendarDay.objects.values_list("date", "kind"))
+        years = frozenset(CalendarYear.objects.values_list("year", flat=True))
+        with _lock:
+            _cache.update(gen=gen, days=days, years=years)
+    return _cache["days"], _cache["years"]  # type: ignore[return-value]
+
+
+def is_working_day(day: dt.date) -> bool:
+    days, _years = _load()
+    kind = days.get(day)
+    if kind == "holiday":
+        return False
+    if kind == "workday":
+        return True
+    return day.weekday() < 5
+
+
+def is_provisional(year: int) -> bool:
+    """True when the State Council arrangement for `year` is not loaded."""
+    return year not in _load()[1]
+
+
+def add_working_hours(start: dt.datetime, hours: float) -> dt.datetime:
+    """The moment `hours` of working time after `start` (aware datetimes, any zone)."""
+    remaining = dt.timedelta(hours=hours)
+    cursor = start.astimezone(TZ)
+    periods = working_periods()
+    for _ in range(3660):  # ten years of days: a bound, never reached in practice
+        day = cursor.date()
+        if is_working_day(day):
+            for begin, end in periods:
+                p_start = dt.datetime.combine(day, begin, TZ)
+                p_end = dt.datetime.combine(day, end, TZ)
+                if cursor >= p_end:
+                    continue
+                cursor = max(cursor, p_start)
+                available = p_end - cursor
+                if remaining <= available:
+                    return cursor + remaining
+                remaining -= available
+                cursor = p_end
+        cursor = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), TZ)
+    raise ValueError("time limit too long for the working calendar")
+
+
+def add_working_days(start: dt.datetime, days: float) -> dt.datetime:
+    return add_working_hours(start, days * hours_per_day())
+
+
+@dataclass
+class DueTime:
+    due_at: dt.datetime
+    provisional: bool
+
+
+def due_time(start: dt.datetime, amount: float, unit: str) -> DueTime:
+    """Deadline for a limit in `unit` 'hours' (working hours) or 'days' (working days)."""
+    if unit == "hours":
+        due = add_working_hours(start, amount)
+    elif unit == "days":
+        due = add_working_days(start, amount)
+    else:
+        raise ValueError(f"unknown time-limit unit: {unit}")
+    provisional = any(is_provisional(y) for y in range(start.astimezone(TZ).year, due.year + 1))
+    return DueTime(due, provisional)
+
+
+def import_calendar(text: str, source: str = "") -> dict[str, int]:
+    """Load a `date,kind,name` CSV; every year present is marked published. All or nothing."""
+    from core.models import CalendarDay, CalendarYear
+
+    rows, errors = [], []
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if reader.fieldnames != ["date", "kind", "name"]:
+        raise CalendarImportError(["第1行: 表头必须是 date,kind,name"])
+    for lineno, row in enumerate(reader, start=2):
+        try:
+            day = dt.date.fromisoformat((row["date"] or "").strip())
+        except ValueError:
+            errors.append(f"第{lineno}行: 日期格式错误 {row['date']!r}，应为 YYYY-MM-DD")
+            continue
+        kind = (row["kind"] or "").strip()
+        if kind not in ("holiday", "workday"):
+            errors.append(f"第{lineno}行: 类型必须是 holiday 或 workday，而不是 {kind!r}")
+            continue
+        rows.append((day, kind, (row["name"] or "").strip() or kind))
+    if errors:
+        raise CalendarImportError(errors)
+    years = sorted({d.year for d, _k, _n in rows})
+    with transaction.atomic():
+        CalendarDay.objects.filter(date__year__in=years).delete()
+        for day, kind, name in rows:
+            CalendarDay.objects.create(date=day, kind=kind, name=name)
+        for year in years:
+            CalendarYear.objects.update_or_create(year=year, defaults={"source": source[:200]})
+        cachegen.bump(CACHE_NAME)
+    return {"days": len(rows), "years": len(years)}
+
+
+def seed_file_text() -> str:
+    from pathlib import Path
+
+    return (Path(__file__).parent / "data" / "calendar_cn.csv").read_text(encoding="utf-8")

@@ -1,0 +1,77 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core import audit
+from core.api.views import ScopedModelViewSet
+from divisions.models import Division
+from org import selectors
+from org.api import serializers as s
+from org.filtersets import AbsenceFilterSet, PostFilterSet, StaffFilterSet, UnitFilterSet
+from org.models import Absence, Post, Staff, Unit, UnitTemplate, UnitTemplateEntry
+
+ORG_WRITERS = ("reform_office", "town_command", "county_command", "city_command")
+
+
+class UnitTemplateViewSet(ScopedModelViewSet):
+    """Unit templates (一办八局 …): readable by all; edited by platform administrators."""
+
+    queryset = UnitTemplate.objects.prefetch_related("entries")
+    serializer_class = s.UnitTemplateSerializer
+
+
+class UnitTemplateEntryViewSet(ScopedModelViewSet):
+    queryset = UnitTemplateEntry.objects.all()
+    serializer_class = s.UnitTemplateEntrySerializer
+
+
+class UnitViewSet(ScopedModelViewSet):
+    """Bodies: the unit directory (reference data: your subtree and your ancestors)."""
+
+    queryset = Unit.objects.all()
+    serializer_class = s.UnitSerializer
+    filterset_class = UnitFilterSet
+    write_roles = ("reform_office",)
+
+
+class StaffViewSet(ScopedModelViewSet):
+    queryset = Staff.objects.select_related("unit")
+    serializer_class = s.StaffSerializer
+    filterset_class = StaffFilterSet
+    write_roles = ORG_WRITERS
+
+
+class PostViewSet(ScopedModelViewSet):
+    """Posts with A and B holders; `acting_holder` answers who acts today."""
+
+    queryset = Post.objects.select_related("unit", "holder_a", "holder_b")
+    serializer_class = s.PostSerializer
+    filterset_class = PostFilterSet
+    write_roles = ORG_WRITERS
+
+
+class AbsenceViewSet(ScopedModelViewSet):
+    queryset = Absence.objects.select_related("staff")
+    serializer_class = s.AbsenceSerializer
+    filterset_class = AbsenceFilterSet
+    write_roles = ORG_WRITERS
+
+
+class LeadershipCheckView(APIView):
+    """The ≥30% village/community-secretary check for every town in your scope."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("town", str, description="one town's 12-digit code"),
+                    OpenApiParameter("failing", bool, description="only towns below 30%")],
+        responses=s.LeadershipCheckSerializer(many=True),
+    )
+    def get(self, request):  # noqa: ANN001, ANN201
+        audit.set_actor(request.user, "api")
+        towns = Division.objects.visible_to(request.user)
+        if request.query_params.get("town"):
+            towns = towns.filter(code=request.query_params["town"])
+        checks = selectors.leadership_checks(towns)
+        if request.query_params.get("failing") in ("1", "true"):
+            checks = [c for c in checks if not c.ok]
+        data = s.LeadershipCheckSerializer(checks, many=True).data
+        return Response({"count": len(data), "results": data})

@@ -1,0 +1,12 @@
+from typing import Any
+
+from django.conf import settings
+
+
+def platform(request: Any) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    return {
+        "PLATFORM_NAME": "基层治理一体化平台",
+        "LANGUAGES": settings.LANGUAGES,
+        "current_division": getattr(user, "division", None) if user and user.is_authenticated else None,
+    }

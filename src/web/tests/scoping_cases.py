@@ -1,0 +1,35 @@
+"""Pages that show many rows: town B's name never appears for the outsider."""
+from core.models import AuditLog
+
+B_NAME = "湾头镇"
+
+
+def _page_hides_b(path):  # noqa: ANN001, ANN202
+    def check(world, api, session, insider):  # noqa: ANN001, ANN202
+        AuditLog.objects.create(action="create", model="org.Unit", object_id="9", object_repr=f"{B_NAME}机构",
+                                division_code=world.town_b.code)
+        response = session.get(path)
+        assert response.status_code == 200
+        assert B_NAME not in response.content.decode()
+
+    return check
+
+
+def check_tree(world, api, session, insider):  # noqa: ANN001, ANN201
+    response = session.get(f"/divisions/?parent={world.county.code}")
+    assert B_NAME not in response.content.decode()
+    assert "东关街道" in response.content.decode()
+    assert B_NAME not in session.get("/divisions/?q=湾头").content.decode()
+
+
+URL_CASES = {
+    "web:home": _page_hides_b("/"),
+    "web:divisions": check_tree,
+    "web:leadership": _page_hides_b("/leadership/"),
+    "web:audit": _page_hides_b("/audit/"),
+}
+EXEMPT_URLS = {
+    "healthz": "liveness only",
+    "web:login": "sign-in form",
+    "web:logout": "sign-out",
+}

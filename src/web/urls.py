@@ -1,0 +1,16 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from web.views import pages
+
+app_name = "web"
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("divisions/", pages.division_tree, name="divisions"),
+    path("divisions/<str:code>/", pages.division_detail, name="division"),
+    path("leadership/", pages.leadership, name="leadership"),
+    path("audit/", pages.audit_log, name="audit"),
+]

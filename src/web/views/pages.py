@@ -1,0 +1,106 @@
+"""Pages: thin views over selectors; every queryset goes through visible_to(user)."""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from core.models import AuditLog
+from divisions import selectors as division_selectors
+from divisions.choices import Level
+from divisions.models import Division
+from org import selectors as org_selectors
+from org.models import Post, Staff, Unit
+
+ROLE_HOME_HINTS = {
+    "city_command": "全市指挥调度：统筹管大事",
+    "county_command": "县级指挥中心：统抓管难事",
+    "town_command": "镇街指挥调度中心：统办管琐事",
+    "dept_handler": "部门处置：处理交办与上报事项",
+    "grid_worker": "网格员：巡查、上报与核查",
+    "reform_office": "编办：清单、准入与权力调整",
+    "leader": "领导驾驶舱：全局态势与考核",
+    "auditor": "审计：查看变更记录",
+}
+
+
+@login_required
+def home(request):  # noqa: ANN001, ANN201
+    user = request.user
+    counts = division_selectors.level_counts(user)
+    towns = Division.objects.visible_to(user).filter(level=Level.TOWN)
+    checks = org_selectors.leadership_checks(towns)
+    context = {
+        "counts": counts,
+        "hints": [ROLE_HOME_HINTS[r] for r in user.roles if r in ROLE_HOME_HINTS],
+        "units": Unit.objects.visible_to(user).count(),
+        "staff": Staff.objects.visible_to(user).count(),
+        "posts_missing": org_selectors.posts_missing_holder(user).count(),
+        "leadership_failing": sum(1 for c in checks if not c.ok),
+        "towns": len(checks),
+    }
+    return render(request, "web/home.html", context)
+
+
+@login_required
+def division_tree(request):  # noqa: ANN001, ANN201
+    """The tree, opened level by level with htmx (children fetched on demand)."""
+    user = request.user
+    parent = request.GET.get("parent")
+    visible = Division.objects.visible_to(user)
+    if parent:
+        nodes = visible.filter(parent_id=parent)
+        return render(request, "web/_division_nodes.html", {"nodes": _with_child_counts(nodes)})
+    q = request.GET.get("q", "").strip()
+    if q:
+        found = Paginator(visible.filter(name__icontains=q), 100).get_page(request.GET.get("page"))
+        return render(request, "web/divisions.html", {"found": found, "q": q})
+    roots = visible.filter(parent__isnull=True)
+    return render(request, "web/divisions.html", {"nodes": _with_child_counts(roots)})
+
+
+def _with_child_counts(nodes):  # noqa: ANN001, ANN202
+    from django.db.models import Count
+
+    return nodes.annotate(n_children=Count("children")).order_by("code")
+
+
+@login_required
+def division_detail(request, code: str):  # noqa: ANN001, ANN201
+    user = request.user
+    division = get_object_or_404(Division.objects.visible_to(user), code=code)
+    context = {"division": division, "crumbs": division_selectors.breadcrumbs(division),
+               "children": Division.objects.visible_to(user).filter(parent=division)}
+    if division.level == Level.TOWN:
+        context.update(_town_context(user, division))
+    return render(request, "web/division_detail.html", context)
+
+
+def _town_context(user, town):  # noqa: ANN001, ANN202
+    units = Unit.objects.visible_to(user).filter(division=town).select_related("home_department")
+    posts = Post.objects.visible_to(user).filter(division=town)
+    coverage = org_selectors.post_coverage(posts)
+    check = org_selectors.leadership_check(town)
+    leaders = Staff.objects.visible_to(user).filter(division=town, is_leader=True)
+    return {"units": units, "coverage": coverage, "check": check, "leaders": leaders,
+            "missing": sum(1 for c in coverage if c.missing_holder),
+            "acting_b": sum(1 for c in coverage if c.a_absent and c.acting is not None)}
+
+
+@login_required
+def leadership(request):  # noqa: ANN001, ANN201
+    towns = Division.objects.visible_to(request.user)
+    checks = org_selectors.leadership_checks(towns)
+    if request.GET.get("failing"):
+        checks = [c for c in checks if not c.ok]
+    return render(request, "web/leadership.html", {"checks": checks, "failing": bool(request.GET.get("failing"))})
+
+
+@login_required
+def audit_log(request):  # noqa: ANN001, ANN201
+    qs = AuditLog.objects.visible_to(request.user)
+    model = request.GET.get("model", "").strip()
+    if model:
+        qs = qs.filter(model=model)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "web/audit.html", {"page": page, "model": model})
