@@ -3,7 +3,7 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 
-from web.nav import NAV
+from web.nav import nav_entries
 
 register = template.Library()
 
@@ -13,7 +13,7 @@ def nav_items(context: Any) -> list[dict[str, Any]]:
     request = context["request"]
     user = request.user
     items = []
-    for url_name, label, roles in NAV:
+    for url_name, label, roles in nav_entries():
         if roles and not (user.is_superuser or set(user.roles or ()) & set(roles)):
             continue
         try:

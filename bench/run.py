@@ -1,0 +1,108 @@
+"""Benchmark harness (DESIGN.md §7). See bench/README.md."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO))
+
+
+@dataclass
+class Context:
+    tiny: bool
+    vendor: str = ""
+    records: list[dict] = field(default_factory=list)
+    dataset: dict = field(default_factory=dict)
+
+    def record(self, name: str, value: float, unit: str, *, limit: float | None = None,
+               limit_name: str | None = None) -> None:
+        row = {"name": name, "value": round(value, 4), "unit": unit}
+        if limit is not None:
+            row["limit"] = round(limit, 4)
+            row["limit_name"] = limit_name or "baseline"
+            row["ratio"] = round(value / limit, 3) if limit else None
+        self.records.append(row)
+        print(f"  {name:<40} {row['value']:>12} {unit}" + (f"  (limit {row['limit']} {unit}, ratio {row['ratio']})"
+                                                         if limit is not None else ""))
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, int(round(q / 100 * (len(ordered) - 1)))))
+    return ordered[index]
+
+
+def _setup(database_url: str | None) -> str:
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        path = REPO / "var" / "bench" / "bench.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("HUEY_IMMEDIATE", "1")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    return connection.vendor
+
+
+def _commit() -> str:
+    try:
+        return subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=REPO, text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> Path:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tiny", action="store_true", help="tiny datasets (the suite's harness check)")
+    parser.add_argument("--only", action="append", help="run only these cases")
+    parser.add_argument("--out", help="result file (default bench/results/<date>-<database>.json)")
+    args = parser.parse_args(argv)
+    vendor = _setup(os.environ.get("BENCH_DATABASE_URL"))
+    ctx = Context(tiny=args.tiny, vendor=vendor)
+    names = sorted(p.stem for p in (REPO / "bench" / "cases").glob("*.py") if not p.stem.startswith("_"))
+    for name in names:
+        if args.only and name not in args.only:
+            continue
+        print(f"[{name}]")
+        started = time.monotonic()
+        importlib.import_module(f"bench.cases.{name}").run(ctx)
+        print(f"  ({time.monotonic() - started:.1f}s)")
+    result = {
+        "date": dt.date.today().isoformat(),
+        "commit": _commit(),
+        "database": vendor,
+        "tiny": args.tiny,
+        "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                    "cpus": os.cpu_count(), "processor": platform.processor()},
+        "dataset": ctx.dataset,
+        "results": ctx.records,
+    }
+    out = Path(args.out) if args.out else REPO / "bench" / "results" / f"{dt.date.today()}-{vendor}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+    return out
+
+
+if __name__ == "__main__":
+    main()
