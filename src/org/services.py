@@ -62,7 +62,8 @@ def staff_create(*, unit: Unit, name: str, establishment: str, is_leader: bool =
 
 def _check_holder(post_unit: Unit, staff: Staff | None, label: str) -> None:
     if staff is not None and staff.division_id != post_unit.division_id:
-        raise PlatformError(f"{label} {staff.name} 不属于 {post_unit.division_id} 的人员", code="holder_outside",
+        raise PlatformError(f"{staff.name} 与岗位不在同一区划，不能担任{'A' if label == 'holder_a' else 'B'}岗",
+                            code="holder_outside",
                             fields={label: ["人员必须与岗位在同一区划"]})
 
 

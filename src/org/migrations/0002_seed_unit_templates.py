@@ -22,5 +22,5 @@ def unseed(apps, schema_editor):  # noqa: ANN001, ANN201
 
 
 class Migration(migrations.Migration):
-    dependencies = [("org", "0001_initial")]
+    dependencies = [("org", "0001_initial"), ("core", "0001_initial")]
     operations = [migrations.RunPython(seed, unseed)]
