@@ -1,0 +1,38 @@
+"""The one smoke test that loads the full Yangzhou demo (DESIGN: at most one such test)."""
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+
+
+def _token_client(username: str) -> APIClient:
+    client = APIClient()
+    token = client.post("/api/auth/token/", {"username": username, "password": "demo12345"}, format="json")
+    assert token.status_code == 200, token.content
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    return client
+
+
+def test_full_demo_loads_and_answers_as_the_issues_say() -> None:
+    call_command("load_demo")
+    city = _token_client("demo-city")
+    counts = {lvl: city.get(f"/api/divisions/?level={lvl}&page_size=1").json()["count"]
+              for lvl in ("city", "county", "town", "village")}
+    assert counts == {"city": 1, "county": 7, "town": 98, "village": 1437}
+
+    town = _token_client("demo-town-321002001")
+    assert town.get("/api/divisions/321002001000/").json()["name"] == "东关街道"
+    assert town.get("/api/divisions/321002106000/").status_code == 404
+    villages = town.get("/api/divisions/?level=village&page_size=2000").json()["results"]
+    assert villages and all(v["code"].startswith("321002001") for v in villages)
+    assert town.get("/api/org/units/?division=321002106000").json()["count"] == 0
+
+    # Every town has its bodies, posts and a leadership check; people are synthetic.
+    checks = city.get("/api/org/leadership-checks/").json()
+    assert checks["count"] == 98 and all(c["leaders"] > 0 for c in checks["results"])
+    staff = city.get("/api/org/staff/?page_size=5").json()["results"]
+    assert staff and all(s["is_synthetic"] for s in staff)
+    for username in ("demo-county-321002", "demo-town-321002106", "demo-reform-321002", "demo-leader-321000",
+                     "demo-auditor-321000", "demo-dept-321002"):
+        assert _token_client(username).get("/api/auth/me/").status_code == 200
