@@ -16,6 +16,9 @@ from django.db.models import F
 
 _lock = threading.Lock()
 _seen: dict[str, tuple[int, float]] = {}
+# Bumps made by this process, counted at once (before commit), so the writing process never
+# serves its own stale cache; monotonic for the life of the process.
+_local: dict[str, int] = {}
 
 
 def _read(name: str) -> int:
@@ -26,21 +29,28 @@ def _read(name: str) -> int:
 
 
 def current(name: str, max_age: float | None = None) -> int:
-    """The generation of `name`, re-read from the database when older than `max_age` seconds."""
+    """A number that changes whenever `name` was bumped, here or in any other process.
+
+    The database counter is re-read when older than `max_age` seconds (CACHE_GENERATION_TTL).
+    Compare the value for equality only.
+    """
     ttl = settings.CACHE_GENERATION_TTL if max_age is None else max_age
     now = time.monotonic()
     seen = _seen.get(name)
-    if seen is not None and now - seen[1] < ttl:
-        return seen[0]
-    gen = _read(name)
-    with _lock:
-        _seen[name] = (gen, now)
-    return gen
+    if seen is None or now - seen[1] >= ttl:
+        gen = _read(name)
+        with _lock:
+            _seen[name] = (gen, now)
+        seen = _seen[name]
+    return seen[0] * 1_000_000 + _local.get(name, 0)
 
 
 def bump(name: str) -> None:
     """Advance the generation once the surrounding transaction commits."""
     from core.models import CacheGeneration
+
+    with _lock:
+        _local[name] = _local.get(name, 0) + 1
 
     def _do() -> None:
         updated = CacheGeneration.objects.filter(name=name).update(generation=F("generation") + 1)
