@@ -121,6 +121,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 WHITENOISE_USE_FINDERS = True
@@ -170,6 +171,9 @@ WORKING_HOURS = os.environ.get("WORKING_HOURS", "08:30-12:00,13:30-17:30")
 
 # In-process caches check their generation at most this often (seconds) outside a request.
 CACHE_GENERATION_TTL = float(os.environ.get("CACHE_GENERATION_TTL", "0.5"))
+
+# Grid codes (DESIGN.md §4): county 6 + town 3 + village 3 + sequence; the total length is configurable.
+GRID_CODE_LENGTH = envint("GRID_CODE_LENGTH", 15)
 
 LOGGING = {
     "version": 1,
