@@ -2,11 +2,12 @@
 `NAV = [(url name, label, roles or None)]`; web imports them by name, never the other way."""
 from __future__ import annotations
 
-import importlib
 from functools import lru_cache
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from core.conventions import optional_module
 
 CORE_NAV: list[tuple[str, object, tuple[str, ...] | None]] = [
     ("web:home", _("首页"), None),
@@ -24,11 +25,7 @@ def nav_entries() -> list[tuple[str, object, tuple[str, ...] | None]]:
     for app in settings.PLATFORM_APPS:
         if app == "web":
             continue
-        try:
-            module = importlib.import_module(f"{app}.nav")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{app}.nav":
-                continue
-            raise
-        entries.extend(module.NAV)
+        module = optional_module(app, "nav")
+        if module is not None:
+            entries.extend(module.NAV)
     return entries + TAIL_NAV

@@ -5,7 +5,6 @@ case in `<app>/tests/scoping_cases.py` covers (or exempts, with a reason) fails 
 """
 from __future__ import annotations
 
-import importlib
 import json
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from core import audit
+from core.conventions import optional_module
 from core.scoping import is_scoped_model
 from core.testing.cases import ScopeCase
 from core.testing.world import build_world
@@ -27,12 +27,9 @@ pytestmark = pytest.mark.django_db
 def _load_cases() -> tuple[list[ScopeCase], dict, dict, dict]:
     cases, url_cases, exempt_urls, exempt_models = [], {}, {}, {}
     for app in settings.PLATFORM_APPS:
-        try:
-            module = importlib.import_module(f"{app}.tests.scoping_cases")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{app}.tests.scoping_cases":
-                continue
-            raise
+        module = optional_module(app, "tests.scoping_cases")
+        if module is None:
+            continue
         cases += getattr(module, "CASES", [])
         url_cases.update(getattr(module, "URL_CASES", {}))
         exempt_urls.update(getattr(module, "EXEMPT_URLS", {}))

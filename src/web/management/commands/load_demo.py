@@ -1,10 +1,11 @@
 """Load the Yangzhou demo: divisions, then each app's `demo.load` in layer order (by convention)."""
-import importlib
 import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from core.conventions import optional_module
 
 # accounts loads after org (it attaches units) but before catalog and the rest (they need users).
 ORDER = ["org", "accounts", "catalog", "flows", "grids"]
@@ -17,12 +18,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         call_command("import_divisions", stdout=self.stdout)
         for app in [a for a in ORDER if a in settings.PLATFORM_APPS]:
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name == f"{app}.demo":
-                    continue
-                raise
+            module = optional_module(app, "demo")
+            if module is None:
+                continue
             t0 = time.monotonic()
             module.load(self.stdout.write)
             self.stdout.write(f"  ({app} {time.monotonic() - t0:.1f}s)")
