@@ -1,0 +1,110 @@
+"""Reads: maps in force, lane mappings, who may act, a user's tasks."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.db.models import Q
+
+from core import cachegen
+from core.scoping import code_level
+from flows.choices import CaseState, MapStatus
+from flows.models import Case, LaneMapping, ProcessMap
+
+LANES_CACHE = "flows.lanes"
+_lanes: dict[str, Any] = {"gen": -1, "rows": {}}
+_lock = threading.Lock()
+
+
+def lane_mappings() -> dict[str, LaneMapping]:
+    """The mapping table by name, cached in process and rebuilt when it changes (cachegen)."""
+    gen = cachegen.current(LANES_CACHE)
+    if _lanes["gen"] != gen:
+        rows = {m.name: m for m in LaneMapping.objects.all()}
+        with _lock:
+            _lanes.update(gen=gen, rows=rows)
+    return _lanes["rows"]
+
+
+def _unit_of(user: Any) -> Any:
+    if not hasattr(user, "_flows_unit"):
+        user._flows_unit = user.unit if getattr(user, "unit_id", None) else None
+    return user._flows_unit
+
+
+def mapping_matches(user: Any, mapping: LaneMapping) -> bool:
+    roles = set(getattr(user, "roles", None) or ())
+    if mapping.roles and not roles & set(mapping.roles):
+        return False
+    if mapping.unit_kinds or mapping.unit_names:
+        unit = _unit_of(user)
+        if unit is None:
+            return False
+        if unit.kind not in mapping.unit_kinds and not any(n and n in unit.name for n in mapping.unit_names):
+            return False
+    return bool(mapping.roles or mapping.unit_kinds or mapping.unit_names)
+
+
+def user_lane_names(user: Any) -> list[str]:
+    """Names in the mapping table this user may act for."""
+    return [name for name, m in lane_mappings().items() if mapping_matches(user, m)]
+
+
+def user_may_act(user: Any, keys: list[str]) -> bool:
+    table = lane_mappings()
+    return any(k in table and mapping_matches(user, table[k]) for k in keys)
+
+
+def describe_keys(keys: list[str]) -> str:
+    table = lane_mappings()
+    parts = []
+    for k in keys:
+        m = table.get(k)
+        if m is None:
+            parts.append(f"“{k}”（未映射）")
+            continue
+        who = "、".join(m.roles) or "任意角色"
+        units = "、".join([*m.unit_names, *m.unit_kinds])
+        parts.append(f"“{k}”（角色 {who}{'；机构 ' + units if units else ''}）")
+    return "，".join(parts)
+
+
+def map_in_force(item_id: int, town_code: str) -> ProcessMap | None:
+    """The town's own published map for the item if any, else its county's."""
+    county = town_code[:6] + "000000"
+    candidates = list(ProcessMap.objects.filter(item_id=item_id, status=MapStatus.PUBLISHED,
+                                                division_id__in=[town_code, county])
+                      .select_related("document"))
+    by_div = {m.division_id: m for m in candidates}
+    return by_div.get(town_code) or by_div.get(county)
+
+
+def maps_for_item(user: Any, item: Any) -> Any:
+    return ProcessMap.objects.visible_to(user).filter(item=item).select_related("division").order_by(
+        "division_id", "-version")
+
+
+def my_tasks(user: Any) -> Any:
+    """Running cases in the user's scope with a ready task in a lane the user may act for."""
+    names = user_lane_names(user)
+    if not names:
+        return Case.objects.none()
+    q = Q()
+    for name in names:
+        q |= Q(ready_lanes__contains=f"|{name}|")
+    return (Case.objects.visible_to(user).filter(state=CaseState.RUNNING).filter(q)
+            .select_related("item", "division").order_by("due_at", "id"))
+
+
+def open_cases(item_code: str, division_code: str) -> list[dict]:
+    """Provider for catalog.hooks.register_open_work: running cases of an item in a subtree."""
+    from core.scoping import code_prefix
+
+    prefix = code_prefix(division_code) if code_level(division_code) != "province" else division_code[:2]
+    rows = (Case.objects.filter(item__code=item_code, state=CaseState.RUNNING,
+                                division__code__startswith=prefix)
+            .values("id", "number", "title", "division_id", "current_step", "due_at", "overdue"))
+    return [{"kind": "case", "id": r["id"], "number": r["number"], "title": r["title"],
+             "division": r["division_id"], "current_step": r["current_step"],
+             "due_at": r["due_at"].isoformat() if r["due_at"] else None, "overdue": r["overdue"],
+             "url": f"/flows/cases/{r['id']}/"} for r in rows]

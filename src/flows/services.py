@@ -1,0 +1,407 @@
+"""Writes: import, validate and publish process maps; start cases and complete their tasks.
+
+Rules (each refusal is a PlatformError with a Chinese reason and changes nothing):
+- a map is published only when `engine.validate` finds no problem; publishing retires the
+  previous published version of the same (item, division); drafts alone are edited;
+- a case runs the map in force for its town (the town's own, else the county's) and keeps
+  that version for life; a retried start with the same idempotency key returns the first case;
+- only a READY user task is completed, only by a user whose roles/unit match its lane (or
+  candidateGroups) through LaneMapping and whose scope covers the case's town; gateway inputs
+  are checked before `task.run()`; the case row is written once per action, compare-and-set
+  on `revision`, and the step is appended to the history.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from decimal import Decimal
+from typing import Any, Iterable
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from core import audit, cachegen, workcal
+from core.errors import Conflict, NotAllowed, NotFound, PlatformError
+from core.scoping import code_level, scope_for
+from flows import engine, selectors
+from flows.choices import CaseState, MapStatus
+from flows.layout import generate_layout
+from flows.models import BpmnDocument, Case, CaseAttachment, CaseStep, LaneMapping, ProcessMap
+
+MAP_WRITERS = ("reform_office", "county_command", "town_command", "city_command")
+CASE_STARTERS = ("dept_handler", "town_command", "county_command", "city_command")
+MAX_XML = 2 * 1024 * 1024
+MAX_FILE = 20 * 1024 * 1024
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,49}$")
+
+
+def _has_role(user: Any, roles: Iterable[str]) -> bool:
+    return bool(getattr(user, "is_superuser", False) or set(getattr(user, "roles", None) or ()) & set(roles))
+
+
+def _covers(user: Any, code: str) -> bool:
+    return scope_for(user).covers(code)
+
+
+# --- documents and maps -------------------------------------------------------------------------
+
+
+def document_store(*, xml: bytes) -> BpmnDocument:
+    """The content-addressed document for these exact bytes (created once)."""
+    sha = hashlib.sha256(xml).hexdigest()
+    doc = BpmnDocument.objects.filter(sha256=sha).first()
+    if doc is None:
+        doc = BpmnDocument.objects.create(sha256=sha, xml=xml, size=len(xml))
+    return doc
+
+
+def _check_xml(xml: Any) -> bytes:
+    if isinstance(xml, str):
+        xml = xml.encode("utf-8")
+    if not xml or not xml.strip():
+        raise PlatformError("BPMN 内容为空", code="empty", fields={"xml": ["请上传 .bpmn 文件或粘贴 XML"]})
+    if len(xml) > MAX_XML:
+        raise PlatformError("BPMN 文件过大（上限 2 MB）", code="too_large")
+    try:
+        engine.analyse(xml)
+    except engine.BpmnError as exc:
+        raise PlatformError(f"无法导入：{exc}", code="invalid_bpmn",
+                            fields={"problems": [p.as_dict() for p in exc.problems]}) from None
+    return xml
+
+
+def _map_writable(user: Any, division_code: str) -> None:
+    if not _has_role(user, MAP_WRITERS):
+        raise NotAllowed("您的角色无权维护流程图")
+    if not _covers(user, division_code):
+        raise NotFound("区划不存在或不在您的管辖范围内")
+    if code_level(division_code) not in ("county", "town"):
+        raise PlatformError("流程图由县（市、区）发布，或由镇（街道）发布本地版本", code="bad_division",
+                            fields={"division": ["应为县级或镇街区划"]})
+
+
+@transaction.atomic
+def processmap_import(*, user: Any, item: Any, division_code: str, xml: Any, source_name: str = "",
+                      name: str = "") -> ProcessMap:
+    """A new draft version from an uploaded/pasted BPMN file (a layout is generated only if missing)."""
+    _map_writable(user, division_code)
+    xml = _check_xml(xml)
+    analysis = engine.analyse(xml)
+    generated = False
+    if not analysis.has_layout:
+        xml = generate_layout(xml)
+        generated = True
+    doc = document_store(xml=xml)
+    last = ProcessMap.objects.filter(item=item, division_id=division_code).aggregate(v=Max("version"))["v"] or 0
+    return ProcessMap.objects.create(
+        item=item, division_id=division_code, version=last + 1, status=MapStatus.DRAFT, document=doc,
+        process_id=analysis.process_id, name=name or analysis.process_name or item.name,
+        source_name=source_name[:200], layout_generated=generated, created_by=user if user.pk else None)
+
+
+@transaction.atomic
+def processmap_save(*, user: Any, process_map: ProcessMap, xml: Any) -> ProcessMap:
+    """Save XML from the modeler: a draft is updated in place, a published map gets a new draft."""
+    _map_writable(user, process_map.division_id)
+    if process_map.status != MapStatus.DRAFT:
+        return processmap_import(user=user, item=process_map.item, division_code=process_map.division_id, xml=xml,
+                                 source_name="modeler", name=process_map.name)
+    xml = _check_xml(xml)
+    analysis = engine.analyse(xml)
+    if not analysis.has_layout:
+        xml = generate_layout(xml)
+    process_map.document = document_store(xml=xml)
+    process_map.process_id = analysis.process_id
+    process_map.save(update_fields=["document", "process_id"])
+    return process_map
+
+
+def processmap_validate(*, process_map: ProcessMap) -> list[engine.Problem]:
+    return engine.validate(process_map.document.xml_bytes, set(selectors.lane_mappings()))
+
+
+@transaction.atomic
+def processmap_publish(*, user: Any, process_map: ProcessMap) -> ProcessMap:
+    """Publish a draft after validation; the previous published version is retired."""
+    _map_writable(user, process_map.division_id)
+    locked = ProcessMap.objects.select_for_update().get(pk=process_map.pk)
+    if locked.status != MapStatus.DRAFT:
+        raise Conflict(f"只有草稿可以发布（当前状态：{locked.get_status_display()}）", code="not_draft")
+    problems = processmap_validate(process_map=locked)
+    if problems:
+        raise PlatformError(f"流程图校验未通过，共 {len(problems)} 个问题：" + "；".join(map(str, problems)),
+                            code="invalid_map", fields={"problems": [p.as_dict() for p in problems]})
+    for old in ProcessMap.objects.select_for_update().filter(item_id=locked.item_id, division_id=locked.division_id,
+                                                             status=MapStatus.PUBLISHED):
+        old.status = MapStatus.RETIRED
+        old.save(update_fields=["status"])
+    locked.status = MapStatus.PUBLISHED
+    locked.published_at = timezone.now()
+    locked.published_by = user if user.pk else None
+    locked.save(update_fields=["status", "published_at", "published_by"])
+    return locked
+
+
+@transaction.atomic
+def processmap_retire(*, user: Any, process_map: ProcessMap) -> ProcessMap:
+    _map_writable(user, process_map.division_id)
+    if process_map.status != MapStatus.PUBLISHED:
+        raise Conflict("只有已发布的流程图可以停用", code="not_published")
+    process_map.status = MapStatus.RETIRED
+    process_map.save(update_fields=["status"])
+    return process_map
+
+
+def lanemapping_changed() -> None:
+    cachegen.bump(selectors.LANES_CACHE)
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+
+def _compiled(pm: ProcessMap) -> engine.Compiled:
+    return engine.compiled(pm.document.sha256, loader=lambda: pm.document.xml_bytes)
+
+
+def _limit_for(node: engine.Node) -> tuple[float, str] | None:
+    if node.limit:
+        return node.limit
+    for key in node.actor_keys:
+        m = selectors.lane_mappings().get(key)
+        if m is not None and m.limit_amount:
+            return float(m.limit_amount), m.limit_unit or "days"
+    return None
+
+
+def _ready_entries(wf: Any, analysis: engine.Analysis, now: dt.datetime,
+                   previous: dict[str, dict] | None = None) -> list[dict]:
+    out = []
+    for task in engine.ready_user_tasks(wf):
+        tid = str(task.id)
+        if previous and tid in previous:
+            out.append(previous[tid])
+            continue
+        node = analysis.nodes[task.task_spec.bpmn_id]
+        limit = _limit_for(node)
+        due = workcal.due_time(now, limit[0], limit[1]) if limit else None
+        out.append({"id": tid, "spec": node.id, "name": node.name or node.id, "lane": node.lane,
+                    "keys": node.actor_keys, "opened_at": now.isoformat(),
+                    "due_at": due.due_at.isoformat() if due else None,
+                    "provisional": bool(due and due.provisional)})
+    return out
+
+
+def _apply_ready(case: Case, ready: list[dict]) -> None:
+    case.ready_tasks = ready
+    keys = sorted({k for r in ready for k in r["keys"]})
+    case.ready_lanes = ("|" + "|".join(keys) + "|") if keys else ""
+    case.current_step = "、".join(r["name"] for r in ready)[:200]
+    dues = [r["due_at"] for r in ready if r["due_at"]]
+    case.due_at = dt.datetime.fromisoformat(min(dues)) if dues else None
+    case.due_provisional = any(r.get("provisional") for r in ready)
+    case.overdue = False
+
+
+def _new_number(town_code: str, now: dt.datetime) -> str:
+    return f"{town_code[:9]}-{now:%Y%m%d}-{secrets.token_hex(5).upper()}"
+
+
+def _build_case(*, user: Any, item: Any, town_code: str, pm: ProcessMap, now: dt.datetime, title: str,
+                applicant: str, data: dict, key: str | None, synthetic: bool = False) -> Case:
+    comp = _compiled(pm)
+    wf = engine.new_workflow(comp.spec)
+    if data:
+        for task in engine.ready_user_tasks(wf):
+            task.data.update(data)
+    case = Case(number=_new_number(town_code, now), item=item, division_id=town_code, process_map=pm,
+                title=title[:200] or item.name[:200], applicant=applicant[:100], started_by=user if user.pk else None,
+                started_at=now, idempotency_key=key, data=dict(data), is_synthetic=synthetic,
+                workflow_state=engine.dump_state(wf))
+    _apply_ready(case, _ready_entries(wf, comp.analysis, now))
+    if wf.is_completed():
+        case.state, case.completed_at = CaseState.COMPLETED, now
+    return case
+
+
+def _start_checks(user: Any, item: Any, town_code: str) -> ProcessMap:
+    if not _has_role(user, CASE_STARTERS):
+        raise NotAllowed("您的角色无权发起办件")
+    if code_level(town_code) != "town":
+        raise PlatformError("办件必须属于一个镇（街道）", code="bad_division", fields={"division": ["应为镇街区划"]})
+    if not _covers(user, town_code):
+        raise NotFound("区划不存在或不在您的管辖范围内")
+    pm = selectors.map_in_force(item.pk, town_code)
+    if pm is None:
+        raise PlatformError(f"事项“{item.name}”在该镇街没有已发布的流程图，不能发起办件", code="no_map",
+                            fields={"item": ["没有已发布的流程图"]})
+    return pm
+
+
+def _check_data(data: Any, field: str = "data") -> dict:
+    if data in (None, ""):
+        return {}
+    if not isinstance(data, dict):
+        raise PlatformError("填报内容必须是键值对象", code="bad_inputs", fields={field: ["必须是 JSON 对象"]})
+    bad = [k for k in data if not isinstance(k, str) or not _NAME.match(k)]
+    if bad:
+        raise PlatformError(f"字段名不合法：{'、'.join(map(str, bad))}（字母开头，只含字母、数字、下划线）",
+                            code="bad_inputs", fields={field: [f"字段名不合法：{b}" for b in bad]})
+    for k, v in data.items():
+        if not isinstance(v, (str, int, float, bool, type(None))) or (isinstance(v, str) and len(v) > 2000):
+            raise PlatformError(f"字段 {k} 的值必须是文字、数字或是/否（文字不超过 2000 字）", code="bad_inputs",
+                                fields={field: [f"{k} 的值不合法"]})
+    return dict(data)
+
+
+def case_start(*, user: Any, item: Any, division_code: str, title: str = "", applicant: str = "",
+               data: Any = None, idempotency_key: str | None = None) -> Case:
+    """Start a case on the map in force. A retry with the same idempotency key returns the same case."""
+    key = (idempotency_key or "").strip()[:100] or None
+    if key:
+        existing = Case.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if not Case.objects.visible_to(user).filter(pk=existing.pk).exists():
+                raise Conflict("该幂等键已被使用", code="idempotency_key_used")
+            return existing
+    data = _check_data(data)
+    pm = _start_checks(user, item, division_code)
+    now = timezone.now()
+    case = _build_case(user=user, item=item, town_code=division_code, pm=pm, now=now, title=title,
+                       applicant=applicant, data=data, key=key)
+    try:
+        with transaction.atomic():
+            case.save(force_insert=True)
+    except IntegrityError:
+        if key:
+            existing = Case.objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                return existing
+        raise
+    return case
+
+
+@transaction.atomic
+def cases_start_bulk(*, user: Any, item: Any, division_code: str, count: int, title: str = "",
+                     synthetic: bool = True, started_at: dt.datetime | None = None) -> list[Case]:
+    """Start `count` cases at once (demo and benchmark loads): the same checks, one bulk insert, audited."""
+    pm = _start_checks(user, item, division_code)
+    now = started_at or timezone.now()
+    cases = [_build_case(user=user, item=item, town_code=division_code, pm=pm, now=now, title=title,
+                         applicant="", data={}, key=None, synthetic=synthetic) for _ in range(count)]
+    Case.objects.bulk_create(cases, batch_size=1000)
+    audit.record_bulk(cases)
+    return cases
+
+
+def _slim(case: Case) -> dict:
+    return {"state": case.state, "current_step": case.current_step, "ready_lanes": case.ready_lanes,
+            "due_at": case.due_at.isoformat() if case.due_at else None, "overdue": case.overdue,
+            "revision": case.revision, "end_event": case.end_event, "data": case.data}
+
+
+def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = None, comment: str = "",
+                       files: Iterable[Any] = ()) -> CaseStep:
+    """Complete one ready user task of a case (see the module rules). Returns the appended step."""
+    inputs = _check_data(inputs, "inputs")
+    files = list(files)
+    for f in files:
+        if f.size > MAX_FILE:
+            raise PlatformError(f"附件“{f.name}”超过 20 MB", code="file_too_large", fields={"files": [f.name]})
+    with transaction.atomic():
+        case = Case.objects.writable_by(user).select_related("process_map__document").filter(pk=case_id).first()
+        if case is None:
+            raise NotFound("办件不存在或不在您的管辖范围内")
+        if case.state != CaseState.RUNNING:
+            raise Conflict("办件已办结，不能再办理", code="case_closed")
+        comp = _compiled(case.process_map)
+        wf = engine.load_state(comp.spec, case.workflow_state)
+        ready = {str(t.id): t for t in engine.ready_user_tasks(wf)}
+        task = ready.get(str(task_id))
+        if task is None:
+            names = "、".join(t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready.values()) or "无"
+            raise Conflict(f"该环节当前不可办理（只有就绪的环节可以办理；当前待办：{names}）", code="task_not_ready")
+        node = comp.analysis.nodes[task.task_spec.bpmn_id]
+        if not selectors.user_may_act(user, node.actor_keys):
+            raise NotAllowed(f"您不能办理“{node.name}”：该环节由{selectors.describe_keys(node.actor_keys)}办理",
+                             code="not_your_task")
+        merged = {**task.data, **inputs}
+        reason = engine.check_gateway_inputs(comp.analysis, node.id, merged)
+        if reason:
+            fields = engine.gateway_fields(comp.analysis, node.id)
+            raise PlatformError(reason, code="gateway_inputs",
+                                fields={"inputs": [reason], "expected": {k: v for k, v in fields.items()}})
+        now = timezone.now()
+        previous = {r["id"]: r for r in case.ready_tasks}
+        entry = previous.get(str(task.id), {})
+        task.data.update(inputs)
+        try:
+            task.run()
+            wf.do_engine_steps()
+        except Exception as exc:  # noqa: BLE001 - the workflow object is discarded; nothing was written
+            raise PlatformError(f"流程执行失败，未作任何更改：{exc}", code="workflow_error") from None
+        before = _slim(case)
+        old_revision = case.revision
+        case.revision += 1
+        case.data = {**case.data, **inputs}
+        previous.pop(str(task.id), None)
+        _apply_ready(case, _ready_entries(wf, comp.analysis, now, previous))
+        if wf.is_completed():
+            case.state, case.completed_at, case.end_event = CaseState.COMPLETED, now, engine.reached_end(wf)
+        fields = dict(workflow_state=engine.dump_state(wf), revision=case.revision, data=case.data,
+                      ready_tasks=case.ready_tasks, ready_lanes=case.ready_lanes, current_step=case.current_step,
+                      due_at=case.due_at, due_provisional=case.due_provisional, overdue=False, state=case.state,
+                      completed_at=case.completed_at, end_event=case.end_event)
+        if not Case.objects.filter(pk=case.pk, revision=old_revision).update(**fields):
+            raise Conflict("办件已被他人同时办理，请刷新后重试", code="concurrent_update")
+        audit.record(case, "update", before=before, after=_slim(case))
+        due = dt.datetime.fromisoformat(entry["due_at"]) if entry.get("due_at") else None
+        seq = case.revision  # one revision per completed step
+        step = CaseStep.objects.create(
+            case=case, division_id=case.division_id, seq=seq, task_id=str(task.id), task_spec=node.id,
+            task_name=node.name or node.id, lane=node.lane or "、".join(node.groups), actor=user,
+            actor_name=str(user)[:150],
+            opened_at=dt.datetime.fromisoformat(entry["opened_at"]) if entry.get("opened_at") else None,
+            completed_at=now, inputs=inputs, comment=comment[:5000], due_at=due, overdue=bool(due and now > due))
+        for f in files:
+            content = f.read()
+            digest = hashlib.sha256(content).hexdigest()
+            path = default_storage.save(f"flows/{case.division_id}/{case.pk}/{digest[:16]}-{f.name[-80:]}",
+                                        ContentFile(content))
+            CaseAttachment.objects.create(case=case, step=step, division_id=case.division_id, name=f.name[:200],
+                                          path=path, size=len(content), sha256=digest, uploaded_by=user)
+        return step
+
+
+def cases_flag_overdue(*, now: dt.datetime | None = None, batch: int = 1000) -> int:
+    """Flag running cases whose current step is past due (compare-and-set; audited; idempotent)."""
+    now = now or timezone.now()
+    flagged = 0
+    with audit.acting_as(name="overdue_sweep", source="task"):
+        while True:
+            ids = list(Case.objects.filter(state=CaseState.RUNNING, overdue=False, due_at__lt=now)
+                       .values_list("id", flat=True)[:batch])
+            if not ids:
+                return flagged
+            with transaction.atomic():
+                for case in Case.objects.filter(pk__in=ids).only("id", "division_id", "number", "title", "due_at"):
+                    if Case.objects.filter(pk=case.pk, overdue=False, state=CaseState.RUNNING,
+                                           due_at__lt=now).update(overdue=True):
+                        audit.record(case, "update", before={"overdue": False},
+                                     after={"overdue": True, "due_at": case.due_at.isoformat()})
+                        flagged += 1
+
+
+def lanemapping_seed_defaults() -> None:
+    """Used by tests and the data migration's twin: ensure the seven standard lanes exist."""
+    from flows.lanes import DEFAULT_LANES
+
+    for row in DEFAULT_LANES:
+        LaneMapping.objects.get_or_create(name=row["name"], defaults={
+            **{k: v for k, v in row.items() if k != "name"},
+            "limit_amount": Decimal(str(row["limit_amount"])) if row.get("limit_amount") else None})
+    lanemapping_changed()

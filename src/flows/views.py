@@ -1,0 +1,140 @@
+"""Pages: map list and import, the modeler, an item's map, cases, a case with its map, my tasks."""
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from catalog.models import Item
+from core import audit
+from core.errors import PlatformError
+from core.scoping import code_level
+from divisions.models import Division
+from flows import engine, selectors, services
+from flows.choices import TEMPLATE_FOR_KIND, TEMPLATE_LABELS, MapStatus
+from flows.filtersets import CaseFilterSet, ProcessMapFilterSet
+from flows.models import Case, CaseAttachment, ProcessMap
+from flows.templates_dir import template_bytes
+
+
+def _page(request, qs, size=50):  # noqa: ANN001, ANN202
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+@login_required
+def maps(request):  # noqa: ANN001, ANN201
+    """Process maps in scope (filters), plus import (.bpmn or a template) for map editors."""
+    user = request.user
+    if request.method == "POST":
+        item = Item.objects.filter(code=request.POST.get("item", "").strip()).first()
+        try:
+            if item is None:
+                raise PlatformError("事项编码不存在")
+            upload = request.FILES.get("file")
+            if upload:
+                xml, source = upload.read(), upload.name
+            else:
+                key = request.POST.get("template") or TEMPLATE_FOR_KIND.get(item.kind, "public_service")
+                xml, source = template_bytes(key), f"template:{key}"
+            with audit.acting_as(user, source="web"):
+                pm = services.processmap_import(user=user, item=item, division_code=request.POST.get("division", ""),
+                                                xml=xml, source_name=source)
+        except PlatformError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("flows:maps"))
+        messages.success(request, f"已导入为草稿 v{pm.version}")
+        return HttpResponseRedirect(reverse("flows:map", args=[pm.pk]))
+    qs = ProcessMap.objects.visible_to(user).select_related("item", "division").order_by("item__code", "division_id",
+                                                                                         "-version")
+    fs = ProcessMapFilterSet(request.GET, queryset=qs)
+    try:
+        rows = _page(request, fs.qs)
+    except PlatformError as exc:
+        messages.error(request, exc.message)
+        rows = _page(request, qs.none())
+    divisions = Division.objects.visible_to(user).filter(level__in=["county", "town"], code__startswith=(user.division_id or "")[:6]).order_by("code")[:300] if user.division_id else Division.objects.none()
+    return render(request, "flows/maps.html", {"rows": rows, "filters": request.GET, "statuses": MapStatus.choices,
+                                               "templates": TEMPLATE_LABELS, "divisions": divisions,
+                                               "can_edit": services._has_role(user, services.MAP_WRITERS)})
+
+
+@login_required
+def map_detail(request, pk: int):  # noqa: ANN001, ANN201
+    """The modeler page (bpmn-js): edit names, lanes and conditions; save, validate, publish."""
+    pm = get_object_or_404(ProcessMap.objects.visible_to(request.user).select_related("item", "division", "document"),
+                           pk=pk)
+    writable = ProcessMap.objects.writable_by(request.user).filter(pk=pk).exists() and \
+        services._has_role(request.user, services.MAP_WRITERS)
+    versions = ProcessMap.objects.visible_to(request.user).filter(item=pm.item, division=pm.division).order_by("-version")
+    return render(request, "flows/modeler.html", {"pm": pm, "writable": writable, "versions": versions,
+                                                  "lanes": sorted(selectors.lane_mappings())})
+
+
+@login_required
+def item_map(request, code: str):  # noqa: ANN001, ANN201
+    """A catalog item's process maps: the one in force for your town (or county), and start a case."""
+    user = request.user
+    item = get_object_or_404(Item.objects.visible_to(user), code=code)
+    town = user.division_id if user.division_id and code_level(user.division_id) == "town" else None
+    if request.method == "POST" and town:
+        try:
+            case = services.case_start(user=user, item=item, division_code=town, title=request.POST.get("title", ""),
+                                       applicant=request.POST.get("applicant", ""),
+                                       idempotency_key=request.POST.get("idempotency_key") or None)
+        except PlatformError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("flows:item", args=[code]))
+        return HttpResponseRedirect(reverse("flows:case", args=[case.pk]))
+    in_force = None
+    if town:
+        in_force = selectors.map_in_force(item.pk, town)
+    elif user.division_id and code_level(user.division_id) == "county":
+        in_force = ProcessMap.objects.filter(item=item, division_id=user.division_id, status=MapStatus.PUBLISHED).first()
+    return render(request, "flows/item.html", {"item": item, "in_force": in_force, "town": town,
+                                               "maps": selectors.maps_for_item(user, item)[:50]})
+
+
+@login_required
+def cases(request):  # noqa: ANN001, ANN201
+    qs = Case.objects.visible_to(request.user).select_related("item", "division").order_by("-started_at", "-id")
+    fs = CaseFilterSet(request.GET, queryset=qs)
+    try:
+        rows = _page(request, fs.qs)
+    except PlatformError as exc:
+        messages.error(request, exc.message)
+        rows = _page(request, qs.none())
+    return render(request, "flows/cases.html", {"rows": rows, "filters": request.GET})
+
+
+@login_required
+def case_detail(request, pk: int):  # noqa: ANN001, ANN201
+    case = get_object_or_404(Case.objects.visible_to(request.user).select_related("item", "division",
+                                                                                  "process_map__document"), pk=pk)
+    comp = engine.compiled(case.process_map.document.sha256, loader=lambda: case.process_map.document.xml_bytes)
+    ready = [{**r, "you_may_act": selectors.user_may_act(request.user, r["keys"]),
+              "fields": engine.gateway_fields(comp.analysis, r["spec"])} for r in case.ready_tasks]
+    steps = case.steps.prefetch_related("attachments").order_by("seq")
+    done = list(steps.values_list("task_spec", flat=True))
+    return render(request, "flows/case.html", {
+        "case": case, "ready": ready, "steps": steps,
+        "highlight": json.dumps({"current": [r["spec"] for r in case.ready_tasks], "done": done}),
+    })
+
+
+@login_required
+def my_tasks(request):  # noqa: ANN001, ANN201
+    rows = _page(request, selectors.my_tasks(request.user))
+    return render(request, "flows/my_tasks.html", {"rows": rows, "lanes": selectors.user_lane_names(request.user)})
+
+
+@login_required
+def attachment(request, pk: int):  # noqa: ANN001, ANN201
+    att = get_object_or_404(CaseAttachment.objects.visible_to(request.user), pk=pk)
+    from django.core.files.storage import default_storage
+
+    return FileResponse(default_storage.open(att.path, "rb"), as_attachment=True, filename=att.name)
