@@ -1,0 +1,121 @@
+"""One filterset per model, used by the pages and the API alike."""
+import django_filters
+from django.db.models import Q
+
+from catalog.choices import AdmissionState, ChangeKind, ChangeState, ItemKind, ListKind
+from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
+from core.errors import PlatformError
+from core.scoping import code_prefix
+
+
+def _check_code(value: str, name: str = "division") -> str:
+    if not (value.isdigit() and len(value) == 12):
+        raise PlatformError(f"{name} 必须是 12 位区划代码", fields={name: ["必须是 12 位区划代码"]})
+    return value
+
+
+class WithinFilter(django_filters.CharFilter):
+    """`within=<code>`: rows in that division's subtree (combined with the user's scope)."""
+
+    def filter(self, qs, value):  # noqa: ANN001, ANN201
+        if not value:
+            return qs
+        return qs.filter(**{f"{qs.model.scope_lookup}__startswith": code_prefix(_check_code(value, "within"))})
+
+
+class ExactDivisionFilter(django_filters.CharFilter):
+    def filter(self, qs, value):  # noqa: ANN001, ANN201
+        if not value:
+            return qs
+        return qs.filter(**{qs.model.scope_lookup: _check_code(value)})
+
+
+class SearchFilter(django_filters.CharFilter):
+    def __init__(self, *args, fields=("code", "name"), **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN204
+        self.search_fields = fields
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):  # noqa: ANN001, ANN201
+        if not value:
+            return qs
+        q = Q()
+        for f in self.search_fields:
+            q |= Q(**{f"{f}__icontains": value.strip()})
+        return qs.filter(q)
+
+
+class ItemFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=ItemKind.choices)
+    q = SearchFilter(fields=("code", "name", "legal_basis"))
+
+    class Meta:
+        model = Item
+        fields = ["kind", "domain", "department_code", "delegable", "is_synthetic", "q"]
+
+
+class MatterFilterSet(django_filters.FilterSet):
+    q = SearchFilter()
+
+    class Meta:
+        model = Matter
+        fields = ["domain", "department_code", "default_holder", "item", "is_synthetic", "q"]
+
+
+class ItemListFilterSet(django_filters.FilterSet):
+    division = ExactDivisionFilter()
+    within = WithinFilter()
+    kind = django_filters.ChoiceFilter(choices=ListKind.choices)
+
+    class Meta:
+        model = ItemList
+        fields = ["division", "within", "kind"]
+
+
+class ListVersionFilterSet(django_filters.FilterSet):
+    division = ExactDivisionFilter()
+    within = WithinFilter()
+
+    class Meta:
+        model = ListVersion
+        fields = ["item_list", "division", "within", "source", "change"]
+
+
+class ResponsibilityFilterSet(django_filters.FilterSet):
+    division = ExactDivisionFilter()
+    within = WithinFilter()
+    matter = django_filters.CharFilter(field_name="matter__code")
+    current = django_filters.BooleanFilter(field_name="valid_to", lookup_expr="isnull")
+
+    class Meta:
+        model = Responsibility
+        fields = ["division", "within", "matter", "main_unit", "current"]
+
+
+class AdmissionFilterSet(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=AdmissionState.choices)
+    q = SearchFilter(fields=("code", "title"))
+
+    class Meta:
+        model = Admission
+        fields = ["state", "department", "q"]
+
+
+class AssignmentFilterSet(django_filters.FilterSet):
+    division = ExactDivisionFilter()
+    within = WithinFilter()
+
+    class Meta:
+        model = Assignment
+        fields = ["division", "within", "admission"]
+
+
+class PowerChangeFilterSet(django_filters.FilterSet):
+    division = ExactDivisionFilter()
+    within = WithinFilter()
+    kind = django_filters.ChoiceFilter(choices=ChangeKind.choices)
+    state = django_filters.ChoiceFilter(choices=ChangeState.choices)
+    item = django_filters.CharFilter(field_name="item__code")
+
+    class Meta:
+        model = PowerChange
+        fields = ["division", "within", "kind", "state", "item"]

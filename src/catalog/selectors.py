@@ -1,0 +1,321 @@
+"""Reads for the catalog: the list in force on a date, the responsibility answer, the gap report.
+
+The responsibility answer is on the hot path (every event is routed through it), so it is
+served from an in-process cache of dated intervals, one town at a time, invalidated across
+processes by `core.cachegen` generation "catalog.responsibility". Because the cache holds
+intervals, a return that takes effect next month changes the answer on that day without any
+write or invalidation.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from catalog.choices import EntryOp
+from catalog.models import Item, ItemList, ListVersion, Matter, Responsibility
+from core import cachegen
+from core.errors import NotFound, PlatformError
+from core.scoping import code_level
+
+RESPONSIBILITY_CACHE = "catalog.responsibility"
+
+
+# ---------------------------------------------------------------- lists (清单)
+
+def _ordered_versions(versions: Iterable[ListVersion], on: dt.date) -> list[ListVersion]:
+    """Versions effective on or before `on`, in the order they apply (date, then recording)."""
+    chosen = [v for v in versions if v.effective_date <= on]
+    chosen.sort(key=lambda v: (v.effective_date, v.recorded_at, v.pk))
+    return chosen
+
+
+def _replay(versions: list[ListVersion]) -> dict[str, tuple[str, ListVersion, str]]:
+    """item code → (last op, the version that set it, its reason)."""
+    state: dict[str, tuple[str, ListVersion, str]] = {}
+    for version in versions:
+        for entry in version.entries:
+            state[entry["item"]] = (entry["op"], version, entry.get("reason", ""))
+    return state
+
+
+def _versions_of(item_list: ItemList) -> list[ListVersion]:
+    cached = getattr(item_list, "_prefetched_objects_cache", {}).get("versions")
+    if cached is not None:
+        return list(cached)
+    return list(item_list.versions.all())
+
+
+@dataclass
+class ListEntry:
+    item: Item
+    origin: str            # "county": from the county list; "town": added by the town
+    version: ListVersion   # the version that put it there
+    reason: str = ""
+
+
+@dataclass
+class ListState:
+    item_list: ItemList
+    as_of: dt.date
+    entries: list[ListEntry]
+    withheld: list[ListEntry] = field(default_factory=list)  # county items the town does not take
+    version: ListVersion | None = None        # this list's latest version in force
+    base_version: ListVersion | None = None   # the county list's latest version in force
+
+    @property
+    def codes(self) -> list[str]:
+        return [e.item.code for e in self.entries]
+
+
+def _codes_in_force(item_list: ItemList, on: dt.date) -> tuple[dict[str, tuple[str, ListVersion, str]],
+                                                                list[ListVersion]]:
+    versions = _ordered_versions(_versions_of(item_list), on)
+    return _replay(versions), versions
+
+
+def list_state(item_list: ItemList, on: dt.date | None = None) -> ListState:
+    """The list exactly as in force on `on` (any past or future date).
+
+    A county list is the replay of its versions. A town list is its county list on that date,
+    plus the items the town added, minus the items it withheld (each the town's last word on
+    that item on or before the date).
+    """
+    on = on or timezone.localdate()
+    own, own_versions = _codes_in_force(item_list, on)
+    included: dict[str, tuple[str, ListVersion, str]] = {}
+    withheld: dict[str, tuple[str, ListVersion, str]] = {}
+    base_version = None
+    if item_list.base_id:
+        base, base_versions = _codes_in_force(item_list.base, on)
+        base_version = base_versions[-1] if base_versions else None
+        for code, (op, version, reason) in base.items():
+            if op == EntryOp.ADD:
+                included[code] = ("county", version, reason)
+        for code, (op, version, reason) in own.items():
+            if op == EntryOp.ADD:
+                if code not in included:
+                    included[code] = ("town", version, reason)
+            else:
+                if code in included:
+                    withheld[code] = ("town", version, reason)
+                included.pop(code, None)
+    else:
+        for code, (op, version, reason) in own.items():
+            if op == EntryOp.ADD:
+                included[code] = ("county", version, reason)
+    items = {i.code: i for i in Item.objects.filter(code__in=list(included) + list(withheld))}
+    entries = [ListEntry(items[c], *included[c]) for c in sorted(included) if c in items]
+    held = [ListEntry(items[c], *withheld[c]) for c in sorted(withheld) if c in items]
+    return ListState(item_list, on, entries, held, own_versions[-1] if own_versions else None, base_version)
+
+
+def lists_for_division(code: str) -> QuerySet[ItemList]:
+    return ItemList.objects.filter(division_id=code).select_related("division", "base", "base__division")
+
+
+def town_list_of(town_code: str, kind: str) -> ItemList | None:
+    return ItemList.objects.filter(division_id=town_code, kind=kind).select_related("base").first()
+
+
+def item_on_town_list(town_code: str, item: Item, on: dt.date) -> bool:
+    item_list = town_list_of(town_code, item.list_kind)
+    return bool(item_list) and item.code in list_state(item_list, on).codes
+
+
+def version_history(item_list: ItemList) -> QuerySet[ListVersion]:
+    return item_list.versions.select_related("change").order_by("-effective_date", "-recorded_at", "-id")
+
+
+# ---------------------------------------------------------------- responsibility (主体/配合责任)
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    name: str
+    kind: str
+    division: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Who answers for a matter in a town on a date. `main` is None for a gap."""
+
+    town: str
+    matter: str
+    matter_name: str
+    main: UnitRef | None
+    cooperating: tuple[UnitRef, ...]
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    change_id: int | None
+    county_department_code: str
+
+    @property
+    def gap(self) -> bool:
+        return self.main is None
+
+    def as_dict(self, division: str | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
+        def unit(u: UnitRef | None) -> dict | None:
+            return None if u is None else {"id": u.id, "name": u.name, "kind": u.kind, "division": u.division}
+
+        return {
+            "division": division or self.town, "town": self.town, "as_of": as_of.isoformat() if as_of else None,
+            "matter": self.matter, "matter_name": self.matter_name, "main": unit(self.main),
+            "cooperating": [unit(u) for u in self.cooperating], "gap": self.gap,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+            "change": self.change_id, "county_department_code": self.county_department_code,
+        }
+
+
+# (valid_from, valid_to, main, cooperating, change_id)
+_Interval = tuple[dt.date | None, dt.date | None, UnitRef | None, tuple[UnitRef, ...], int | None]
+
+
+class ResponsibilityCache:
+    """Per-process cache: town code → matter code → dated intervals. Thread-safe, lazy per town."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._generation = -1
+        self._towns: dict[str, dict[str, list[_Interval]]] = {}
+        self._matters: dict[str, tuple[str, str]] = {}  # code → (name, county department code)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation = -1
+            self._towns = {}
+            self._matters = {}
+
+    def _check_generation(self) -> None:
+        gen = cachegen.current(RESPONSIBILITY_CACHE)
+        if gen != self._generation:
+            with self._lock:
+                if gen != self._generation:
+                    self._towns = {}
+                    self._matters = {}
+                    self._generation = gen
+
+    def matters(self) -> dict[str, tuple[str, str]]:
+        if not self._matters:
+            self._matters = {c: (n, d) for c, n, d in Matter.objects.values_list("code", "name", "department_code")}
+        return self._matters
+
+    def town(self, town: str) -> dict[str, list[_Interval]]:
+        towns = self._towns  # a generation change swaps the dict; a late load lands in the old one
+        found = towns.get(town)
+        if found is None:
+            found = self._load(town)
+            towns[town] = found
+        return found
+
+    @staticmethod
+    def _load(town: str) -> dict[str, list[_Interval]]:
+        from org.models import Unit
+
+        rows = list(Responsibility.objects.filter(division_id=town).values_list(
+            "id", "matter__code", "valid_from", "valid_to", "main_unit_id", "change_id"))
+        through = Responsibility.cooperating_units.through
+        coop: dict[int, list[int]] = {}
+        for rid, uid in through.objects.filter(responsibility__division_id=town).values_list(
+                "responsibility_id", "unit_id"):
+            coop.setdefault(rid, []).append(uid)
+        unit_ids = {r[4] for r in rows if r[4]} | {u for us in coop.values() for u in us}
+        units = {u[0]: UnitRef(*u) for u in Unit.objects.filter(pk__in=unit_ids).values_list(
+            "id", "name", "kind", "division_id")}
+        out: dict[str, list[_Interval]] = {}
+        for rid, matter, start, end, main, change in rows:
+            coops = tuple(sorted((units[u] for u in coop.get(rid, ()) if u in units), key=lambda u: u.id))
+            out.setdefault(matter, []).append((start, end, units.get(main) if main else None, coops, change))
+        for intervals in out.values():
+            intervals.sort(key=lambda i: i[0] or dt.date.min)
+        return out
+
+    def answer(self, town: str, matter: str, on: dt.date) -> Answer:
+        self._check_generation()
+        meta = self.matters().get(matter)
+        if meta is None:
+            raise NotFound(f"职责事项 {matter} 不存在", code="unknown_matter", fields={"matter": ["职责事项不存在"]})
+        chosen: _Interval | None = None
+        for interval in self.town(town).get(matter, ()):
+            start, end = interval[0], interval[1]
+            if (start is None or start <= on) and (end is None or on < end):
+                chosen = interval
+        if chosen is None:
+            return Answer(town, matter, meta[0], None, (), None, None, None, meta[1])
+        return Answer(town, matter, meta[0], chosen[2], chosen[3], chosen[0], chosen[1], chosen[4], meta[1])
+
+
+_cache = ResponsibilityCache()
+
+
+def town_code_for(code: str) -> str:
+    """The town (乡镇/街道) a 12-digit code lies in; refuses codes above town level."""
+    if not (isinstance(code, str) and code.isdigit() and len(code) == 12):
+        raise PlatformError("division 必须是 12 位区划代码", code="bad_division",
+                            fields={"division": ["必须是 12 位区划代码"]})
+    level = code_level(code)
+    if level not in ("town", "village"):
+        raise PlatformError("请给出乡镇（街道）或其下村（社区）的区划代码", code="not_in_town",
+                            fields={"division": ["须为乡镇（街道）或村（社区）代码"]})
+    return code[:9] + "000"
+
+
+def responsibility_for(division_code: str, matter_code: str, on: dt.date | None = None) -> Answer:
+    """Who is responsible for `matter_code` in the town containing `division_code`, on `on`.
+
+    This is the call routing makes for every event: an in-process dictionary lookup once the
+    town is warm. The caller is responsible for scoping (the API view checks the division is
+    visible to the user).
+    """
+    town = town_code_for(division_code)
+    return _cache.answer(town, matter_code, on or timezone.localdate())
+
+
+def responsibility_cache() -> ResponsibilityCache:
+    return _cache
+
+
+def responsibilities_in_force(qs: QuerySet[Responsibility], on: dt.date | None = None) -> QuerySet[Responsibility]:
+    on = on or timezone.localdate()
+    return qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+
+
+@dataclass
+class Gap:
+    town: str
+    town_name: str
+    matter: str
+    matter_name: str
+    reason: str
+
+
+def gaps(towns: QuerySet, matter_code: str | None = None, on: dt.date | None = None) -> list[Gap]:
+    """Matters without a main responsible unit in some town (no row in force, or a row without main)."""
+    on = on or timezone.localdate()
+    town_names = dict(towns.values_list("code", "name"))
+    matters = Matter.objects.all()
+    if matter_code:
+        matters = matters.filter(code=matter_code)
+    matter_rows = list(matters.values_list("id", "code", "name"))
+    rows = responsibilities_in_force(
+        Responsibility.objects.filter(division_id__in=list(town_names)), on
+    ).values_list("division_id", "matter_id", "main_unit_id")
+    state: dict[tuple[str, int], bool] = {}
+    for town, matter, main in rows:
+        state[(town, matter)] = state.get((town, matter), False) or main is not None
+    out = []
+    for town in sorted(town_names):
+        for mid, code, name in matter_rows:
+            has = state.get((town, mid))
+            if has is None:
+                out.append(Gap(town, town_names[town], code, name, "未明确责任分工"))
+            elif not has:
+                out.append(Gap(town, town_names[town], code, name, "未明确主体责任单位"))
+    return out
