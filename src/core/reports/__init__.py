@@ -1,0 +1,1 @@
+"""Generic report writers (PDF with the embedded CJK font, xlsx). No app imports here."""

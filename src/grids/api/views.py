@@ -1,0 +1,329 @@
+"""Grids API: grids (list, GeoJSON, import/export, map layer, team gaps), locating, teams, patrols,
+coverage and rhythm reports. Everything scoped: grids are OPERATIONAL data."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import shapely
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core import audit
+from core.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
+from core.errors import NotFound, PlatformError
+from core.scoping import code_prefix, scope_for
+from grids import locator, selectors, services
+from grids.api import serializers as s
+from grids.filtersets import FindingFilterSet, GridFilterSet, MembershipFilterSet, PatrolFilterSet, WorkerFilterSet
+from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol
+
+GRID_MANAGERS = ("town_command", "county_command", "city_command")
+SIMPLIFY = {4: 0.0006, 6: 0.00025, 9: 0.0, 12: 0.0}
+
+
+def _division_param(request, required: bool = False) -> str | None:  # noqa: ANN001
+    value = request.query_params.get("division") or ""
+    if not value:
+        if required:
+            code = getattr(request.user, "division_id", None)
+            if code:
+                return code
+            raise PlatformError("请提供 division（12 位区划代码）", fields={"division": ["必填"]})
+        return None
+    if not (value.isdigit() and len(value) == 12):
+        raise PlatformError("division 必须是 12 位区划代码", fields={"division": ["必须是 12 位区划代码"]})
+    return value
+
+
+def _date_param(request, name: str, default: dt.date) -> dt.date:  # noqa: ANN001
+    value = request.query_params.get(name)
+    if not value:
+        return default
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise PlatformError(f"{name} 日期格式应为 YYYY-MM-DD", fields={name: ["日期格式应为 YYYY-MM-DD"]})
+
+
+class GridViewSet(ScopedReadOnlyViewSet):
+    """Grids: `?type=comprehensive|specialised&division=<code>`; each row has its representative point."""
+
+    queryset = Grid.objects.select_related("village")
+    serializer_class = s.GridSerializer
+    filterset_class = GridFilterSet
+    write_roles = GRID_MANAGERS
+
+    @extend_schema(responses=dict)
+    @action(detail=True, methods=["get"])
+    def geojson(self, request, pk=None):  # noqa: ANN001, ANN201
+        grid = self.get_object()
+        return Response(services.grids_export(grids=Grid.objects.filter(pk=grid.pk))["features"][0])
+
+    @extend_schema(responses=s.GridMembershipSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def team(self, request, pk=None):  # noqa: ANN001, ANN201
+        grid = self.get_object()
+        rows = [{"id": m.id, "worker": m.worker_id, "name": m.worker.name, "phone": m.worker.phone,
+                 "kind": m.worker.kind, "role": m.role, "role_label": m.get_role_display()}
+                for m in selectors.team(grid)]
+        return Response({"grid": grid.code, "head": next((r for r in rows if r["role"] == "head"), None),
+                         "members": rows})
+
+    @extend_schema(responses=s.GridVersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):  # noqa: ANN001, ANN201
+        grid = self.get_object()
+        rows = GridVersion.objects.visible_to(request.user).filter(grid=grid)
+        return Response(s.GridVersionSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(responses=dict, parameters=[OpenApiParameter("division", str)])
+    @action(detail=False, methods=["get"])
+    def export(self, request):  # noqa: ANN001, ANN201
+        grids = self.filter_queryset(self.get_queryset())
+        response = Response(services.grids_export(grids=grids))
+        if request.query_params.get("download"):
+            response["Content-Disposition"] = 'attachment; filename="grids.geojson"'
+        return response
+
+    @extend_schema(request=dict, responses=dict, parameters=[OpenApiParameter("dry_run", bool)])
+    @action(detail=False, methods=["post"], url_path="import", url_name="import")
+    def import_geojson(self, request):  # noqa: ANN001, ANN201
+        """Import a GeoJSON FeatureCollection (body, or a `file` upload). Refused as a whole, with
+        every problem listed, when anything is wrong."""
+        data = request.data
+        if "file" in request.FILES:
+            try:
+                data = json.loads(request.FILES["file"].read().decode("utf-8-sig"))
+            except (ValueError, UnicodeDecodeError):
+                raise PlatformError("文件不是合法的 GeoJSON（JSON）", code="import_invalid")
+        dry_run = request.query_params.get("dry_run") in ("1", "true")
+        result = services.grids_import(collection=data, scope=scope_for(request.user), dry_run=dry_run)
+        if result.problems:
+            raise PlatformError(f"导入被拒绝：发现 {len(result.problems)} 个问题，未做任何修改", code="import_invalid",
+                                fields={"problems": [p["text"] for p in result.problems]})
+        return Response(result.as_dict(), status=status.HTTP_200_OK)
+
+    @extend_schema(responses=dict, parameters=[OpenApiParameter("division", str), OpenApiParameter("date", str)])
+    @action(detail=False, methods=["get"], url_path="map")
+    def map_layer(self, request):  # noqa: ANN001, ANN201
+        """Polygons of the division for the map (simplified for wide views), with today's coverage."""
+        division = _division_param(request, required=True)
+        prefix = code_prefix(division)
+        grids = list(Grid.objects.visible_to(request.user).filter(division__code__startswith=prefix, status="active")
+                     .select_related("village").order_by("code")
+                     .only("id", "code", "name", "type", "category", "village__name", "geometry"))
+        covered = selectors.daily_coverage(request.user, division, _date_param(request, "date", timezone.localdate()))
+        tolerance = SIMPLIFY.get(len(prefix), 0.0)
+        geoms = shapely.from_geojson([g.geometry for g in grids]) if grids else []
+        if tolerance and len(grids):
+            geoms = shapely.set_precision(shapely.simplify(geoms, tolerance, preserve_topology=True), 1e-5)
+        features = []
+        for g, geom in zip(grids, geoms):
+            features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(geom)) if tolerance else
+                             json.loads(g.geometry),
+                             "properties": {"id": g.id, "code": g.code, "name": g.name, "type": g.type,
+                                            "village": g.village.name if g.village else "",
+                                            "patrolled": g.code in covered, "by": covered.get(g.code, [])}})
+        return Response({"type": "FeatureCollection", "division": division, "simplified": bool(tolerance),
+                         "features": features})
+
+    @extend_schema(responses=dict, parameters=[OpenApiParameter("division", str)])
+    @action(detail=False, methods=["get"])
+    def gaps(self, request):  # noqa: ANN001, ANN201
+        """Grids without a head, and grids without workers (一格一长多员 to-do list for the town)."""
+        gaps = selectors.team_gaps(request.user, _division_param(request))
+        row = lambda g: {"id": g.id, "code": g.code, "name": g.name, "type": g.type}  # noqa: E731
+        return Response({"no_head": [row(g) for g in gaps["no_head"]],
+                         "no_workers": [row(g) for g in gaps["no_workers"]]})
+
+
+class LocateView(APIView):
+    """Which grids contain a point, and its village, town and county.
+
+    Outside every grid the user may see the answer is `inside: false` with no divisions: a user
+    never learns which of another area's grids (or divisions) a point falls in."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("lat", float), OpenApiParameter("lng", float),
+                               OpenApiParameter("crs", str, enum=["wgs84", "gcj02"])], responses=dict)
+    def get(self, request):  # noqa: ANN001, ANN201
+        audit.set_actor(request.user, "api")
+        errors = {}
+        values = {}
+        for name, low, high in (("lat", -90, 90), ("lng", -180, 180)):
+            raw = request.query_params.get(name, "")
+            try:
+                values[name] = float(raw)
+                if not (low <= values[name] <= high) or values[name] != values[name]:
+                    errors[name] = [f"须在 {low} 到 {high} 之间"]
+            except ValueError:
+                errors[name] = ["必填，须为数字"]
+        crs = request.query_params.get("crs", "wgs84").lower()
+        if crs not in ("wgs84", "gcj02"):
+            errors["crs"] = ["只支持 wgs84 或 gcj02"]
+        if errors:
+            raise PlatformError("坐标参数有误", code="bad_coordinates", fields=errors)
+        answer = locator.locate(values["lat"], values["lng"], crs=crs, scope=scope_for(request.user))
+        return Response(answer)
+
+
+class WorkerViewSet(ScopedModelViewSet):
+    queryset = GridWorker.objects.all()
+    serializer_class = s.GridWorkerSerializer
+    filterset_class = WorkerFilterSet
+    write_roles = GRID_MANAGERS
+
+
+class MembershipViewSet(ScopedModelViewSet):
+    queryset = GridMembership.objects.select_related("grid", "worker")
+    serializer_class = s.GridMembershipSerializer
+    filterset_class = MembershipFilterSet
+    write_roles = GRID_MANAGERS
+
+
+class PatrolViewSet(ScopedReadOnlyViewSet):
+    """Patrols. POST starts one (idempotent on the client-generated `uuid`); then `{id}/points/`,
+    `{id}/findings/` (idempotent on the finding's `uuid`) and `{id}/end/`."""
+
+    queryset = Patrol.objects.select_related("worker").prefetch_related("findings")
+    serializer_class = s.PatrolSerializer
+    filterset_class = PatrolFilterSet
+    write_roles = ("grid_worker",) + GRID_MANAGERS
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def _mine(self) -> Patrol:
+        patrol = self.get_object()
+        worker = services.worker_for_user(self.request.user)
+        if patrol.worker_id != worker.pk:
+            raise NotFound("巡查不存在或不是您的巡查")
+        return patrol
+
+    def get_object(self):  # noqa: ANN201
+        # actions that write still read through visible_to (then `_mine` checks the owner)
+        obj = Patrol.objects.visible_to(self.request.user).filter(pk=self.kwargs["pk"]).first() \
+            if str(self.kwargs["pk"]).isdigit() else None
+        if obj is None:
+            raise Http404
+        return obj
+
+    @extend_schema(request=s.PatrolStartSerializer, responses=s.PatrolSerializer)
+    def create(self, request):  # noqa: ANN001, ANN201
+        body = s.PatrolStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        grid = data.get("grid")
+        if grid is not None and not Grid.objects.visible_to(request.user).filter(pk=grid.pk).exists():
+            raise PlatformError("网格不存在或不在您的管辖范围内", fields={"grid": ["网格不存在"]})
+        point = {"lat": data["lat"], "lng": data["lng"], "crs": data["crs"]} if "lat" in data and "lng" in data else None
+        patrol, created = services.patrol_start(user=request.user, uuid=data["uuid"], started_at=data.get("started_at"),
+                                                point=point)
+        if grid is not None and created:
+            patrol.grid = grid
+            patrol.save()
+        return Response(s.PatrolSerializer(patrol).data, status=201 if created else 200)
+
+    @extend_schema(request=s.PointsSerializer, responses=s.PatrolSerializer)
+    @action(detail=True, methods=["post"])
+    def points(self, request, pk=None):  # noqa: ANN001, ANN201
+        body = s.PointsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        patrol = services.patrol_add_points(patrol=self._mine(), points=body.validated_data["points"])
+        return Response(s.PatrolSerializer(patrol).data)
+
+    @extend_schema(request=s.FindingCreateSerializer, responses=s.FindingSerializer)
+    @action(detail=True, methods=["post"])
+    def findings(self, request, pk=None):  # noqa: ANN001, ANN201
+        body = s.FindingCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        finding, created = services.finding_add(patrol=self._mine(), uuid=d["uuid"], category=d["category"],
+                                                description=d["description"],
+                                                point={"lat": d["lat"], "lng": d["lng"], "crs": d["crs"]},
+                                                photo=d.get("photo"), found_at=d.get("found_at"))
+        return Response(s.FindingSerializer(finding).data, status=201 if created else 200)
+
+    @extend_schema(request=None, responses=s.PatrolSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):  # noqa: ANN001, ANN201
+        patrol = services.patrol_end(patrol=self._mine())
+        return Response(s.PatrolSerializer(Patrol.objects.get(pk=patrol.pk)).data)
+
+
+class FindingViewSet(ScopedReadOnlyViewSet):
+    queryset = Finding.objects.select_related("grid")
+    serializer_class = s.FindingSerializer
+    filterset_class = FindingFilterSet
+
+
+class VersionViewSet(ScopedReadOnlyViewSet):
+    queryset = GridVersion.objects.all()
+    serializer_class = s.GridVersionSerializer
+
+
+class ReportViewSet(ScopedReadOnlyViewSet):
+    queryset = GridReport.objects.select_related("division")
+    serializer_class = s.GridReportSerializer
+    filterset_fields = ["kind", "division"]
+
+
+class ReportDownloadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, pk: int, fmt: str):  # noqa: ANN001, ANN201
+        audit.set_actor(request.user, "api")
+        return report_file_response(request.user, pk, fmt)
+
+
+def report_file_response(user, pk: int, fmt: str) -> FileResponse:  # noqa: ANN001
+    report = GridReport.objects.visible_to(user).filter(pk=pk).first()
+    if report is None or fmt not in ("xlsx", "pdf") or not getattr(report, fmt):
+        raise Http404
+    path = getattr(report, fmt)
+    filename = f"{report.title}.{fmt}"
+    return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=filename)
+
+
+class CoverageView(APIView):
+    """Daily patrol coverage per grid: patrolled that day, and by whom."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("division", str), OpenApiParameter("date", str)], responses=dict)
+    def get(self, request):  # noqa: ANN001, ANN201
+        audit.set_actor(request.user, "api")
+        division = _division_param(request, required=True)
+        day = _date_param(request, "date", timezone.localdate())
+        rows = selectors.coverage_rows(request.user, division, day)
+        data = [{"code": r["code"], "name": r["name"], "patrolled": r["patrolled"], "by": r["by"]} for r in rows]
+        return Response({"division": division, "date": day.isoformat(), "count": len(data),
+                         "patrolled": sum(r["patrolled"] for r in data), "results": data})
+
+
+class AnalysisView(APIView):
+    """Weekly / monthly figures for a division (patrols, findings by category, hot spots, not patrolled)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("division", str), OpenApiParameter("start", str),
+                               OpenApiParameter("end", str)], responses=dict)
+    def get(self, request):  # noqa: ANN001, ANN201
+        audit.set_actor(request.user, "api")
+        division = _division_param(request, required=True)
+        end = _date_param(request, "end", timezone.localdate())
+        start = _date_param(request, "start", end - dt.timedelta(days=6))
+        if start > end:
+            raise PlatformError("起始日期不能晚于截止日期", fields={"start": ["不能晚于截止日期"]})
+        data = selectors.period_analysis(request.user, division, start, end)
+        return Response({"division": division, "start": start.isoformat(), "end": end.isoformat(), **data})

@@ -1,0 +1,69 @@
+import django_filters
+
+from grids.choices import FindingCategory, GridStatus, GridType, PatrolStatus, TeamRole, WorkerKind
+from grids.models import Finding, Grid, GridMembership, GridWorker, Patrol
+from org.filtersets import DivisionPrefixFilter
+
+
+class GridFilterSet(django_filters.FilterSet):
+    """One filterset for the grid list page and `GET /api/grids/`."""
+
+    type = django_filters.ChoiceFilter(choices=GridType.choices)
+    status = django_filters.ChoiceFilter(choices=GridStatus.choices)
+    division = DivisionPrefixFilter()
+    q = django_filters.CharFilter(method="filter_q")
+    missing = django_filters.ChoiceFilter(choices=[("head", "无网格长"), ("workers", "无网格员")], method="filter_missing")
+
+    class Meta:
+        model = Grid
+        fields = ["type", "status", "division", "category", "q", "missing"]
+
+    def filter_q(self, qs, name, value):  # noqa: ANN001, ANN201
+        from django.db.models import Q
+
+        return qs.filter(Q(code__startswith=value) | Q(name__icontains=value)) if value else qs
+
+    def filter_missing(self, qs, name, value):  # noqa: ANN001, ANN201
+        from grids.selectors import with_team_flags
+
+        if value == "head":
+            return with_team_flags(qs).filter(has_head=False)
+        if value == "workers":
+            return with_team_flags(qs).filter(has_workers=False)
+        return qs
+
+
+class WorkerFilterSet(django_filters.FilterSet):
+    division = DivisionPrefixFilter()
+    kind = django_filters.ChoiceFilter(choices=WorkerKind.choices)
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = GridWorker
+        fields = ["division", "kind", "q", "active"]
+
+
+class MembershipFilterSet(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(choices=TeamRole.choices)
+
+    class Meta:
+        model = GridMembership
+        fields = ["grid", "worker", "role"]
+
+
+class PatrolFilterSet(django_filters.FilterSet):
+    division = DivisionPrefixFilter()
+    status = django_filters.ChoiceFilter(choices=PatrolStatus.choices)
+    date = django_filters.DateFilter(field_name="started_at", lookup_expr="date")
+
+    class Meta:
+        model = Patrol
+        fields = ["division", "status", "date", "worker", "grid"]
+
+
+class FindingFilterSet(django_filters.FilterSet):
+    category = django_filters.ChoiceFilter(choices=FindingCategory.choices)
+
+    class Meta:
+        model = Finding
+        fields = ["category", "status", "grid", "patrol"]
