@@ -119,6 +119,8 @@ class Case(ScopedModel):
                                  related_name="+")
     process_map = models.ForeignKey(ProcessMap, verbose_name=_("流程图版本"), on_delete=models.PROTECT,
                                     related_name="cases")
+    # The hash of the map's BPMN document, fixed for life: a step finds the cached spec without a join.
+    spec_sha = models.CharField(_("流程文档哈希"), max_length=64, default="", editable=False)
     title = models.CharField(_("标题"), max_length=200, blank=True)
     applicant = models.CharField(_("申请人/当事人"), max_length=100, blank=True)
     state = models.CharField(_("状态"), max_length=10, choices=CaseState.choices, default=CaseState.RUNNING,

@@ -164,8 +164,13 @@ def lanemapping_changed() -> None:
 # --- cases --------------------------------------------------------------------------------------
 
 
+def _compiled_sha(sha: str) -> engine.Compiled:
+    return engine.compiled(sha, loader=lambda: bytes(
+        BpmnDocument.objects.filter(sha256=sha).values_list("xml", flat=True).get()))
+
+
 def _compiled(pm: ProcessMap) -> engine.Compiled:
-    return engine.compiled(pm.document.sha256, loader=lambda: pm.document.xml_bytes)
+    return _compiled_sha(pm.document.sha256)
 
 
 def _limit_for(node: engine.Node) -> tuple[float, str] | None:
@@ -219,6 +224,7 @@ def _build_case(*, user: Any, item: Any, town_code: str, pm: ProcessMap, now: dt
         for task in engine.ready_user_tasks(wf):
             task.data.update(data)
     case = Case(number=_new_number(town_code, now), item=item, division_id=town_code, process_map=pm,
+                spec_sha=pm.document.sha256,
                 title=title[:200] or item.name[:200], applicant=applicant[:100], started_by=user if user.pk else None,
                 started_at=now, idempotency_key=key, data=dict(data), is_synthetic=synthetic,
                 workflow_state=engine.dump_state(wf))
@@ -313,12 +319,14 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
         if f.size > MAX_FILE:
             raise PlatformError(f"附件“{f.name}”超过 20 MB", code="file_too_large", fields={"files": [f.name]})
     with transaction.atomic():
-        case = Case.objects.writable_by(user).select_related("process_map__document").filter(pk=case_id).first()
-        if case is None:
+        # One query: the case, its map and the document's hash (not its XML: the spec is cached by hash).
+        found = list(Case.objects.writable_by(user).filter(pk=case_id).order_by()[:1])
+        if not found:
             raise NotFound("办件不存在或不在您的管辖范围内")
+        case = found[0]
         if case.state != CaseState.RUNNING:
             raise Conflict("办件已办结，不能再办理", code="case_closed")
-        comp = _compiled(case.process_map)
+        comp = _compiled_sha(case.spec_sha)
         wf = engine.load_state(comp.spec, case.workflow_state)
         ready = {str(t.id): t for t in engine.ready_user_tasks(wf)}
         task = ready.get(str(task_id))
