@@ -10,6 +10,7 @@ Who may do what (DESIGN.md §6: reference data is never writable from below):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -25,7 +26,7 @@ from catalog.choices import (
 from catalog.models import (
     Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility,
 )
-from core import cachegen
+from core import audit, cachegen
 from core.api.permissions import has_role
 from core.errors import Conflict, NotAllowed, NotFound, PlatformError
 from core.scoping import code_level, scope_for
@@ -41,6 +42,18 @@ OPEN_CHANGE_STATES = (ChangeState.SUBMITTED, ChangeState.DEPT_REVIEWED, ChangeSt
 
 
 # ---------------------------------------------------------------- helpers
+
+def _as_user(fn: Any) -> Any:
+    """Attribute the service's writes to its `user` (keeping the current source: api, web, import)."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user = kwargs.get("user")
+        if user is None or not getattr(user, "pk", None):
+            return fn(*args, **kwargs)
+        with audit.acting_as(user, source=audit.current_actor()[2]):
+            return fn(*args, **kwargs)
+    return wrapper
+
 
 def _actor_name(user: Any) -> str:
     if user is None:
@@ -142,6 +155,7 @@ def _validate_entries(item_list: ItemList, entries: list[dict[str, str]], on: dt
     return clean
 
 
+@_as_user
 @transaction.atomic
 def list_version_record(*, item_list: ItemList, effective_date: dt.date, entries: list[dict[str, str]],
                         reason: str, source: str = VersionSource.EDIT, change: PowerChange | None = None,
@@ -163,6 +177,7 @@ def list_version_record(*, item_list: ItemList, effective_date: dt.date, entries
                                       recorded_by=_actor_name(user))
 
 
+@_as_user
 @transaction.atomic
 def item_list_issue(*, county: Division, kind: str, items: Iterable[Item], effective_date: dt.date, reason: str,
                     user: Any = None) -> ItemList:
@@ -182,6 +197,7 @@ def item_list_issue(*, county: Division, kind: str, items: Iterable[Item], effec
     return item_list
 
 
+@_as_user
 @transaction.atomic
 def item_list_adopt(*, town: Division, kind: str, effective_date: dt.date, reason: str,
                     added: Iterable[tuple[Item, str]] = (), withheld: Iterable[tuple[Item, str]] = (),
@@ -210,6 +226,7 @@ def item_list_adopt(*, town: Division, kind: str, effective_date: dt.date, reaso
     return item_list
 
 
+@_as_user
 @transaction.atomic
 def list_import(*, item_list: ItemList, rows: list[dict[str, Any]], effective_date: dt.date, reason: str,
                 user: Any = None) -> ListVersion | None:
@@ -242,6 +259,7 @@ def _check_unit_for_town(unit: Unit, town: Division, label: str) -> None:
                             code="unit_outside", fields={label: ["单位不在本乡镇或所在县"]})
 
 
+@_as_user
 @transaction.atomic
 def responsibility_set(*, town: Division, matter: Matter, main_unit: Unit | None, cooperating: Iterable[Unit] = (),
                        valid_from: dt.date | None = None, note: str = "", change: PowerChange | None = None,
@@ -287,6 +305,7 @@ def _next_admission_code(county_code: str) -> str:
     return f"{prefix}{seq:04d}"
 
 
+@_as_user
 @transaction.atomic
 def admission_file(*, department: Unit, title: str, legal_basis: str, description: str = "", staff: int = 0,
                    funds: Decimal | int = 0, systems: str = "", towns: Iterable[Division] = (),
@@ -319,6 +338,7 @@ def admission_file(*, department: Unit, title: str, legal_basis: str, descriptio
     return admission
 
 
+@_as_user
 @transaction.atomic
 def admission_review(*, admission: Admission, decision: str, reason: str, user: Any = None) -> Admission:
     """The reform office approves, rejects or returns a request for changes, always with reasons."""
@@ -339,6 +359,7 @@ def admission_review(*, admission: Admission, decision: str, reason: str, user: 
     return admission
 
 
+@_as_user
 @transaction.atomic
 def admission_resubmit(*, admission: Admission, user: Any = None, reason: str = "", **changes: Any) -> Admission:
     """The department answers a return for changes and submits again."""
@@ -356,6 +377,7 @@ def admission_resubmit(*, admission: Admission, user: Any = None, reason: str = 
     return admission
 
 
+@_as_user
 @transaction.atomic
 def admission_withdraw(*, admission: Admission, reason: str, user: Any = None) -> Admission:
     _require_role(user, DEPT + REFORM, "撤回准入申请")
@@ -390,6 +412,8 @@ def admission_require(*, town: Division | str, admission: Admission | str | None
         if admission is None:
             raise PlatformError(f"交办任务{label}未经准入：准入编号 {code} 不存在", code="admission_missing",
                                 fields={"admission": [f"准入 {code} 不存在"]})
+    else:
+        admission = Admission.objects.get(pk=admission.pk)  # the gate reads the state as stored, never a stale copy
     name = f"准入 {admission.code}“{admission.title}”"
     if admission.state != AdmissionState.APPROVED:
         raise PlatformError(f"交办任务{label}未经准入：{name} 状态为“{admission.get_state_display()}”，尚未获编办批准",
@@ -407,6 +431,7 @@ def admission_require(*, town: Division | str, admission: Admission | str | None
     return admission
 
 
+@_as_user
 @transaction.atomic
 def assignment_create(*, town: Division, admission: Admission | str | None, title: str, detail: str = "",
                       due_date: dt.date | None = None, user: Any = None) -> Assignment:
@@ -426,6 +451,7 @@ def _open_change(town: Division, item: Item) -> PowerChange | None:
     return PowerChange.objects.filter(division=town, item=item, state__in=OPEN_CHANGE_STATES[:3]).first()
 
 
+@_as_user
 @transaction.atomic
 def change_file(*, kind: str, town: Division, item: Item, reason: str, effective_date: dt.date,
                 op: str | None = None, reason_category: str = "", evidence: str = "", legal_reviewer: str = "",
@@ -492,6 +518,7 @@ def _locked(change: PowerChange) -> PowerChange:
     return PowerChange.objects.select_for_update().select_related("item", "division", "department").get(pk=change.pk)
 
 
+@_as_user
 @transaction.atomic
 def change_department_opinion(*, change: PowerChange, agree: bool, opinion: str, user: Any = None) -> PowerChange:
     """The item's county department gives its opinion (it takes the item back, or lets it go)."""
@@ -510,6 +537,7 @@ def change_department_opinion(*, change: PowerChange, agree: bool, opinion: str,
     return change
 
 
+@_as_user
 @transaction.atomic
 def change_decide(*, change: PowerChange, decision: str, reason: str, user: Any = None) -> PowerChange:
     """The county reform office approves, rejects or returns for changes. Approval writes the list
@@ -575,6 +603,7 @@ def _town_body(town: Division, matter: Matter) -> Unit | None:
     return Unit.objects.filter(division=town, name=matter.town_body).first()
 
 
+@_as_user
 @transaction.atomic
 def change_resubmit(*, change: PowerChange, reason: str, user: Any = None, **fields: Any) -> PowerChange:
     """The filer answers a return for changes (e.g. a later effective date, a fuller hand-over plan)."""
@@ -598,6 +627,7 @@ def change_resubmit(*, change: PowerChange, reason: str, user: Any = None, **fie
     return change
 
 
+@_as_user
 @transaction.atomic
 def change_withdraw(*, change: PowerChange, reason: str, user: Any = None) -> PowerChange:
     _require_scope(user, change.division_id, "撤回申报")
