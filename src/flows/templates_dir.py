@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 
 DIR = Path(__file__).resolve().parent / "bpmn" / "templates"
-NAMES = ("approval", "penalty", "inspection", "public_service", "ten_step")
+NAMES = ("approval", "penalty", "inspection", "public_service", "ten_step", "blank")
 
 
 @lru_cache(maxsize=None)
