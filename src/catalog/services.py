@@ -515,7 +515,7 @@ def change_file(*, kind: str, town: Division, item: Item, reason: str, effective
 
 
 def _locked(change: PowerChange) -> PowerChange:
-    return PowerChange.objects.select_for_update().select_related("item", "division", "department").get(pk=change.pk)
+    return PowerChange.objects.select_for_update(of=("self",)).select_related("item", "division", "department").get(pk=change.pk)
 
 
 @_as_user
