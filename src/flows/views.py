@@ -71,8 +71,11 @@ def map_detail(request, pk: int):  # noqa: ANN001, ANN201
     writable = ProcessMap.objects.writable_by(request.user).filter(pk=pk).exists() and \
         services._has_role(request.user, services.MAP_WRITERS)
     versions = ProcessMap.objects.visible_to(request.user).filter(item=pm.item, division=pm.division).order_by("-version")
+    # A town editor looking at the county's map may save it as the town's own version (本镇街版本).
+    own_town = request.user.division_id if request.user.division_id and code_level(request.user.division_id) == "town" \
+        and pm.division_id != request.user.division_id and services._has_role(request.user, services.MAP_WRITERS) else ""
     return render(request, "flows/modeler.html", {"pm": pm, "writable": writable, "versions": versions,
-                                                  "lanes": sorted(selectors.lane_mappings())})
+                                                  "lanes": sorted(selectors.lane_mappings()), "own_town": own_town})
 
 
 @login_required
@@ -108,7 +111,33 @@ def cases(request):  # noqa: ANN001, ANN201
     except PlatformError as exc:
         messages.error(request, exc.message)
         rows = _page(request, qs.none())
+    if request.GET.get("format") == "xlsx":
+        return _cases_xlsx(fs.qs if fs.is_valid() else qs.none())
     return render(request, "flows/cases.html", {"rows": rows, "filters": request.GET})
+
+
+def _cases_xlsx(qs):  # noqa: ANN001, ANN202
+    """The filtered case list as an Excel workbook (at most 50,000 rows)."""
+    import io
+
+    from django.http import HttpResponse
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("办件")
+    ws.append(["办件编号", "标题", "事项编码", "事项名称", "镇街", "流程图版本", "状态", "当前环节", "当前环节期限", "是否超期",
+               "发起时间", "办结时间"])
+    for c in qs.select_related("item", "division", "process_map")[:50000]:
+        ws.append([c.number, c.title, c.item.code, c.item.name, c.division.name, f"v{c.process_map.version}",
+                   c.get_state_display(), c.current_step, c.due_at.replace(tzinfo=None) if c.due_at else None,
+                   "是" if c.overdue else "否", c.started_at.replace(tzinfo=None),
+                   c.completed_at.replace(tzinfo=None) if c.completed_at else None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    response = HttpResponse(buf.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="cases.xlsx"'
+    return response
 
 
 @login_required

@@ -62,3 +62,29 @@ def test_attachment_download():
     att = step.attachments.get()
     r = _client(actors.handler).get(f"/flows/attachments/{att.pk}/")
     assert r.status_code == 200 and b"".join(r.streaming_content) == b"photo"
+
+
+def test_case_list_exports_to_excel_with_the_same_filters():
+    import io
+
+    from openpyxl import load_workbook
+
+    world, actors = setup()
+    item = make_item()
+    publish(actors, item, template("approval"))
+    services.case_start(user=actors.handler, item=item, division_code=TOWN_A, title="导出测试")
+    r = _client(actors.handler).get("/flows/cases/?format=xlsx&state=running")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(r.content)).active.values)
+    assert rows[0][0] == "办件编号" and rows[1][1] == "导出测试" and len(rows) == 2
+    r = _client(actors.handler).get("/flows/cases/?format=xlsx&state=completed")
+    assert len(list(load_workbook(io.BytesIO(r.content)).active.values)) == 1
+
+
+def test_a_town_editor_sees_the_save_as_town_version_button():
+    world, actors = setup()
+    item = make_item()
+    pm = publish(actors, item, template("approval"))
+    page = _client(actors.town_editor).get(f"/flows/maps/{pm.pk}/").content.decode()
+    assert 'id="btn-fork"' in page and 'id="btn-publish"' not in page
+    assert 'id="btn-fork"' not in _client(actors.editor).get(f"/flows/maps/{pm.pk}/").content.decode()
