@@ -126,9 +126,58 @@ def check_handover(world, api, session, insider):  # noqa: ANN001, ANN201
     assert insider.get(f"/api/catalog/handover-check/?town={B}&admission={admission.code}").status_code == 200
 
 
+def _page_hides_b(path, make):  # noqa: ANN001, ANN202
+    """A page of many rows: town B's rows (by name) never show for the outsider."""
+    def check(world, api, session, insider):  # noqa: ANN001, ANN202
+        from core import audit
+
+        with audit.acting_as(world.insider, source="test"):
+            make(world)
+        response = session.get(path)
+        assert response.status_code == 200, path
+        assert "湾头" not in response.content.decode(), path
+    return check
+
+
+def check_page_list_import(world, api, session, insider):  # noqa: ANN001, ANN201
+    target = make_list(world)
+    count = ListVersion.objects.count()
+    response = session.post(reverse("catalog:list-import", kwargs={"pk": target.pk}), {"effective_date": "2026-01-01",
+                                                                                        "reason": "越权"})
+    assert response.status_code == 404 and ListVersion.objects.count() == count
+
+
+def check_page_matters(world, api, session, insider):  # noqa: ANN001, ANN201
+    make_responsibility(world)
+    assert session.get(f"/catalog/matters/?town={B}").status_code == 404
+    page = session.get("/catalog/matters/")
+    assert page.status_code == 200 and "湾头" not in page.content.decode()
+
+
+def check_page_admissions(world, api, session, insider):  # noqa: ANN001, ANN201
+    other = _admission(world, "321003000000")
+    other.title = "邗江区专属任务"
+    other.save()
+    assert "邗江区专属任务" not in session.get("/catalog/admissions/").content.decode()
+    assert session.get(f"/catalog/admissions/{other.pk}/").status_code == 404
+    before = Admission.objects.get(pk=other.pk).state
+    session.post(f"/catalog/admissions/{other.pk}/", {"action": "review", "decision": "reject", "reason": "x"})
+    assert Admission.objects.get(pk=other.pk).state == before
+
+
+def check_page_changes_post(world, api, session, insider):  # noqa: ANN001, ANN201
+    target = make_change(world)
+    count = PowerChange.objects.count()
+    r = session.post("/catalog/changes/", {"kind": "return", "division": B, "item": target.item.code,
+                                           "reason": "越权", "effective_date": _future()})
+    assert r.status_code == 404 and PowerChange.objects.count() == count
+    session.post(f"/catalog/changes/{target.pk}/", {"action": "withdraw", "reason": "越权"})
+    assert PowerChange.objects.get(pk=target.pk).state == "submitted"
+
+
 CASES = [
     ScopeCase(model=ItemList, make=make_list, api_list="catalog-list-list", api_detail="catalog-list-detail",
-              writable=False,
+              writable=False, pages=["catalog:list", "catalog:list-export"],
               post_payload=lambda w, t: {"division": B, "kind": "approval", "effective_date": "2026-01-01",
                                          "reason": "越权"}),
     ScopeCase(model=ListVersion, make=make_version, api_list="catalog-list-version-list",
@@ -140,7 +189,7 @@ CASES = [
               api_detail="catalog-assignment-detail", writable=False,
               post_payload=lambda w, t: {"division": B, "admission": t.admission.code, "title": "越权交办"}),
     ScopeCase(model=PowerChange, make=make_change, api_list="catalog-change-list", api_detail="catalog-change-detail",
-              writable=False,
+              writable=False, pages=["catalog:change"],
               post_payload=lambda w, t: {"kind": "adjustment", "op": "add", "division": B, "item": t.item.code,
                                          "reason": "越权", "effective_date": _future()}),
 ]
@@ -166,6 +215,13 @@ URL_CASES = {
     "catalog-responsibility": check_responsibility,
     "catalog-gaps": check_gaps,
     "catalog-handover-check": check_handover,
+    "catalog:index": _page_hides_b("/catalog/", make_list),
+    "catalog:list-import": check_page_list_import,
+    "catalog:matters": check_page_matters,
+    "catalog:gaps": _page_hides_b("/catalog/gaps/", make_responsibility),
+    "catalog:admissions": check_page_admissions,
+    "catalog:admission": check_page_admissions,
+    "catalog:changes": check_page_changes_post,
 }
 
 EXEMPT_MODELS = {
@@ -181,4 +237,8 @@ EXEMPT_URLS = {
     "catalog-item-detail": "global reference data (guidance catalog items)",
     "catalog-matter-list": "global reference data (matter catalogue)",
     "catalog-matter-detail": "global reference data (matter catalogue)",
+    "catalog:items": "global reference data (guidance catalog items)",
+    "catalog:public-index": "published town lists: public pages without login by design (DESIGN.md §6)",
+    "catalog:public-town": "published town list: a public page without login by design (DESIGN.md §6)",
+    "catalog:public-town-export": "the published town list as Excel: public by design (DESIGN.md §6)",
 }
