@@ -338,20 +338,21 @@ def compiled(sha: str, xml: bytes | None = None, loader: Any = None) -> Compiled
 
 # --- workflow state without the spec ------------------------------------------------------------
 
-_ser: dict[str, Any] = {}
+# One serializer per thread: its registry toggles an `_encoder_mode` flag while dumping.
+_ser = threading.local()
 
 
 def _serializer() -> tuple[Any, Any, Any]:
-    if not _ser:
+    if not hasattr(_ser, "ser"):
         from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
         from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
         ser = BpmnWorkflowSerializer()
         reg = ser.registry
         # The registered converter object for BpmnWorkflow (registry stores a partial of its to_dict).
-        conv = reg.convert_to_dict[reg.typenames[BpmnWorkflow]].args[1].__self__
-        _ser.update(ser=ser, reg=reg, conv=conv)
-    return _ser["ser"], _ser["reg"], _ser["conv"]
+        _ser.conv = reg.convert_to_dict[reg.typenames[BpmnWorkflow]].args[1].__self__
+        _ser.reg, _ser.ser = reg, ser
+    return _ser.ser, _ser.reg, _ser.conv
 
 
 def new_workflow(spec: Any) -> Any:
