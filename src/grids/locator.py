@@ -7,6 +7,7 @@ It is rebuilt when `core.cachegen.current("grids")` moves: every writer of grids
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from core.scoping import Scope
 from grids import geo
 
 CACHE_NAME = "grids"
+_ROUND = re.compile(r"(\.\d{5})\d+")
 _LOCK = threading.Lock()
 _INDEX: "GridIndex | None" = None
 
@@ -35,15 +37,28 @@ class GridIndex:
     comprehensive: list[bool]
     villages: list[str | None]
     division_names: dict[str, str] = field(default_factory=dict)
+    # single-point fast path: a uniform hash grid of bounding boxes (cell → grid indices)
+    cell: float = 0.01
+    buckets: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    _codes: np.ndarray | None = None
+    _masks: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def hits(self, lng: float, lat: float) -> list[int]:
-        """Indices of the grids containing (or touching) the point."""
-        if self.tree is None:
-            return []
-        return self.tree.query(shapely.Point(lng, lat), predicate="intersects").tolist()
+        """Indices of the grids containing (or touching) the point.
+
+        Same answer as `tree.query(Point, predicate="intersects")`, about twice as fast for one
+        point: a dictionary lookup, a bounding-box check, then GEOS on the prepared polygon."""
+        cell = self.cell
+        out = []
+        for i in self.buckets.get((int(lng // cell), int(lat // cell)), ()):
+            x0, y0, x1, y1 = self.boxes[i]
+            if x0 <= lng <= x1 and y0 <= lat <= y1 and _intersects_xy(self.geoms[i], lng, lat):
+                out.append(i)
+        return out
 
     def hits_many(self, lngs: Any, lats: Any) -> tuple[np.ndarray, np.ndarray]:
         """Vectorised: (point index, grid index) pairs for every containing grid."""
@@ -53,10 +68,53 @@ class GridIndex:
                                 predicate="intersects")
         return pairs[0], pairs[1]
 
+    @property
+    def code_array(self) -> np.ndarray:
+        if self._codes is None:
+            self._codes = np.array(self.codes, dtype=object)
+        return self._codes
+
+    def scope_mask(self, prefix: str) -> np.ndarray:
+        """Which grids a scope (code prefix) may see, cached per prefix for this index."""
+        mask = self._masks.get(prefix)
+        if mask is None:
+            mask = np.array([bool(prefix) and c.startswith(prefix) for c in self.codes], dtype=bool)
+            self._masks[prefix] = mask
+        return mask
+
+    def geojson_texts(self, tolerance: float) -> list[str]:
+        """GeoJSON text of every grid, simplified (and rounded to 1e-5°) for wide map views;
+        computed once per index and tolerance."""
+        key = f"geojson:{tolerance}"
+        texts = self._masks.get(key)
+        if texts is None:
+            geoms = self.geoms
+            if tolerance:
+                geoms = shapely.set_precision(shapely.simplify(geoms, tolerance, preserve_topology=True), 1e-5)
+            texts = [_ROUND.sub(r"\1", t) for t in shapely.to_geojson(geoms).tolist()]
+            self._masks[key] = texts  # type: ignore[assignment]
+        return texts  # type: ignore[return-value]
+
     def division(self, code: str | None) -> dict | None:
         if not code:
             return None
         return {"code": code, "name": self.division_names.get(code, "")}
+
+
+_intersects_xy = shapely.intersects_xy
+
+
+def _buckets(boxes: np.ndarray) -> tuple[float, dict[tuple[int, int], tuple[int, ...]]]:
+    sizes = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+    cell = float(max(np.median(sizes), 1e-4))
+    lo = np.floor_divide(boxes[:, :2], cell).astype(int)
+    hi = np.floor_divide(boxes[:, 2:], cell).astype(int)
+    found: dict[tuple[int, int], list[int]] = {}
+    for i, (ax, ay, bx, by) in enumerate(np.hstack([lo, hi]).tolist()):
+        for ix in range(ax, bx + 1):
+            for iy in range(ay, by + 1):
+                found.setdefault((ix, iy), []).append(i)
+    return cell, {k: tuple(v) for k, v in found.items()}
 
 
 def build_index(generation: int) -> GridIndex:
@@ -68,8 +126,12 @@ def build_index(generation: int) -> GridIndex:
                 .values_list("id", "code", "name", "type", "village_id", "division_id", "geometry"))
     names = dict(Division.objects.values_list("code", "name"))
     geoms = shapely.from_geojson([r[6] for r in rows]) if rows else np.empty(0, dtype=object)
+    cell, buckets, boxes = 0.01, {}, []
     if rows:
         shapely.prepare(geoms)
+        bounds = shapely.bounds(geoms)
+        cell, buckets = _buckets(bounds)
+        boxes = [tuple(b) for b in bounds.tolist()]
     return GridIndex(
         generation=generation,
         tree=STRtree(geoms) if rows else None,
@@ -80,6 +142,9 @@ def build_index(generation: int) -> GridIndex:
         comprehensive=[r[3] == GridType.COMPREHENSIVE for r in rows],
         villages=[r[4] or (r[5] if r[3] == GridType.COMPREHENSIVE else None) for r in rows],
         division_names=names,
+        cell=cell,
+        buckets=buckets,
+        boxes=boxes,
     )
 
 
@@ -139,14 +204,14 @@ def locate_many(lats: Any, lngs: Any, crs: str = "wgs84", scope: Scope | None = 
         lats = np.array([p[1] for p in pairs])
     index = get_index()
     point_idx, grid_idx = index.hits_many(lngs, lats)
+    if scope is not None and not scope.everything:
+        keep = index.scope_mask(scope.prefix or "")[grid_idx]
+        point_idx, grid_idx = point_idx[keep], grid_idx[keep]
     out: list[list[str]] = [[] for _ in range(len(lats))]
-    codes = index.codes
-    prefix = None if scope is None or scope.everything else (scope.prefix or "\0")
-    for p, g in zip(point_idx.tolist(), grid_idx.tolist()):
-        code = codes[g]
-        if prefix is None or code.startswith(prefix):
-            out[p].append(code)
+    codes = index.code_array[grid_idx].tolist()
+    for p, code in zip(point_idx.tolist(), codes):
+        out[p].append(code)
     for row in out:
         if len(row) > 1:
-            row.sort(key=lambda c: c[9:12] == "000")
+            row.sort(key=lambda c: c[9:12] == "000")  # comprehensive first
     return out

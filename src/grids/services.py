@@ -173,6 +173,18 @@ def _check_topology(planned: list[_Planned], problems: list[dict]) -> None:
                     _problem(problems, p.index, p.code, f"超出 {village.name} 边界约 {outside:.0f} 平方米")
 
 
+def _check_towns(planned: list[_Planned], problems: list[dict]) -> None:
+    """Specialised grids may cross village lines but stay inside their town (where its boundary is known)."""
+    special = [p for p in planned if p.type == GridType.SPECIALISED and p.status == GridStatus.ACTIVE]
+    towns = {t.code: t for t in Division.objects.filter(code__in={p.division.code for p in special}).exclude(boundary="")}
+    for p in special:
+        town = towns.get(p.division.code)
+        if town is not None:
+            outside = geo.area_m2(p.shape.difference(geo.to_shape(town.boundary)))
+            if outside > geo.AREA_TOLERANCE_M2:
+                _problem(problems, p.index, p.code, f"超出 {town.name} 边界约 {outside:.0f} 平方米")
+
+
 def _village_of(shape: Any, town_code: str) -> str | None:
     index = locator.get_index(max_age=0)
     x, y = geo.representative(shape)
@@ -200,9 +212,10 @@ def grids_import(*, collection: Any, scope: Scope, dry_run: bool = False, note: 
     the whole import, listing every problem, and changes nothing."""
     result = ImportResult(dry_run=dry_run)
     planned = _parse(collection, scope, result.problems)
-    if not result.problems:
-        _check_topology(planned, result.problems)
+    _check_towns(planned, result.problems)
+    _check_topology(planned, result.problems)  # on every well-formed feature: list all problems at once
     if result.problems:
+        result.problems.sort(key=lambda p: (p["index"] is None, p["index"] or 0))
         transaction.set_rollback(True)
         return result
     existing = {g.code: g for g in Grid.objects.filter(code__in=[p.code for p in planned])}

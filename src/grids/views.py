@@ -26,7 +26,7 @@ GRID_MANAGERS = ("town_command", "county_command", "city_command")
 @login_required
 def grid_list(request):  # noqa: ANN001, ANN201
     user = request.user
-    filterset = GridFilterSet(request.GET or None, queryset=selectors.grids_for(user))
+    filterset = GridFilterSet(request.GET, queryset=selectors.grids_for(user))
     qs = filterset.qs if filterset.is_valid() else selectors.grids_for(user).none()
     page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
     division = request.GET.get("division") or getattr(user, "division_id", None) or ""

@@ -66,6 +66,7 @@ class GridMembershipSerializer(ScopedModelSerializer):
     class Meta:
         model = GridMembership
         fields = ["id", "grid", "grid_code", "worker", "worker_name", "role", "since", "replace_head"]
+        validators: list = []  # the one-head rule is the service's (409 with a clear message)
 
     def create(self, validated_data):  # noqa: ANN001, ANN201
         return services.membership_add(**validated_data)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import shapely
+import numpy as np
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -116,26 +116,33 @@ class GridViewSet(ScopedReadOnlyViewSet):
     @extend_schema(responses=dict, parameters=[OpenApiParameter("division", str), OpenApiParameter("date", str)])
     @action(detail=False, methods=["get"], url_path="map")
     def map_layer(self, request):  # noqa: ANN001, ANN201
-        """Polygons of the division for the map (simplified for wide views), with today's coverage."""
+        """Polygons of the division for the map, with today's coverage. Served from the in-process
+        locate index (no geometry query, no parsing); simplified for county and city views."""
         division = _division_param(request, required=True)
         prefix = code_prefix(division)
-        grids = list(Grid.objects.visible_to(request.user).filter(division__code__startswith=prefix, status="active")
-                     .select_related("village").order_by("code")
-                     .only("id", "code", "name", "type", "category", "village__name", "geometry"))
+        scope = scope_for(request.user)
+        if not scope.covers(division) and scope.prefix and scope.prefix.startswith(prefix):
+            prefix = scope.prefix  # a wider division than the user's: show the user's own part
+        elif not scope.covers(division):
+            return HttpResponse(json.dumps({"type": "FeatureCollection", "division": division, "simplified": False,
+                                            "features": []}), content_type="application/json")
         covered = selectors.daily_coverage(request.user, division, _date_param(request, "date", timezone.localdate()))
         tolerance = SIMPLIFY.get(len(prefix), 0.0)
-        geoms = shapely.from_geojson([g.geometry for g in grids]) if grids else []
-        if tolerance and len(grids):
-            geoms = shapely.set_precision(shapely.simplify(geoms, tolerance, preserve_topology=True), 1e-5)
-        features = []
-        for g, geom in zip(grids, geoms):
-            features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(geom)) if tolerance else
-                             json.loads(g.geometry),
-                             "properties": {"id": g.id, "code": g.code, "name": g.name, "type": g.type,
-                                            "village": g.village.name if g.village else "",
-                                            "patrolled": g.code in covered, "by": covered.get(g.code, [])}})
-        return Response({"type": "FeatureCollection", "division": division, "simplified": bool(tolerance),
-                         "features": features})
+        index = locator.get_index()
+        texts = index.geojson_texts(tolerance)
+        mask = index.scope_mask(prefix)
+        parts = []
+        for i in np.flatnonzero(mask).tolist():
+            code = index.codes[i]
+            props = {"id": index.ids[i], "code": code, "name": index.names[i],
+                     "type": "comprehensive" if index.comprehensive[i] else "specialised",
+                     "village": index.division_names.get(index.villages[i] or "", ""),
+                     "patrolled": code in covered, "by": covered.get(code, [])}
+            parts.append(f'{{"type":"Feature","geometry":{texts[i]},"properties":'
+                         f'{json.dumps(props, ensure_ascii=False, separators=(",", ":"))}}}')
+        body = (f'{{"type":"FeatureCollection","division":"{division}","simplified":{"true" if tolerance else "false"},'
+                f'"features":[{",".join(parts)}]}}')
+        return HttpResponse(body, content_type="application/json")
 
     @extend_schema(responses=dict, parameters=[OpenApiParameter("division", str)])
     @action(detail=False, methods=["get"])
