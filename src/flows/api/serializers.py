@@ -19,7 +19,7 @@ class ProcessMapSerializer(ScopedModelSerializer):
                             "published_at", "published_by"]
 
 
-class ImportSerializer(serializers.Serializer):
+class MapImportSerializer(serializers.Serializer):
     item = serializers.CharField(help_text="事项编码或 ID")
     division = serializers.CharField(help_text="发布区划（县级或镇街）12 位代码")
     file = serializers.FileField(required=False, help_text=".bpmn 文件")
@@ -42,7 +42,7 @@ class CaseSerializer(ScopedModelSerializer):
         read_only_fields = fields
 
 
-class StartSerializer(serializers.Serializer):
+class CaseStartSerializer(serializers.Serializer):
     item = serializers.CharField(help_text="事项编码或 ID")
     division = serializers.CharField(help_text="镇街 12 位代码")
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -51,7 +51,7 @@ class StartSerializer(serializers.Serializer):
     idempotency_key = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
-class CompleteSerializer(serializers.Serializer):
+class TaskCompleteSerializer(serializers.Serializer):
     task_id = serializers.CharField()
     inputs = serializers.JSONField(required=False)
     comment = serializers.CharField(required=False, allow_blank=True)
@@ -65,7 +65,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         model = CaseAttachment
         fields = ["id", "name", "size", "sha256", "uploaded_at", "url"]
 
-    def get_url(self, obj):  # noqa: ANN001, ANN201
+    def get_url(self, obj) -> str:  # noqa: ANN001
         return f"/flows/attachments/{obj.pk}/"
 
 

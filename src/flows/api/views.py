@@ -51,10 +51,10 @@ class ProcessMapViewSet(ScopedModelViewSet):
         xml = data.get("xml") or ""
         return xml.encode("utf-8"), ""
 
-    @extend_schema(request=s.ImportSerializer, responses=s.ProcessMapSerializer)
+    @extend_schema(request=s.MapImportSerializer, responses=s.ProcessMapSerializer)
     def create(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
         """Import a .bpmn file (multipart `file`) or raw XML (`xml`) as a new draft version."""
-        ser = s.ImportSerializer(data=request.data)
+        ser = s.MapImportSerializer(data=request.data)
         if not ser.is_valid():
             raise _invalid(ser)
         xml, source = self._xml_from(ser.validated_data)
@@ -63,7 +63,7 @@ class ProcessMapViewSet(ScopedModelViewSet):
                                         name=ser.validated_data.get("name", ""))
         return Response(s.ProcessMapSerializer(pm, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ImportSerializer, responses=s.ProcessMapSerializer)
+    @extend_schema(request=s.MapImportSerializer, responses=s.ProcessMapSerializer)
     @action(detail=False, methods=["post"], url_path="import", url_name="import")
     def import_map(self, request):  # noqa: ANN001, ANN201
         return self.create(request)
@@ -121,10 +121,10 @@ class CaseViewSet(ScopedReadOnlyViewSet):
     write_roles = services.CASE_STARTERS + ("leader", "grid_worker")
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request=s.StartSerializer, responses=s.CaseSerializer)
+    @extend_schema(request=s.CaseStartSerializer, responses=s.CaseSerializer)
     def create(self, request):  # noqa: ANN001, ANN201
         """Start a case on the map in force (an `Idempotency-Key` header or field makes retries safe)."""
-        ser = s.StartSerializer(data=request.data)
+        ser = s.CaseStartSerializer(data=request.data)
         if not ser.is_valid():
             raise _invalid(ser)
         d = ser.validated_data
@@ -144,7 +144,7 @@ class CaseViewSet(ScopedReadOnlyViewSet):
                         "fields": engine.gateway_fields(comp.analysis, r["spec"])})
         return Response({"count": len(out), "results": out})
 
-    @extend_schema(request=s.CompleteSerializer, responses=s.CaseStepSerializer)
+    @extend_schema(request=s.TaskCompleteSerializer, responses=s.CaseStepSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):  # noqa: ANN001, ANN201
         """Complete one ready task with inputs (JSON object) and attachments (multipart `files`)."""

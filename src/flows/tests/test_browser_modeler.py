@@ -8,7 +8,7 @@ from django.test import Client
 from flows import services
 from flows.models import Case, ProcessMap
 from flows.templates_dir import template_bytes
-from flows.tests.helpers import COUNTY, TOWN_A, Actors, make_item
+from flows.tests.helpers import COUNTY, Actors, make_item
 from core.testing.world import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
