@@ -108,6 +108,8 @@ def read_list(item_list: ItemList, data: bytes) -> list[dict[str, Any]]:
             errors.append(f"第 {n} 行：事项名称“{name}”与编码 {code} 的名称“{item.name}”不符")
         elif LIST_KIND_OF_ITEM[ItemKind(item.kind)] != item_list.kind:
             errors.append(f"第 {n} 行：{item.name}（{item.get_kind_display()}）不属于{item_list.get_kind_display()}")
+        elif not item.delegable:
+            errors.append(f"第 {n} 行：{item.name} 不可赋权乡镇（街道），不能列入清单")
         else:
             seen[code] = n
             out.append({"row": n, "code": code, "note": note.replace("（合成数据）", "")})

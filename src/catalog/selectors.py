@@ -68,6 +68,10 @@ class ListState:
     base_version: ListVersion | None = None   # the county list's latest version in force
 
     @property
+    def added(self) -> list[ListEntry]:
+        return [e for e in self.entries if e.origin == "town"]
+
+    @property
     def codes(self) -> list[str]:
         return [e.item.code for e in self.entries]
 

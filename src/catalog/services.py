@@ -62,7 +62,7 @@ def _actor_name(user: Any) -> str:
 
 
 def _step(user: Any, step: str, decision: str = "", reason: str = "", **extra: Any) -> dict[str, Any]:
-    row = {"at": timezone.now().isoformat(), "actor": _actor_name(user),
+    row = {"at": timezone.localtime().isoformat(timespec="seconds"), "actor": _actor_name(user),
            "actor_id": getattr(user, "pk", None), "step": step, "decision": decision, "reason": reason}
     row.update({k: v for k, v in extra.items() if v not in (None, "")})
     return row

@@ -78,7 +78,7 @@ def index(request: Any) -> Any:
         "pending_admissions": Admission.objects.visible_to(user).filter(state=AdmissionState.SUBMITTED).count(),
         "pending_changes": PowerChange.objects.visible_to(user).filter(
             state__in=[ChangeState.SUBMITTED, ChangeState.DEPT_REVIEWED]).count(),
-        "items": Item.objects.count(), "matters": Matter.objects.count(),
+        "n_items": Item.objects.count(), "n_matters": Matter.objects.count(),
     }
     return render(request, "catalog/index.html", context)
 
