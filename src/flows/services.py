@@ -98,10 +98,14 @@ def processmap_import(*, user: Any, item: Any, division_code: str, xml: Any, sou
         generated = True
     doc = document_store(xml=xml)
     last = ProcessMap.objects.filter(item=item, division_id=division_code).aggregate(v=Max("version"))["v"] or 0
-    return ProcessMap.objects.create(
-        item=item, division_id=division_code, version=last + 1, status=MapStatus.DRAFT, document=doc,
-        process_id=analysis.process_id, name=name or analysis.process_name or item.name,
-        source_name=source_name[:200], layout_generated=generated, created_by=user if user.pk else None)
+    try:
+        with transaction.atomic():
+            return ProcessMap.objects.create(
+                item=item, division_id=division_code, version=last + 1, status=MapStatus.DRAFT, document=doc,
+                process_id=analysis.process_id, name=name or analysis.process_name or item.name,
+                source_name=source_name[:200], layout_generated=generated, created_by=user if user.pk else None)
+    except IntegrityError:  # two imports for the same item and division at the same moment
+        raise Conflict("同一事项的流程图正在被他人同时保存，请重试", code="concurrent_update") from None
 
 
 @transaction.atomic
