@@ -75,8 +75,9 @@ def _measure(ctx: Context, prefix: str, bbox: tuple, n_bulk: int, n_single: int)
     from core.scoping import Scope
     from grids import locator
 
-    t0 = time.perf_counter()
     index = locator.get_index(max_age=0)
+    t0 = time.perf_counter()
+    locator.build_index(index.generation)  # what a process pays once per change
     ctx.record(f"{prefix}.index.build", (time.perf_counter() - t0) * 1000, "ms")
     scope = Scope("321000000000")  # a city user, as the API passes it
     rng = np.random.default_rng(7)

@@ -51,8 +51,7 @@ class GridWorkerSerializer(ScopedModelSerializer):
         read_only_fields = ["is_synthetic", "user"]
 
     def get_grids(self, obj: GridWorker) -> list[dict]:
-        return [{"grid": m.grid_id, "code": m.grid.code, "role": m.role}
-                for m in obj.memberships.select_related("grid").all()]
+        return [{"grid": m.grid_id, "code": m.grid.code, "role": m.role} for m in obj.memberships.all()]
 
     def create(self, validated_data):  # noqa: ANN001, ANN201
         return services.worker_create(**validated_data)

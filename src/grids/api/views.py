@@ -186,7 +186,9 @@ class LocateView(APIView):
 
 
 class WorkerViewSet(ScopedModelViewSet):
-    queryset = GridWorker.objects.all()
+    """Grid workers (full-time, part-time, embedded cadres); each row lists the grids served."""
+
+    queryset = GridWorker.objects.prefetch_related("memberships__grid")
     serializer_class = s.GridWorkerSerializer
     filterset_class = WorkerFilterSet
     write_roles = GRID_MANAGERS
