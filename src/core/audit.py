@@ -16,6 +16,7 @@ from typing import Any, Iterable, Iterator
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 
 _actor: contextvars.ContextVar[tuple[int | None, str, str]] = contextvars.ContextVar(
@@ -53,6 +54,8 @@ def current_actor() -> tuple[int | None, str, str]:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, FieldFile):
+        return value.name or None  # the stored path, not the file
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (decimal.Decimal, uuid.UUID)):

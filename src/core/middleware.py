@@ -1,5 +1,7 @@
 from typing import Any, Callable
 
+from django.middleware.gzip import GZipMiddleware
+
 from core import audit
 
 
@@ -15,3 +17,13 @@ class AuditActorMiddleware:
             source = "api"  # refined after DRF authentication in core.api.views
         audit.set_actor(getattr(request, "user", None), source)
         return self.get_response(request)
+
+
+class JsonGZipMiddleware(GZipMiddleware):
+    """Compress JSON answers only (map layers, long lists). HTML pages carry CSRF tokens and stay
+    uncompressed (BREACH); static files are compressed by WhiteNoise."""
+
+    def process_response(self, request: Any, response: Any) -> Any:
+        if not response.get("Content-Type", "").startswith(("application/json", "application/geo+json")):
+            return response
+        return super().process_response(request, response)

@@ -1,5 +1,6 @@
 """Every create, update and delete leaves an append-only record with actor, before and after."""
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from core import audit
@@ -67,3 +68,25 @@ def test_audit_api_is_scoped() -> None:
     api.force_authenticate(world.outsider)
     reprs = {r["object_repr"] for r in api.get("/api/audit/?model=org.Unit").json()["results"]}
     assert reprs == {"A局"}
+
+
+def test_file_fields_are_recorded_by_their_stored_name() -> None:
+    from django.db.models.fields.files import FieldFile, FileField
+
+    field = FileField(upload_to="x")
+    field.set_attributes_from_name("attachment")
+    value = FieldFile(None, field, "cases/2026/证据.jpg")
+    assert audit._jsonable(value) == "cases/2026/证据.jpg"
+    assert audit._jsonable(FieldFile(None, field, "")) is None
+
+
+def test_json_answers_are_gzipped_when_asked() -> None:
+    world = build_world()
+    api = APIClient()
+    api.force_authenticate(world.users["city-user"])
+    response = api.get("/api/divisions/?page_size=2000", HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200
+    assert response.get("Content-Encoding") == "gzip"
+    page = Client()
+    page.force_login(world.users["city-user"])
+    assert page.get("/", HTTP_ACCEPT_ENCODING="gzip").get("Content-Encoding") is None  # HTML stays plain (BREACH)
