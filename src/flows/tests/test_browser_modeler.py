@@ -1,10 +1,12 @@
 """A map is drawn in the modeler page in Chromium, saved, published and run to its end (pages)."""
+import datetime as dt
 import time
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
+from core import workcal
 from flows import services
 from flows.models import Case, ProcessMap
 from flows.templates_dir import template_bytes
@@ -20,6 +22,7 @@ const participant = reg.get('Participant_Blank'), lane = reg.get('Lane_Blank'), 
 mod.updateProperties(lane, { name: '承办人' });
 const task = mod.createShape({ type: 'bpmn:UserTask' }, { x: 420, y: 180 }, participant);
 mod.updateProperties(task, { name: '浏览器审核' });
+window.flowsSetLimit(task, '3工作小时');
 const end = mod.createShape({ type: 'bpmn:EndEvent' }, { x: 620, y: 180 }, participant);
 mod.updateProperties(end, { name: '办结' });
 mod.connect(start, task);
@@ -66,6 +69,7 @@ def test_a_map_drawn_in_the_modeler_is_published_and_run_to_its_end(chromium, li
     pm.refresh_from_db()
     assert pm.status == "published"
     assert task_id.encode() in pm.document.xml_bytes and "浏览器审核".encode() in pm.document.xml_bytes
+    assert "时限:3工作小时".encode() in pm.document.xml_bytes
 
     _login(chromium, live_server.url, actors.handler)
     chromium.get(f"{live_server.url}/flows/items/{item.code}/")
@@ -73,6 +77,8 @@ def test_a_map_drawn_in_the_modeler_is_published_and_run_to_its_end(chromium, li
     _wait(chromium, "return location.pathname.startsWith('/flows/cases/')")
     case = Case.objects.get()
     assert case.process_map_id == pm.pk and case.current_step == "浏览器审核"
+    opened = dt.datetime.fromisoformat(case.ready_tasks[0]["opened_at"])
+    assert case.due_at == workcal.due_time(opened, 3, "hours").due_at  # the limit set in the modeler
     _wait(chromium, "return (window.flowsMarked || []).length === 1")  # the viewer highlights the current step
     chromium.find_element("css selector", "form.complete button").click()
     _wait(chromium, "return document.body.textContent.includes('已办结')")
