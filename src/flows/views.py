@@ -60,7 +60,8 @@ def maps(request):  # noqa: ANN001, ANN201
     divisions = Division.objects.visible_to(user).filter(level__in=["county", "town"], code__startswith=(user.division_id or "")[:6]).order_by("code")[:300] if user.division_id else Division.objects.none()
     return render(request, "flows/maps.html", {"rows": rows, "filters": request.GET, "statuses": MapStatus.choices,
                                                "templates": TEMPLATE_LABELS, "divisions": divisions,
-                                               "can_edit": services._has_role(user, services.MAP_WRITERS)})
+                                               "can_edit": services._has_role(user, services.MAP_WRITERS),
+                                               "lane_rows": sorted(selectors.lane_mappings().values(), key=lambda m: m.name)})
 
 
 @login_required

@@ -30,7 +30,8 @@ def test_pages_render_for_town_staff():
     assert item.code in c.get("/flows/cases/?state=running").content.decode()
     assert "bpmn-modeler" in c.get(f"/flows/maps/{pm.pk}/").content.decode()
     assert item.name in c.get(f"/flows/items/{item.code}/").content.decode()
-    assert c.get("/flows/maps/?status=published").status_code == 200
+    maps_page = c.get("/flows/maps/?status=published")
+    assert maps_page.status_code == 200 and "法制审核" in maps_page.content.decode()
     assert c.get("/flows/cases/?division=1").status_code == 200  # bad filter: a message, not a 500
 
 
