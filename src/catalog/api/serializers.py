@@ -283,3 +283,10 @@ class GapSerializer(serializers.Serializer):
     matter = serializers.CharField()
     matter_name = serializers.CharField()
     reason = serializers.CharField()
+
+
+class HandoverCheckSerializer(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    admission = serializers.CharField()
+    title = serializers.CharField()
+    town = serializers.CharField()

@@ -242,7 +242,7 @@ class HandoverCheckView(APIView):
     """May this task be handed to this town? `?town=<code>&admission=<准入编号>&task=<名称>`."""
 
     @extend_schema(parameters=[OpenApiParameter("town", str, required=True), OpenApiParameter("admission", str),
-                               OpenApiParameter("task", str)])
+                               OpenApiParameter("task", str)], responses=s.HandoverCheckSerializer)
     def get(self, request: Any) -> Response:
         audit.set_actor(request.user, "api")
         town = _visible_division(request, request.query_params.get("town", ""))
