@@ -11,6 +11,7 @@ urlpatterns = [
     path("catalog/lists/<int:pk>/export.xlsx", views.list_export, name="list-export"),
     path("catalog/lists/<int:pk>/import/", views.list_import, name="list-import"),
     path("catalog/matters/", views.matters, name="matters"),
+    path("catalog/matters/<str:matter>/<str:town>/", views.responsibility_edit, name="responsibility"),
     path("catalog/gaps/", views.gaps, name="gaps"),
     path("catalog/admissions/", views.admissions, name="admissions"),
     path("catalog/admissions/<int:pk>/", views.admission_detail, name="admission"),

@@ -19,7 +19,7 @@ from catalog import excel, selectors, services
 from catalog.api.views import xlsx_response
 from catalog.choices import AdmissionState, ChangeKind, ChangeState, ItemKind, ListKind, ReturnReason, ReviewDecision
 from catalog.filtersets import AdmissionFilterSet, ItemFilterSet, PowerChangeFilterSet
-from catalog.models import Admission, Item, ItemList, Matter, PowerChange
+from catalog.models import Admission, Assignment, Item, ItemList, Matter, PowerChange, Responsibility
 from core.api.permissions import has_role
 from core.errors import PlatformError
 from core.scoping import code_level
@@ -167,6 +167,38 @@ def matters(request: Any) -> Any:
 
 
 @login_required
+def responsibility_edit(request: Any, town: str, matter: str) -> Any:
+    """One matter in one town: the answer over time, and (reform office above the town) a new division of labour."""
+    user = request.user
+    division = get_object_or_404(_towns(user), code=town)
+    matter_obj = get_object_or_404(Matter, code=matter)
+    writable = Division.objects.writable_by(user).filter(code=town).exists() and _above_town(user) \
+        and has_role(user, services.REFORM)
+    if request.method == "POST":
+        if not writable:
+            raise Http404("无权调整该乡镇的职责分工")
+        units = Unit.objects.visible_to(user)
+        try:
+            main_id = request.POST.get("main_unit")
+            main = units.filter(pk=main_id).first() if main_id else None
+            coop = list(units.filter(pk__in=[u for u in request.POST.getlist("cooperating_units") if u.isdigit()]))
+            services.responsibility_set(town=division, matter=matter_obj, main_unit=main, cooperating=coop,
+                                        valid_from=_date(request.POST.get("valid_from"), label="起始日期"),
+                                        note=request.POST.get("note", ""), user=user)
+            messages.success(request, "职责分工已登记")
+        except PlatformError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("catalog:responsibility", kwargs={"town": town, "matter": matter}))
+    rows = Responsibility.objects.visible_to(user).filter(division=division, matter=matter_obj) \
+        .select_related("main_unit", "change").prefetch_related("cooperating_units").order_by("-valid_from")
+    candidates = Unit.objects.filter(division_id__in=[town, town[:6] + "000000"]).exclude(kind="stationed") \
+        .order_by("-division_id", "order") if writable else []
+    return render(request, "catalog/responsibility.html", {
+        "town": division, "matter": matter_obj, "rows": rows, "writable": writable, "candidates": candidates,
+        "answer": selectors.responsibility_for(town, matter), "today": timezone.localdate()})
+
+
+@login_required
 def gaps(request: Any) -> Any:
     towns = _towns(request.user)
     if request.GET.get("town"):
@@ -207,6 +239,8 @@ def admissions(request: Any) -> Any:
     if can_file and user.unit_id and not has_role(user, services.REFORM):
         departments = departments.filter(pk=user.unit_id)
     return render(request, "catalog/admissions.html", {
+        "received": Assignment.objects.visible_to(user).select_related("division", "admission", "department")[:50]
+        if not _above_town(user) else [],
         "page": _page(request, fs.qs), "filters": request.GET, "states": AdmissionState.choices, "can_file": can_file,
         "departments": departments, "towns": Division.objects.writable_by(user).filter(level="town").order_by("code")
         if can_file else []})

@@ -154,6 +154,16 @@ def check_page_matters(world, api, session, insider):  # noqa: ANN001, ANN201
     assert page.status_code == 200 and "湾头" not in page.content.decode()
 
 
+def check_page_responsibility(world, api, session, insider):  # noqa: ANN001, ANN201
+    row = make_responsibility(world)
+    url = reverse("catalog:responsibility", kwargs={"matter": row.matter.code, "town": B})
+    assert insider.get(f"/api/catalog/responsibility/?division={B}&matter=TM1").status_code == 200
+    assert session.get(url).status_code == 404
+    count = Responsibility.objects.count()
+    assert session.post(url, {"main_unit": "", "valid_from": "2030-01-01"}).status_code == 404
+    assert Responsibility.objects.count() == count
+
+
 def check_page_admissions(world, api, session, insider):  # noqa: ANN001, ANN201
     other = _admission(world, "321003000000")
     other.title = "邗江区专属任务"
@@ -218,6 +228,7 @@ URL_CASES = {
     "catalog:index": _page_hides_b("/catalog/", make_list),
     "catalog:list-import": check_page_list_import,
     "catalog:matters": check_page_matters,
+    "catalog:responsibility": check_page_responsibility,
     "catalog:gaps": _page_hides_b("/catalog/gaps/", make_responsibility),
     "catalog:admissions": check_page_admissions,
     "catalog:admission": check_page_admissions,

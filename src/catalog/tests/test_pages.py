@@ -90,3 +90,20 @@ def test_return_by_forms():
                                                            "item": "CG-CF-015", "reason": "x",
                                                            "effective_date": today.isoformat()})
     assert any("退还申报缺少" in str(m) for m in get_messages(r.wsgi_request))
+
+
+def test_responsibility_page_sets_a_new_division_of_labour(django_capture_on_commit_callbacks):
+    cat = build_catalog(build_world())
+    url = "/catalog/matters/M2/321002106000/"
+    assert "尚未明确分工" in _session(cat.town_user).get(url).content.decode()
+    assert "登记新的分工" not in _session(cat.town_user).get(url).content.decode()  # towns read, never write
+    assert _session(cat.town_user).post(url, {"main_unit": ""}).status_code == 404
+    body = _session(cat.reform).get(url).content.decode()
+    assert "登记新的分工" in body
+    with django_capture_on_commit_callbacks(execute=True):
+        r = _session(cat.reform).post(url, {"main_unit": cat.units["321002106000-综合执法局"].pk,
+                                             "cooperating_units": [cat.units["321002-cgj"].pk],
+                                             "valid_from": timezone.localdate().isoformat(), "note": "明确分工"})
+    assert r.status_code == 302
+    page = _session(cat.town_user).get(url).content.decode()
+    assert "今日主体责任：<b>综合执法局" in page and "321002城市管理局" in page
