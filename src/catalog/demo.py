@@ -1,6 +1,8 @@
 """The Yangzhou catalog demo.
 
-- Items: the committed seed (data/items.csv, real powers with real legal basis; SOURCES.md).
+- Items: the committed seed (data/items.csv, real powers with real legal basis; SOURCES.md),
+  plus generated routine items (flagged synthetic) so the catalog reaches the reform's 700+
+  routine matters that each need a process map. Lists and matters use the real items only.
 - Lists: each county issues an approval-service list (~30 items) and an enforcement list
   (~100 items) on 2025-01-01 and revises them on 2026-01-01; every town adopts them, some with
   an added or withheld item (with the reason).
@@ -85,6 +87,33 @@ def load_items() -> int:
     return len(new)
 
 
+ROUTINE_TOTAL = 720  # "700+ routine matters each get a process map" (DESIGN.md §1)
+SYNTHETIC_DEPARTMENT = {"城市管理": "cgj", "规划建设": "zjj", "生态环境": "sthj", "市场监管": "scjg", "农业农村": "nyncj",
+                        "安全生产": "yjglj", "卫生健康": "wjw", "交通运输": "jtysj", "水利": "slj", "民政": "mzj",
+                        "人社": "rsj", "文化旅游": "whlyj"}
+SYNTHETIC_KINDS = ["approval", "penalty", "penalty", "inspection", "public_service"]
+SYNTHETIC_VERB = {"approval": "审批（核准）", "penalty": "违法行为的处罚", "inspection": "监督检查",
+                  "public_service": "便民服务"}
+
+
+def load_synthetic_items() -> int:
+    """Generated routine items up to ROUTINE_TOTAL, named and flagged as synthetic (合成)."""
+    missing = ROUTINE_TOTAL - Item.objects.filter(is_routine=True).count()
+    if missing <= 0:
+        return 0
+    domains = list(SYNTHETIC_DEPARTMENT)
+    new = []
+    for n in range(missing):
+        domain, kind = domains[n % len(domains)], SYNTHETIC_KINDS[n % len(SYNTHETIC_KINDS)]
+        new.append(Item(code=f"HC-{n + 1:04d}", name=f"{domain}领域第{n + 1}项{SYNTHETIC_VERB[kind]}（合成）",
+                        kind=kind, legal_basis="（合成数据：演示用，无真实法律依据）",
+                        department_code=SYNTHETIC_DEPARTMENT[domain], domain=domain, delegable=True,
+                        is_routine=True, is_synthetic=True))
+    Item.objects.bulk_create(new, batch_size=1000)
+    audit.record_bulk(new)
+    return len(new)
+
+
 def _pick_lists(rng: random.Random, items: list[Item]) -> dict[str, list[Item]]:
     delegable = [i for i in items if i.delegable]
     approval = [i for i in delegable if LIST_KIND_OF_ITEM[i.kind] == ListKind.APPROVAL]
@@ -94,7 +123,7 @@ def _pick_lists(rng: random.Random, items: list[Item]) -> dict[str, list[Item]]:
 
 
 def _lists(rng: random.Random, users: dict[str, Any], say: Callable[[str], Any]) -> None:
-    items = list(Item.objects.order_by("code"))
+    items = list(Item.objects.filter(is_synthetic=False).order_by("code"))
     for county in Division.objects.filter(level="county").order_by("code"):
         reform = users.get(f"demo-reform-{county.code[:6]}")
         chosen = _pick_lists(rng, items)
@@ -259,7 +288,7 @@ def _procedures(users: dict[str, Any]) -> None:
     for town, kind in zip(towns[-2:], ("delegation", "adjustment")):
         town_list = selectors.town_list_of(town.code, ListKind.ENFORCEMENT)
         present = set(selectors.list_state(town_list, today + dt.timedelta(days=30)).codes)
-        candidates = [i for i in Item.objects.filter(delegable=True, kind="penalty", department_code="cgj")
+        candidates = [i for i in Item.objects.filter(delegable=True, kind="penalty", department_code="cgj", is_synthetic=False)
                       if i.code not in present]
         if not candidates:
             continue
@@ -281,12 +310,13 @@ def load(say: Callable[[str], Any]) -> None:
     with audit.acting_as(name="load_demo", source="import"):
         n_items = load_items()
         _lists(rng, users, say)
-        matters = _matters(list(Item.objects.order_by("code")))
+        matters = _matters(list(Item.objects.filter(is_synthetic=False).order_by("code")))
         n_resp = _responsibilities(rng, matters)
+        n_synthetic = load_synthetic_items()
     # the procedures run as the demo accounts, through the real services
     with audit.acting_as(name="load_demo", source="import"):
         _procedures(users)
     with audit.acting_as(name="load_demo", source="import"):
         services.changes_apply_due()
-    say(f"权责清单：事项 {Item.objects.count()}（新增 {n_items}），职责事项 {len(matters)}（合成），"
+    say(f"权责清单：事项 {Item.objects.count()}（真实 {n_items}，合成常办事项 {n_synthetic}），职责事项 {len(matters)}（合成），"
         f"职责分工 {n_resp} 条")

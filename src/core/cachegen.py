@@ -19,6 +19,9 @@ _seen: dict[str, tuple[int, float]] = {}
 # Bumps made by this process, counted at once (before commit), so the writing process never
 # serves its own stale cache; monotonic for the life of the process.
 _local: dict[str, int] = {}
+# Advanced by forget_local(): tests roll the database counter back to 0 between tests, so the
+# numbers handed out must never repeat within a process.
+_epoch = 0
 
 
 def _read(name: str) -> int:
@@ -42,7 +45,7 @@ def current(name: str, max_age: float | None = None) -> int:
         with _lock:
             _seen[name] = (gen, now)
         seen = _seen[name]
-    return seen[0] * 1_000_000 + _local.get(name, 0)
+    return (_epoch * 1_000_000 + seen[0]) * 1_000_000 + _local.get(name, 0)
 
 
 def bump(name: str) -> None:
@@ -62,5 +65,8 @@ def bump(name: str) -> None:
 
 
 def forget_local() -> None:
-    """Drop this process's memory of generations (tests)."""
-    _seen.clear()
+    """Drop this process's memory of generations; every cache rebuilds on its next use (tests)."""
+    global _epoch
+    with _lock:
+        _epoch += 1
+        _seen.clear()

@@ -33,6 +33,30 @@ def test_full_demo_loads_and_answers_as_the_issues_say() -> None:
     assert checks["count"] == 98 and all(c["leaders"] > 0 for c in checks["results"])
     staff = city.get("/api/org/staff/?page_size=5").json()["results"]
     assert staff and all(s["is_synthetic"] for s in staff)
+    # Catalog: 713 matters, ≥700 routine items; every routine item has a published county map.
+    assert city.get("/api/catalog/matters/?page_size=1").json()["count"] == 713
+    from catalog.models import Item
+    from flows.models import ProcessMap
+
+    routine = Item.objects.filter(is_routine=True)
+    assert routine.count() >= 700
+    mapped = set(ProcessMap.objects.filter(status="published").values_list("item_id", flat=True))
+    assert set(routine.values_list("id", flat=True)) <= mapped
+    answer = town.get("/api/catalog/responsibility/?division=321002001000&matter="
+                      + city.get("/api/catalog/matters/?page_size=1").json()["results"][0]["code"])
+    assert answer.status_code == 200
+
+    # Grids at Yangzhou's real size; the city sees them all, a town only its own.
+    assert city.get("/api/grids/?type=comprehensive&page_size=1").json()["count"] == 5639
+    assert city.get("/api/grids/?type=specialised&page_size=1").json()["count"] == 593
+    assert city.get("/api/grids/workers/?page_size=1").json()["count"] == 10922
+    own = town.get("/api/grids/?page_size=2000").json()["results"]
+    assert own and all(g["code"].startswith("321002001") for g in own)
+    lng, lat = own[0]["centroid"]
+    located = town.get(f"/api/grids/locate/?lat={lat}&lng={lng}").json()
+    assert located["inside"] and located["town"]["code"] == "321002001000"
+
     for username in ("demo-county-321002", "demo-town-321002106", "demo-reform-321002", "demo-leader-321000",
-                     "demo-auditor-321000", "demo-dept-321002"):
+                     "demo-auditor-321000", "demo-dept-321002", "demo-grid-321002001",
+                     "demo-handler-321002001"):
         assert _token_client(username).get("/api/auth/me/").status_code == 200
