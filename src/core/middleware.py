@@ -27,3 +27,27 @@ class JsonGZipMiddleware(GZipMiddleware):
         if not response.get("Content-Type", "").startswith(("application/json", "application/geo+json")):
             return response
         return super().process_response(request, response)
+
+
+class ChineseFirstLocaleMiddleware:
+    """Simplified Chinese unless the user chose another language with the switch (cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so an English-language
+    browser on a government PC would get English; the platform's default is zh-Hans (DESIGN §2).
+    """
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response

@@ -66,6 +66,8 @@ def test_tree_opens_level_by_level() -> None:
 def test_language_switch_to_english() -> None:
     world = build_world()
     client = _login(world.outsider)
+    # An English-language browser still gets Chinese until the user switches.
+    assert 'lang="zh-hans"' in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/").content.decode()
     assert 'lang="en"' in html and "Dashboard" in html and "Divisions" in html
