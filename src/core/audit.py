@@ -117,6 +117,33 @@ def record(instance: models.Model, action: str, before: Any = None, after: Any =
     _entry(instance, action, before, after).save()
 
 
+def record_many(changes: Iterable[tuple[models.Model, str, Any, Any]]) -> None:
+    """Several explicit entries `(instance, action, before, after)` in one small insert (hot paths).
+
+    A plain multi-row VALUES insert: for a handful of rows it is several times cheaper than the
+    ORM's bulk_create, which on PostgreSQL binds arrays for UNNEST (measured 1.6 ms vs 0.3 ms).
+    """
+    from django.db import connection
+    from django.utils import timezone
+
+    from core.models import AuditLog
+
+    entries = [_entry(obj, action, before, after) for obj, action, before, after in changes]
+    if not entries:
+        return
+    now = timezone.now()
+    fields = [f for f in AuditLog._meta.concrete_fields if not f.primary_key]
+    params: list[Any] = []
+    for entry in entries:
+        entry.at = now
+        params.extend(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {connection.ops.quote_name(AuditLog._meta.db_table)} ({columns}) "
+                       f"VALUES {', '.join([row] * len(entries))}", params)
+
+
 def record_bulk(instances: Iterable[models.Model], action: str = "create") -> int:
     """Audit rows written with bulk_create (after-images only) in one insert."""
     from core.models import AuditLog

@@ -123,20 +123,21 @@ class Case(ScopedModel):
     spec_sha = models.CharField(_("流程文档哈希"), max_length=64, default="", editable=False)
     title = models.CharField(_("标题"), max_length=200, blank=True)
     applicant = models.CharField(_("申请人/当事人"), max_length=100, blank=True)
-    state = models.CharField(_("状态"), max_length=10, choices=CaseState.choices, default=CaseState.RUNNING,
-                             db_index=True)
+    # No single-column indexes on state, ready_lanes or overdue: every step rewrites them, and each
+    # index a step must maintain costs more than the queries gain ((division, state) serves lists).
+    state = models.CharField(_("状态"), max_length=10, choices=CaseState.choices, default=CaseState.RUNNING)
     # zlib-compressed JSON of the SpiffWorkflow state WITHOUT the spec (≈5 KB → ≈1 KB per case).
     workflow_state = models.BinaryField(_("流程状态"))
     revision = models.PositiveIntegerField(_("修订号"), default=0)
     # The ready user tasks, cached for lists: [{"id", "spec", "name", "lane", "opened_at", "due_at"}].
     ready_tasks = models.JSONField(_("待办环节"), default=list, blank=True)
-    # "|承办人|负责人|": the lanes of the ready tasks, so "my tasks" is one indexed-prefix + LIKE query.
-    ready_lanes = models.CharField(_("待办泳道"), max_length=200, blank=True, db_index=True)
+    # "|承办人|负责人|": the lanes of the ready tasks, so "my tasks" is one scoped query with a LIKE.
+    ready_lanes = models.CharField(_("待办泳道"), max_length=200, blank=True)
     current_step = models.CharField(_("当前环节"), max_length=200, blank=True)
     data = models.JSONField(_("办件数据"), default=dict, blank=True)
     due_at = models.DateTimeField(_("当前环节期限"), null=True, blank=True, db_index=True)
     due_provisional = models.BooleanField(_("期限为暂定"), default=False)
-    overdue = models.BooleanField(_("已超期"), default=False, db_index=True)
+    overdue = models.BooleanField(_("已超期"), default=False)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     started_at = models.DateTimeField(_("发起时间"), db_index=True)
