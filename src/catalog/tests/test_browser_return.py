@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -43,7 +44,9 @@ def test_town_files_return_in_browser_and_public_list_follows(live_server, chrom
     _date_input(d, "legal_review_date", today.isoformat())
     form.find_element(By.NAME, "handover_plan").send_keys("在办案件生效前移交")
     form.find_element(By.CSS_SELECTOR, "button.primary").click()
-    WebDriverWait(d, 20).until(lambda drv: "待部门意见" in drv.find_element(By.TAG_NAME, "body").text)
+    # The page is replaced by the redirect after the POST: a body found mid-navigation goes stale.
+    WebDriverWait(d, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda drv: "待部门意见" in drv.find_element(By.TAG_NAME, "body").text)
     change = PowerChange.objects.get()
     services.change_department_opinion(change=change, agree=True, opinion="同意", user=cat.dept)
     services.change_decide(change=change, decision="approve", reason="同意", user=cat.reform)

@@ -3,6 +3,7 @@ geolocation starts, records a position and ends, and is stored."""
 import json
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -27,7 +28,7 @@ def test_map_page_shows_the_towns_grid_polygons(live_server, chromium):  # noqa:
     fixtures.lay_out(world)
     _login(chromium, live_server.url, "insider")
     chromium.get(f"{live_server.url}/grids/map/")
-    WebDriverWait(chromium, 30).until(lambda d: d.find_element(By.ID, "gridmap").get_attribute("data-count"))
+    WebDriverWait(chromium, 30, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_element(By.ID, "gridmap").get_attribute("data-count"))
     assert chromium.find_element(By.ID, "gridmap").get_attribute("data-count") == "5"  # 4 comprehensive + 1
     assert "共 5 个网格" in chromium.find_element(By.ID, "status").text
     assert chromium.find_elements(By.CSS_SELECTOR, "#gridmap canvas, #gridmap path")
@@ -48,14 +49,14 @@ def test_patrol_with_browser_geolocation_is_stored(live_server, chromium):  # no
     _login(chromium, live_server.url, "gw")
     chromium.get(f"{live_server.url}/grids/patrol/")
     chromium.find_element(By.ID, "start").click()
-    WebDriverWait(chromium, 20).until(lambda d: "巡查进行中" in d.find_element(By.ID, "state").text)
+    WebDriverWait(chromium, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: "巡查进行中" in d.find_element(By.ID, "state").text)
     chromium.execute_cdp_cmd("Emulation.setGeolocationOverride",
                              {"latitude": grid.centroid_lat + 0.0003, "longitude": grid.centroid_lng, "accuracy": 5})
     chromium.find_element(By.ID, "here").click()
-    WebDriverWait(chromium, 20).until(lambda d: d.find_element(By.ID, "state").get_attribute("data-points") == "2")
+    WebDriverWait(chromium, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_element(By.ID, "state").get_attribute("data-points") == "2")
     chromium.execute_script("window.confirm = function () { return true; };")
     chromium.find_element(By.ID, "end").click()
-    WebDriverWait(chromium, 20).until(lambda d: "巡查已结束" in d.find_element(By.ID, "state").text)
+    WebDriverWait(chromium, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: "巡查已结束" in d.find_element(By.ID, "state").text)
     patrol = Patrol.objects.get()
     assert patrol.status == "ended" and patrol.worker.user_id == user.pk
     track = json.loads(patrol.track)

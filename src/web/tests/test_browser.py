@@ -1,5 +1,6 @@
 """Headless Chromium logs in and reads the Chinese home page."""
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -20,6 +21,6 @@ def test_login_and_read_the_chinese_home_page(live_server, chromium) -> None:  #
     assert "工作台" in body and "东关街道" in body and "乡镇（街道）" in body
     # htmx is served locally and loaded: the division tree expands in place.
     chromium.get(f"{live_server.url}/divisions/")
-    WebDriverWait(chromium, 20).until(lambda d: d.execute_script("return !!window.htmx"))
+    WebDriverWait(chromium, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.execute_script("return !!window.htmx"))
     chromium.find_element(By.CSS_SELECTOR, "button.toggle").click()
-    WebDriverWait(chromium, 20).until(lambda d: "广陵区" in d.find_element(By.CSS_SELECTOR, ".tree").text)
+    WebDriverWait(chromium, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: "广陵区" in d.find_element(By.CSS_SELECTOR, ".tree").text)
