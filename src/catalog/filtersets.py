@@ -4,30 +4,14 @@ from django.db.models import Q
 
 from catalog.choices import AdmissionState, ChangeKind, ChangeState, ItemKind, ListKind
 from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
-from core.errors import PlatformError
-from core.scoping import code_prefix
-
-
-def _check_code(value: str, name: str = "division") -> str:
-    if not (value.isdigit() and len(value) == 12):
-        raise PlatformError(f"{name} 必须是 12 位区划代码", fields={name: ["必须是 12 位区划代码"]})
-    return value
-
-
-class WithinFilter(django_filters.CharFilter):
-    """`within=<code>`: rows in that division's subtree (combined with the user's scope)."""
-
-    def filter(self, qs, value):  # noqa: ANN001, ANN201
-        if not value:
-            return qs
-        return qs.filter(**{f"{qs.model.scope_lookup}__startswith": code_prefix(_check_code(value, "within"))})
+from core.filters import SubtreeFilter, require_division_code
 
 
 class ExactDivisionFilter(django_filters.CharFilter):
     def filter(self, qs, value):  # noqa: ANN001, ANN201
         if not value:
             return qs
-        return qs.filter(**{qs.model.scope_lookup: _check_code(value)})
+        return qs.filter(**{qs.model.scope_lookup: require_division_code(value, self.field_name)})
 
 
 class SearchFilter(django_filters.CharFilter):
@@ -63,7 +47,7 @@ class MatterFilterSet(django_filters.FilterSet):
 
 class ItemListFilterSet(django_filters.FilterSet):
     division = ExactDivisionFilter()
-    within = WithinFilter()
+    within = SubtreeFilter()
     kind = django_filters.ChoiceFilter(choices=ListKind.choices)
 
     class Meta:
@@ -73,7 +57,7 @@ class ItemListFilterSet(django_filters.FilterSet):
 
 class ListVersionFilterSet(django_filters.FilterSet):
     division = ExactDivisionFilter()
-    within = WithinFilter()
+    within = SubtreeFilter()
 
     class Meta:
         model = ListVersion
@@ -82,7 +66,7 @@ class ListVersionFilterSet(django_filters.FilterSet):
 
 class ResponsibilityFilterSet(django_filters.FilterSet):
     division = ExactDivisionFilter()
-    within = WithinFilter()
+    within = SubtreeFilter()
     matter = django_filters.CharFilter(field_name="matter__code")
     current = django_filters.BooleanFilter(field_name="valid_to", lookup_expr="isnull")
 
@@ -102,7 +86,7 @@ class AdmissionFilterSet(django_filters.FilterSet):
 
 class AssignmentFilterSet(django_filters.FilterSet):
     division = ExactDivisionFilter()
-    within = WithinFilter()
+    within = SubtreeFilter()
 
     class Meta:
         model = Assignment
@@ -111,7 +95,7 @@ class AssignmentFilterSet(django_filters.FilterSet):
 
 class PowerChangeFilterSet(django_filters.FilterSet):
     division = ExactDivisionFilter()
-    within = WithinFilter()
+    within = SubtreeFilter()
     kind = django_filters.ChoiceFilter(choices=ChangeKind.choices)
     state = django_filters.ChoiceFilter(choices=ChangeState.choices)
     item = django_filters.CharFilter(field_name="item__code")

@@ -20,6 +20,7 @@ from catalog.choices import EntryOp
 from catalog.models import Item, ItemList, ListVersion, Matter, Responsibility
 from core import cachegen
 from core.errors import NotFound, PlatformError
+from core.filters import require_division_code
 from core.scoping import code_level
 
 RESPONSIBILITY_CACHE = "catalog.responsibility"
@@ -260,9 +261,7 @@ _cache = ResponsibilityCache()
 
 def town_code_for(code: str) -> str:
     """The town (乡镇/街道) a 12-digit code lies in; refuses codes above town level."""
-    if not (isinstance(code, str) and code.isdigit() and len(code) == 12):
-        raise PlatformError("division 必须是 12 位区划代码", code="bad_division",
-                            fields={"division": ["必须是 12 位区划代码"]})
+    require_division_code(code, code="bad_division")
     level = code_level(code)
     if level not in ("town", "village"):
         raise PlatformError("请给出乡镇（街道）或其下村（社区）的区划代码", code="not_in_town",

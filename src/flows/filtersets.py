@@ -1,27 +1,14 @@
 import django_filters
 
+from core.filters import SubtreeFilter
 from flows.choices import CaseState, MapStatus
 from flows.models import Case, ProcessMap
-
-
-class DivisionPrefixFilter(django_filters.CharFilter):
-    """`division=<12-digit code>`: rows in that division's subtree (on top of the user's scope)."""
-
-    def filter(self, qs, value):  # noqa: ANN001, ANN201
-        if not value:
-            return qs
-        from core.errors import PlatformError
-        from core.scoping import code_prefix
-
-        if not (value.isdigit() and len(value) == 12):
-            raise PlatformError("division 必须是 12 位区划代码", fields={"division": ["必须是 12 位区划代码"]})
-        return qs.filter(division__code__startswith=code_prefix(value))
 
 
 class ProcessMapFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=MapStatus.choices)
     item = django_filters.CharFilter(field_name="item__code")
-    division = DivisionPrefixFilter()
+    division = SubtreeFilter()
     q = django_filters.CharFilter(method="filter_q")
 
     class Meta:
@@ -37,7 +24,7 @@ class ProcessMapFilterSet(django_filters.FilterSet):
 class CaseFilterSet(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=CaseState.choices)
     item = django_filters.CharFilter(field_name="item__code")
-    division = DivisionPrefixFilter()
+    division = SubtreeFilter()
     overdue = django_filters.BooleanFilter()
     q = django_filters.CharFilter(method="filter_q")
 

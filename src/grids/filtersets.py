@@ -2,7 +2,7 @@ import django_filters
 
 from grids.choices import FindingCategory, GridStatus, GridType, PatrolStatus, TeamRole, WorkerKind
 from grids.models import Finding, Grid, GridMembership, GridWorker, Patrol
-from org.filtersets import DivisionPrefixFilter
+from core.filters import SubtreeFilter
 
 
 class GridFilterSet(django_filters.FilterSet):
@@ -10,7 +10,7 @@ class GridFilterSet(django_filters.FilterSet):
 
     type = django_filters.ChoiceFilter(choices=GridType.choices)
     status = django_filters.ChoiceFilter(choices=GridStatus.choices)
-    division = DivisionPrefixFilter()
+    division = SubtreeFilter()
     q = django_filters.CharFilter(method="filter_q")
     missing = django_filters.ChoiceFilter(choices=[("head", "无网格长"), ("workers", "无网格员")], method="filter_missing")
 
@@ -34,7 +34,7 @@ class GridFilterSet(django_filters.FilterSet):
 
 
 class WorkerFilterSet(django_filters.FilterSet):
-    division = DivisionPrefixFilter()
+    division = SubtreeFilter()
     kind = django_filters.ChoiceFilter(choices=WorkerKind.choices)
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
@@ -52,7 +52,7 @@ class MembershipFilterSet(django_filters.FilterSet):
 
 
 class PatrolFilterSet(django_filters.FilterSet):
-    division = DivisionPrefixFilter()
+    division = SubtreeFilter()
     status = django_filters.ChoiceFilter(choices=PatrolStatus.choices)
     date = django_filters.DateFilter(field_name="started_at", lookup_expr="date")
 

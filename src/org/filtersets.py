@@ -1,26 +1,12 @@
 import django_filters
 
+from core.filters import SubtreeFilter
 from org.choices import UnitKind
 from org.models import Absence, Post, Staff, Unit
 
 
-class DivisionPrefixFilter(django_filters.CharFilter):
-    """`division=<code>`: rows in that division's subtree (combined with the user's scope)."""
-
-    def filter(self, qs, value):  # noqa: ANN001, ANN201
-        if not value:
-            return qs
-        from core.scoping import code_prefix
-
-        if not (value.isdigit() and len(value) == 12):
-            from core.errors import PlatformError
-
-            raise PlatformError("division 必须是 12 位区划代码", fields={"division": ["必须是 12 位区划代码"]})
-        return qs.filter(**{f"{qs.model.scope_lookup}__startswith": code_prefix(value)})
-
-
 class UnitFilterSet(django_filters.FilterSet):
-    division = DivisionPrefixFilter()
+    division = SubtreeFilter()
     kind = django_filters.ChoiceFilter(choices=UnitKind.choices)
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
@@ -30,7 +16,7 @@ class UnitFilterSet(django_filters.FilterSet):
 
 
 class StaffFilterSet(django_filters.FilterSet):
-    division = DivisionPrefixFilter()
+    division = SubtreeFilter()
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
     class Meta:
@@ -39,7 +25,7 @@ class StaffFilterSet(django_filters.FilterSet):
 
 
 class PostFilterSet(django_filters.FilterSet):
-    division = DivisionPrefixFilter()
+    division = SubtreeFilter()
     missing_holder = django_filters.BooleanFilter(method="filter_missing")
 
     class Meta:
@@ -54,7 +40,7 @@ class PostFilterSet(django_filters.FilterSet):
 
 
 class AbsenceFilterSet(django_filters.FilterSet):
-    division = DivisionPrefixFilter()
+    division = SubtreeFilter()
 
     class Meta:
         model = Absence

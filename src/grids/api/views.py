@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from core import audit
 from core.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
 from core.errors import NotFound, PlatformError
+from core.filters import require_division_code
 from core.scoping import code_prefix, scope_for
 from grids import locator, selectors, services
 from grids.api import serializers as s
@@ -40,9 +41,7 @@ def _division_param(request, required: bool = False) -> str | None:  # noqa: ANN
                 return code
             raise PlatformError("请提供 division（12 位区划代码）", fields={"division": ["必填"]})
         return None
-    if not (value.isdigit() and len(value) == 12):
-        raise PlatformError("division 必须是 12 位区划代码", fields={"division": ["必须是 12 位区划代码"]})
-    return value
+    return require_division_code(value)
 
 
 def _date_param(request, name: str, default: dt.date) -> dt.date:  # noqa: ANN001
