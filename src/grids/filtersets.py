@@ -1,8 +1,8 @@
 import django_filters
 
+from core.filters import SubtreeFilter
 from grids.choices import FindingCategory, GridStatus, GridType, PatrolStatus, TeamRole, WorkerKind
 from grids.models import Finding, Grid, GridMembership, GridWorker, Patrol
-from core.filters import SubtreeFilter
 
 
 class GridFilterSet(django_filters.FilterSet):
