@@ -110,10 +110,7 @@ class ScopedQuerySet(models.QuerySet):
         return self.model.scope_lookup
 
     def _subtree_q(self, scope: Scope) -> Q:
-        q = Q(**{f"{self._lookup()}__startswith": scope.prefix})
-        for extra in getattr(self.model, "scope_also", ()):
-            q |= Q(**{f"{extra}__startswith": scope.prefix})
-        return q
+        return Q(**{f"{self._lookup()}__startswith": scope.prefix})
 
     def in_scope(self, scope: Scope) -> "ScopedQuerySet":
         """Rows inside the subtree (operational reading, and all writing)."""
@@ -121,7 +118,7 @@ class ScopedQuerySet(models.QuerySet):
             return self.all()
         if scope.nothing:
             return self.none()
-        return self.filter(Q(**{f"{self._lookup()}__startswith": scope.prefix}))
+        return self.filter(self._subtree_q(scope))
 
     def visible_in(self, scope: Scope) -> "ScopedQuerySet":
         if scope.everything:
@@ -155,13 +152,12 @@ class ScopedModel(models.Model):
 
     Subclasses set `scope_lookup` (an ORM path ending in a division code, e.g. "division__code"
     or "unit__division__code"; Django reads a related primary key from the local column, so the
-    last hop costs no join) and `scope_kind`. `scope_also` lists further code paths that
-    also grant reading, e.g. a stationed body's home department (dual management).
+    last hop costs no join) and `scope_kind`. A stationed body lies in its host town's subtree,
+    and its home department is in the same county, so dual management needs no second path.
     """
 
     scope_lookup: str = "division__code"
     scope_kind: str = OPERATIONAL
-    scope_also: tuple[str, ...] = ()
 
     objects = ScopedManager()
 

@@ -107,11 +107,6 @@ class GridIndex:
             self._masks[key] = texts  # type: ignore[assignment]
         return texts  # type: ignore[return-value]
 
-    def division(self, code: str | None) -> dict | None:
-        if not code:
-            return None
-        return {"code": code, "name": self.division_names.get(code, "")}
-
 
 _intersects_xy = shapely.intersects_xy
 MAX_PY_VERTICES = 64  # above this, GEOS on the prepared polygon is faster than a Python loop
@@ -194,6 +189,7 @@ def build_index(generation: int) -> GridIndex:
                                            code[:6] + "000000"))
     return GridIndex(
         rings=[_rings(g) for g in geoms],
+        division_names=names,
         rows=answer_rows,
         places=places,
         generation=generation,
@@ -204,7 +200,6 @@ def build_index(generation: int) -> GridIndex:
         names=grid_names,
         comprehensive=comprehensive,
         villages=villages,
-        division_names=names,
         cell=cell,
         buckets=buckets,
         boxes=boxes,
