@@ -35,6 +35,7 @@ PLATFORM_APPS = [
     "catalog",
     "flows",
     "grids",
+    "events",
     "web",
 ]
 
