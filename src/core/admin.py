@@ -5,8 +5,8 @@ from typing import Any
 
 from django.contrib import admin
 
-from core.api.permissions import has_role
 from core.models import AuditLog, CalendarDay, CalendarYear
+from core.roles import Role, has_role
 from core.scoping import is_scoped_model
 
 
@@ -17,7 +17,7 @@ class ScopedAdmin(admin.ModelAdmin):
     of `write_roles`; model permissions are not used, roles are.
     """
 
-    write_roles: tuple[str, ...] = ("reform_office",)
+    write_roles: tuple[str, ...] = (Role.REFORM_OFFICE,)
 
     def get_queryset(self, request: Any) -> Any:
         qs = super().get_queryset(request)
