@@ -31,6 +31,9 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import Role, has_role
+from core.scoping import code_level, scope_for
+
 
 class State(models.TextChoices):
     REPORTED = "reported", _("待受理")
@@ -247,11 +250,7 @@ def replay(path: Iterable[tuple[str, str]], start: str = INITIAL) -> list[str]:
 
 # ---------------------------------------------------------------- who may act
 
-def _roles(user: Any) -> set[str]:
-    return set(getattr(user, "roles", None) or ())
-
-
-CENTRE_ROLE = {"town": "town_command", "county": "county_command", "city": "city_command"}
+CENTRE_ROLE = {"town": Role.TOWN_COMMAND, "county": Role.COUNTY_COMMAND, "city": Role.CITY_COMMAND}
 LEVEL_RANK = {"town": 0, "county": 1, "city": 2}
 _DIVISION_LEVEL_RANK = {"village": 0, "town": 0, "county": 1, "city": 2, "province": 3}
 
@@ -260,30 +259,27 @@ def actor_kinds(event: Any, user: Any) -> set[str]:
     """Which `Actor` kinds `user` is for `event` (reads `level`, `division_id`, `unit_id`,
     `reporter_id`; no query). A superuser is a centre and a supervisor, never the reporter's
     handler: 巡办分离 holds for everyone."""
-    from core.scoping import code_level, scope_for
-
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
     kinds: set[str] = set()
     is_reporter = event.reporter_id is not None and event.reporter_id == user.pk
     if is_reporter:
         kinds.add(Actor.REPORTER)
-        if "grid_worker" in _roles(user):
+        if Role.GRID_WORKER in (getattr(user, "roles", None) or ()):
             kinds.add(Actor.REPORTING_WORKER)
     if getattr(user, "is_superuser", False):
         return kinds | {Actor.CENTRE, Actor.SUPERVISOR}
-    scope = scope_for(user)
-    if not scope.covers(event.division_id):
+    if not scope_for(user).covers(event.division_id):
         return kinds
-    roles = _roles(user)
     user_rank = _DIVISION_LEVEL_RANK.get(code_level(user.division_id), -1) if user.division_id else -1
     level = event.level
-    if CENTRE_ROLE.get(level) in roles and user_rank == LEVEL_RANK.get(level):
+    if level in CENTRE_ROLE and has_role(user, CENTRE_ROLE[level]) and user_rank == LEVEL_RANK[level]:
         kinds.add(Actor.CENTRE)
-    if user_rank > LEVEL_RANK.get(level, 9) and roles & {"county_command", "city_command"} and any(
-            CENTRE_ROLE[lv] in roles for lv, rank in LEVEL_RANK.items() if rank == user_rank):
+    own_centre = [CENTRE_ROLE[lv] for lv, rank in LEVEL_RANK.items() if rank == user_rank]
+    if user_rank > LEVEL_RANK.get(level, 9) and own_centre and has_role(user, own_centre[0]):
         kinds.add(Actor.SUPERVISOR)
-    if "dept_handler" in roles and event.unit_id is not None and user.unit_id == event.unit_id and not is_reporter:
+    if has_role(user, Role.DEPT_HANDLER) and event.unit_id is not None and user.unit_id == event.unit_id \
+            and not is_reporter:
         kinds.add(Actor.HANDLER)
     return kinds
 

@@ -14,12 +14,16 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
+from django_fsm import Transition as FsmTransition
 
 from core.scoping import OPERATIONAL, REFERENCE, ScopedModel
 from events import lifecycle
@@ -27,11 +31,11 @@ from events.choices import Channel, ClassKind, Level, LimitUnit, LocationStatus,
 from events.lifecycle import State, StateKind
 
 
-def _limit(label: str, default: float) -> models.DecimalField:
+def _limit(label: Any, default: float) -> models.DecimalField:
     return models.DecimalField(label, max_digits=7, decimal_places=2, default=default)
 
 
-def _unit(label: str, default: str) -> models.CharField:
+def _unit(label: Any, default: str) -> models.CharField:
     return models.CharField(label, max_length=5, choices=LimitUnit.choices, default=default)
 
 
@@ -87,7 +91,23 @@ class EventClass(ScopedModel):
 
 class EventTransitions(FSMModelMixin):
     """The django-fsm transition methods (`do_accept`, `do_return`, …), one per action of
-    `lifecycle.TABLE`, set below; only `services.event_act` calls them."""
+    `lifecycle.TABLE`, set below; only `services.event_act` calls them (through `take`)."""
+
+    if TYPE_CHECKING:
+        def get_available_state_transitions(self) -> Iterator[FsmTransition]: ...
+        def get_available_user_state_transitions(self, user: Any) -> Iterator[FsmTransition]: ...
+
+    def take(self, action: str, outcome: str = "") -> None:
+        """Move the in-memory state by the django-fsm method of `action` (TransitionNotAllowed if
+        the table has no such row). Persisting is the service's compare-and-set."""
+        getattr(self, lifecycle.method_name(action))(outcome=outcome)
+
+    def available_actions(self, user: Any = None) -> list[str]:
+        """The actions possible now (for `user`: only those they may take), in table order."""
+        found = (self.get_available_state_transitions() if user is None
+                 else self.get_available_user_state_transitions(user))
+        names = {t.custom["action"] for t in found}
+        return [a for a in lifecycle.ACTIONS if a in names]
 
 
 for _name, _method in lifecycle.fsm_methods().items():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django_fsm import TransitionNotAllowed
 
 from events import lifecycle
 from events.lifecycle import KIND, IllegalTransition, State, StateKind
@@ -39,17 +40,18 @@ def test_illegal_paths_are_refused(path: list[tuple[str, str]]) -> None:
 
 def test_fsm_methods_follow_the_table() -> None:
     event = Event(state=State.HANDLED)
-    names = {t.name for t in event.get_available_state_transitions()}
-    assert names == {lifecycle.method_name(a) for a in lifecycle.actions_from(State.HANDLED)}
-    event.do_verify(outcome="failed")
+    assert event.available_actions() == lifecycle.actions_from(State.HANDLED)
+    event.take("verify", "failed")
     assert event.state == State.DISPATCHED
-    event.do_suspend()
+    event.take("suspend")
     assert event.state == State.SUSPENDED
     event.suspended_from = State.DISPATCHED
-    event.do_resume()
+    event.take("resume")
     assert event.state == State.DISPATCHED
-    event.do_supervise()
+    event.take("supervise")
     assert event.state == State.DISPATCHED
+    with pytest.raises(TransitionNotAllowed):
+        event.take("close")
 
 
 def test_every_api_verb_has_a_method() -> None:
