@@ -1,0 +1,201 @@
+"""Events API serializers: one input serializer per operation, one output shape for an event."""
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from events import lifecycle
+from events.choices import Channel, Level, LimitUnit, Severity
+from events.models import Event, EventClass, EventPhoto, Step
+
+
+def _division(d: Any) -> dict[str, str] | None:
+    return {"code": d.code, "name": d.name} if d is not None else None
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234: enough to recognise, not to call (the full number stays in the row)."""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ("****" if phone else "")
+
+
+class EventClassSerializer(serializers.ModelSerializer):
+    matter = serializers.SerializerMethodField()
+    limits = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EventClass
+        fields = ["id", "code", "name", "kind", "major_name", "matter", "severity", "limits", "old_codes", "is_active"]
+
+    def get_matter(self, obj: EventClass) -> str | None:
+        return obj.matter.code if obj.matter else None
+
+    def get_limits(self, obj: EventClass) -> dict[str, dict[str, Any]]:
+        return {step: {"amount": amount, "unit": unit} for step in lifecycle.LIMIT_STEPS
+                for amount, unit in [obj.limit(step)]}
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EventPhoto
+        fields = ["id", "url", "thumbnail_url", "content_type", "size", "width", "height", "gps_lat", "gps_lng"]
+
+    def get_url(self, obj: EventPhoto) -> str:
+        from django.core.files.storage import default_storage
+
+        return default_storage.url(obj.path)
+
+    def get_thumbnail_url(self, obj: EventPhoto) -> str:
+        from django.core.files.storage import default_storage
+
+        return default_storage.url(obj.thumbnail)
+
+
+class StepSerializer(serializers.ModelSerializer):
+    unit = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, read_only=True)
+    action_label = serializers.CharField(source="get_action_display", read_only=True)
+
+    class Meta:
+        model = Step
+        fields = ["seq", "action", "action_label", "outcome", "actor_name", "unit", "at", "note", "from_state",
+                  "to_state", "level", "due_at", "due_provisional", "data", "photos"]
+
+    def get_unit(self, obj: Step) -> dict[str, Any] | None:
+        return {"id": obj.unit_id, "name": obj.unit.name} if obj.unit else None
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """An event as the API answers it. `allowed`: the actions the requesting user may take now."""
+
+    category = serializers.SerializerMethodField()
+    category_name = serializers.SerializerMethodField()
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    grid = serializers.SerializerMethodField()
+    village = serializers.SerializerMethodField()
+    town = serializers.SerializerMethodField()
+    county = serializers.SerializerMethodField()
+    division = serializers.SerializerMethodField()
+    matter = serializers.SerializerMethodField()
+    unit = serializers.SerializerMethodField()
+    proposed_unit = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField()
+    allowed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = ["id", "code", "state", "state_label", "state_kind", "category", "category_name", "category_text",
+                  "description", "channel", "client_id", "reporter_name", "reporter_phone", "lat", "lng", "address",
+                  "location_status", "candidates", "grid", "village", "town", "county", "division", "matter",
+                  "unit", "proposed_unit", "proposed_level", "level", "cooperating", "routing", "severity",
+                  "priority", "version", "reported_at", "due_at", "step_due_at", "due_provisional", "accepted_at",
+                  "filed_at", "dispatched_at", "closed_at", "return_count", "rework_count", "extension_count",
+                  "supervision_count", "merged_into", "rating", "is_synthetic", "allowed"]
+
+    def get_category(self, obj: Event) -> str | None:
+        return obj.event_class.code if obj.event_class else None
+
+    def get_category_name(self, obj: Event) -> str | None:
+        return obj.event_class.name if obj.event_class else None
+
+    def get_grid(self, obj: Event) -> dict[str, Any] | None:
+        return {"id": obj.grid_id, "code": obj.grid.code, "name": obj.grid.name} if obj.grid else None
+
+    def get_village(self, obj: Event) -> dict[str, str] | None:
+        return _division(obj.village)
+
+    def get_town(self, obj: Event) -> dict[str, str] | None:
+        return _division(obj.town)
+
+    def get_county(self, obj: Event) -> dict[str, str] | None:
+        return _division(obj.county)
+
+    def get_division(self, obj: Event) -> dict[str, str] | None:
+        return _division(obj.division)
+
+    def get_matter(self, obj: Event) -> str | None:
+        return obj.matter.code if obj.matter else None
+
+    def get_unit(self, obj: Event) -> dict[str, Any] | None:
+        return {"id": obj.unit_id, "name": obj.unit.name} if obj.unit else None
+
+    def get_proposed_unit(self, obj: Event) -> dict[str, Any] | None:
+        return {"id": obj.proposed_unit_id, "name": obj.proposed_unit.name} if obj.proposed_unit else None
+
+    def get_reporter_phone(self, obj: Event) -> str:
+        return mask_phone(obj.reporter_phone)
+
+    def get_allowed(self, obj: Event) -> list[str]:
+        request = self.context.get("request")
+        return obj.available_actions(getattr(request, "user", None))
+
+
+class EventDetailSerializer(EventSerializer):
+    timeline = serializers.SerializerMethodField()
+    photos = serializers.SerializerMethodField()
+    duplicate_of = serializers.SerializerMethodField()
+
+    class Meta(EventSerializer.Meta):
+        fields = [*EventSerializer.Meta.fields, "timeline", "photos", "duplicate_of"]
+
+    def get_timeline(self, obj: Event) -> list[dict[str, Any]]:
+        from events.selectors import timeline
+
+        return StepSerializer(timeline(obj), many=True).data  # type: ignore[return-value]
+
+    def get_photos(self, obj: Event) -> list[dict[str, Any]]:
+        return PhotoSerializer(obj.photos.filter(step__seq=1), many=True).data  # type: ignore[return-value]
+
+    def get_duplicate_of(self, obj: Event) -> list[int]:
+        return list(self.context.get("duplicate_of", []))
+
+
+class EventReportSerializer(serializers.Serializer):
+    """`POST /api/events/` (JSON or multipart with `photos` files)."""
+
+    category = serializers.CharField(required=False, allow_blank=True, max_length=5,
+                                     help_text="5 位类别编码，如 06010（旧 4 位编码自动对应）；可空，空时填 category_text")
+    category_text = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    description = serializers.CharField(max_length=5000)
+    lat = serializers.FloatField(required=False, allow_null=True)
+    lng = serializers.FloatField(required=False, allow_null=True)
+    crs = serializers.ChoiceField(choices=["wgs84", "gcj02"], default="wgs84")
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    client_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    reporter_name = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    reporter_phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False, allow_blank=True)
+    source_ref = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    photos = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class EventActSerializer(serializers.Serializer):
+    """`POST /api/events/{id}/{action}/`. Which fields an action needs is in `events.lifecycle.TABLE`."""
+
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    passed = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="verify: 核查是否通过")
+    approve = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="extend: 指挥中心是否同意")
+    amount = serializers.DecimalField(required=False, allow_null=True, max_digits=7, decimal_places=2,
+                                      help_text="extend: 延期时长")
+    unit_of_amount = serializers.ChoiceField(choices=LimitUnit.choices, default=LimitUnit.HOURS)
+    unit = serializers.IntegerField(required=False, allow_null=True, help_text="accept/dispatch: 承办单位 id")
+    level = serializers.ChoiceField(choices=Level.choices, required=False, allow_blank=True)
+    category = serializers.CharField(required=False, allow_blank=True, max_length=5, help_text="accept: 事件类别")
+    admission = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text="下派所依据的准入编号")
+    rating = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
+    into = serializers.IntegerField(required=False, allow_null=True, help_text="merge: 合并到的事件 id")
+    photos = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class GapSerializer(serializers.Serializer):
+    town = serializers.CharField()
+    town_name = serializers.CharField()
+    event_class = serializers.CharField()
+    class_name = serializers.CharField()
+    matter = serializers.CharField()
+    reason = serializers.CharField()
