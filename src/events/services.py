@@ -382,9 +382,6 @@ def _assign(event: Event, user: Any, p: Params, changes: dict[str, Any], data: d
         data["hand_down"] = rule
         if unit is not None and _town_unit(unit) and not unit.division_id.startswith(event.town_id[:9]):
             raise PlatformError("只能下派给事件所在乡镇（街道）的机构", fields={"unit": ["须为事件所在乡镇的机构"]})
-    if unit is not None and event.reporter_id and getattr(event.reporter, "unit_id", None) == unit.pk and has_role(
-            event.reporter, Role.DEPT_HANDLER):
-        raise NotAllowed("不能派给上报人所在单位处置（巡办分离）", code="patrol_handle_separation")
     if unit is not None:
         changes["unit_id"] = unit.pk
         data["unit"] = {"id": unit.pk, "name": unit.name}
@@ -427,8 +424,13 @@ def _accept(event: Event, user: Any, p: Params, changes: dict[str, Any], data: d
 def _dispatch(event: Event, user: Any, p: Params, changes: dict[str, Any], data: dict[str, Any],
               now: dt.datetime) -> None:
     _assign(event, user, p, changes, data)
-    if not changes.get("unit_id", event.unit_id):
+    unit_id = changes.get("unit_id", event.unit_id)
+    if not unit_id:
         raise PlatformError("请指定承办单位", code="unit_required", fields={"unit": ["必填"]})
+    reporter = event.reporter
+    if reporter is not None and reporter.unit_id == unit_id and has_role(reporter, Role.DEPT_HANDLER):
+        raise NotAllowed("不能派给上报人所在单位处置：上报人不能处置自己上报的事件（巡办分离）",
+                         code="patrol_handle_separation")
     if "unit" not in data:
         data["unit"] = {"id": event.unit_id, "name": event.unit.name if event.unit else ""}
     changes["dispatched_at"] = now
