@@ -55,7 +55,7 @@ def routing_gaps(user: Any, division: str | None = None, on: dt.date | None = No
         from core.scoping import code_prefix
 
         towns = towns.filter(code__startswith=code_prefix(division))
-    classes = list(EventClass.objects.filter(is_active=True).select_related("matter").order_by("code"))
+    classes = list(EventClass.objects.visible_to(user).filter(is_active=True).select_related("matter").order_by("code"))
     out: list[RoutingGap] = []
     for code, name in towns.order_by("code").values_list("code", "name"):
         for cls in classes:

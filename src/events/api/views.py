@@ -125,7 +125,7 @@ class EventClassViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
         "file": {"type": "string", "format": "binary"}}}}, responses=dict)
-    @action(detail=False, methods=["post"], url_path="import")
+    @action(detail=False, methods=["post"], url_path="import", url_name="import")
     def import_table(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
