@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core import audit
@@ -99,6 +99,7 @@ class Stats:
     steps: int = 0
     audit_rows: int = 0
     seconds: float = 0.0
+    parts: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # seconds: plan, insert, audit
     by_state: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     by_action: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -551,7 +552,10 @@ class Generator:
         return user or Actor(None, walk.event.reporter_name)
 
     def _day(self, day: dt.date, rate: float) -> None:
+        parts, t0 = self.stats.parts, time.perf_counter()
         walks = self.plan_day(day, rate)
+        t1 = time.perf_counter()
+        parts["plan"] += t1 - t0
         if not walks:
             return
         with transaction.atomic(), audit.acting_as(name="generate_events", source="import"):
@@ -563,9 +567,12 @@ class Generator:
                 w.steps[-1].data["into"]["id"] = w.event.merged_into_id
             Event.objects.bulk_update([w.event for w in merged], ["merged_into"])
             steps = [s for w in walks for s in w.steps]
-            Step.objects.bulk_create(steps, batch_size=BATCH)
-            self.stats.audit_rows += audit.record_bulk(events) + audit.record_bulk(steps)
+            _insert_steps(steps)
+            t2 = time.perf_counter()
+            parts["insert"] += t2 - t1
+            self.stats.audit_rows += _audit_created(events) + _audit_created(steps)
             self._write_counters()
+            parts["audit"] += time.perf_counter() - t2
         for w in walks:
             self.stats.by_state[w.state] += 1
             for s in w.steps:
@@ -594,6 +601,39 @@ class Generator:
         EventCounter.objects.bulk_create(new)
         self.stats.audit_rows += audit.record_bulk(new)
         world.counters_seen |= {(r.division_id, r.class_code) for r in new}
+
+
+def _insert_steps(steps: list[Step]) -> None:
+    """Insert steps with one `executemany`, then read their ids back by `(event, seq)` (unique).
+
+    Steps are most of the rows; Django's `bulk_create` spends about half its time compiling the
+    statement value by value (≈50 µs a step against ≈27 µs here, measured on SQLite). Values are
+    prepared by each field's own `get_db_prep_save`, as bulk_create does."""
+    fields = [f for f in Step._meta.concrete_fields if not f.primary_key]
+    sql = (f"INSERT INTO {connection.ops.quote_name(Step._meta.db_table)} "
+           f"({', '.join(connection.ops.quote_name(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    for step in steps:
+        step.event = step.event  # sets event_id from the now saved event, keeping the cached instance
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[f.get_db_prep_save(getattr(s, f.attname), connection) for f in fields]
+                                 for s in steps])
+    event_ids = sorted({s.event_id for s in steps})
+    ids: dict[tuple[int, int], int] = {}
+    for i in range(0, len(event_ids), 1000):
+        ids.update(((e, q), pk) for pk, e, q in Step.objects.filter(event_id__in=event_ids[i:i + 1000]).values_list(
+            "id", "event_id", "seq"))
+    for step in steps:
+        step.pk = ids[(step.event_id, step.seq)]
+        step._state.adding = False
+
+
+def _audit_created(rows: list[Any], chunk: int = 500) -> int:
+    """Audit rows for bulk-inserted rows (after-images), through `audit.record_many`: one plain
+    multi-row insert per chunk, cheaper than `record_bulk`'s bulk_create at this volume."""
+    for i in range(0, len(rows), chunk):
+        audit.record_many((row, "create", None, audit.snapshot(row)) for row in rows[i:i + chunk])
+    return len(rows)
 
 
 def hours_share(cls: EventClass, step: str, rng: random.Random) -> float:
