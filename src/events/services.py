@@ -44,9 +44,13 @@ CRS = ("wgs84", "gcj02")
 
 @dataclass
 class ReportResult:
+    """`steps` / `photos`: what a new report wrote (so the answer needs no re-read)."""
+
     event: Event
     created: bool
     duplicate_of: list[int] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    photos: list[EventPhoto] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- helpers
@@ -216,14 +220,18 @@ def event_report(*, user: Any, channel: str, description: str, category: Any = N
     )
     try:
         with transaction.atomic(), _as(user):
-            event.save()
-            step = Step.objects.create(
+            # one insert each for the event and its first step, one for both audit entries (hot path)
+            Event.objects.bulk_create([event])
+            step = Step(
                 event=event, seq=1, action=lifecycle.Action.REPORT, actor=event.reporter,
                 actor_name=_actor_name(user), unit_id=getattr(user, "unit_id", None), at=at,
                 note=description[:500], from_state="", to_state=State.REPORTED, level=event.level,
                 due_at=step_due, due_provisional=step_prov,
                 data={"channel": channel, "location": location.status, "routing": proposal.as_dict()})
-            _attach_photos(event, step, cleaned)
+            Step.objects.bulk_create([step])
+            audit.record_many([(event, "create", None, audit.snapshot(event)),
+                               (step, "create", None, audit.snapshot(step))])
+            new_photos = _attach_photos(event, step, cleaned)
             hooks.step_written(event, step)
     except IntegrityError:
         if not client_id:
@@ -232,7 +240,7 @@ def event_report(*, user: Any, channel: str, description: str, category: Any = N
         if first is None:
             raise
         return ReportResult(first, False)
-    return ReportResult(event, True, hooks.duplicates_of(event))
+    return ReportResult(event, True, hooks.duplicates_of(event), [step], new_photos)
 
 
 def _attach_photos(event: Event, step: Step | None, cleaned: list[photos.CleanPhoto]) -> list[EventPhoto]:
@@ -570,13 +578,15 @@ def _act(event: Event, action: str, user: Any, p: Params, cleaned: list[photos.C
         fresh = Event.objects.get(pk=event.pk)
         raise Conflict("事件已被他人处理，请刷新后重试", code="stale", fields={"allowed": _allowed(fresh, user)})
     fresh = Event.objects.select_related("event_class", "unit").get(pk=event.pk)
-    step = Step.objects.create(
+    step = Step(
         event=fresh, seq=version + 1, action=action, outcome=row.outcome, actor=user if getattr(user, "pk", None)
         else None, actor_name=_actor_name(user), unit_id=getattr(user, "unit_id", None), at=now,
         note=(p.note or p.reason).strip()[:2000], from_state=state, to_state=new_state, level=fresh.level,
         due_at=step_due, due_provisional=step_prov, data=data)
-    _attach_photos(fresh, step, cleaned)
+    Step.objects.bulk_create([step])  # the unique (event, seq) is a second guard behind the compare-and-set
     with _as(user):
-        audit.record(fresh, "update", before, audit.snapshot(fresh))
+        audit.record_many([(fresh, "update", before, audit.snapshot(fresh)),
+                           (step, "create", None, audit.snapshot(step))])
+    _attach_photos(fresh, step, cleaned)
     hooks.step_written(fresh, step)
     return fresh

@@ -56,7 +56,7 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 class StepSerializer(serializers.ModelSerializer):
     unit = serializers.SerializerMethodField()
-    photos = PhotoSerializer(many=True, read_only=True)
+    photos = serializers.SerializerMethodField()
     action_label = serializers.CharField(source="get_action_display", read_only=True)
 
     class Meta:
@@ -66,6 +66,11 @@ class StepSerializer(serializers.ModelSerializer):
 
     def get_unit(self, obj: Step) -> dict[str, Any] | None:
         return {"id": obj.unit_id, "name": obj.unit.name} if obj.unit else None
+
+    def get_photos(self, obj: Step) -> list[dict[str, Any]]:
+        given = self.context.get("photos")
+        rows = obj.photos.all() if given is None else [p for p in given if p.step_id == obj.pk]
+        return PhotoSerializer(rows, many=True).data  # type: ignore[return-value]
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -144,10 +149,14 @@ class EventDetailSerializer(EventSerializer):
     def get_timeline(self, obj: Event) -> list[dict[str, Any]]:
         from events.selectors import timeline
 
-        return StepSerializer(timeline(obj), many=True).data  # type: ignore[return-value]
+        steps = self.context.get("steps")  # a new report passes what it wrote: no re-read
+        return StepSerializer(timeline(obj) if steps is None else steps, many=True,  # type: ignore[return-value]
+                              context={"photos": self.context.get("photos")}).data
 
     def get_photos(self, obj: Event) -> list[dict[str, Any]]:
-        return PhotoSerializer(obj.photos.filter(step__seq=1), many=True).data  # type: ignore[return-value]
+        given = self.context.get("photos")
+        rows = obj.photos.filter(step__seq=1) if given is None else given
+        return PhotoSerializer(rows, many=True).data  # type: ignore[return-value]
 
     def get_duplicate_of(self, obj: Event) -> list[int]:
         return list(self.context.get("duplicate_of", []))

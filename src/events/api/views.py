@@ -64,8 +64,11 @@ class EventViewSet(ScopedReadOnlyViewSet):
             photo_files=files, client_id=data.get("client_id", ""), reporter_name=data.get("reporter_name", ""),
             reporter_phone=data.get("reporter_phone", ""), severity=data.get("severity") or None,
             source_ref=data.get("source_ref", ""))
+        context: dict[str, Any] = {"request": request, "duplicate_of": result.duplicate_of}
+        if result.created:
+            context.update(steps=result.steps, photos=result.photos)
         event = self.queryset.get(pk=result.event.pk)
-        out = s.EventDetailSerializer(event, context={"request": request, "duplicate_of": result.duplicate_of})
+        out = s.EventDetailSerializer(event, context=context)
         return Response(out.data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
     @extend_schema(request=s.EventActSerializer, responses={200: s.EventDetailSerializer,
