@@ -167,6 +167,8 @@ class Event(EventTransitions, ScopedModel):
     reported_at = models.DateTimeField(_("上报时间"), default=timezone.now, db_index=True)
     due_at = models.DateTimeField(_("办结时限"), null=True, blank=True,
                                   help_text=_("上报时间起按类别处置时限计算（工作时间），延期顺延"))
+    warn_at = models.DateTimeField(_("预警时间"), null=True, blank=True,
+                                   help_text=_("办结时限的 80%（工作时间）；延期后为延期时长的 80%"))
     step_due_at = models.DateTimeField(_("当前环节时限"), null=True, blank=True)
     due_provisional = models.BooleanField(_("时限按未公布年度推算"), default=False)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)

@@ -92,6 +92,16 @@ def _due(start: dt.datetime, event_class: EventClass | None, step: str | None) -
     return found.due_at, found.provisional
 
 
+WARN_SHARE = 0.8  # yellow at 80 % of the working time allowed (issue 9)
+
+
+def _warn(start: dt.datetime, event_class: EventClass | None) -> dt.datetime | None:
+    if event_class is None:
+        return None
+    amount, unit = event_class.limit(lifecycle.DUE_HANDLE)
+    return due_time(start, amount * WARN_SHARE, unit).due_at
+
+
 def _point(lat: Any, lng: Any, crs: str) -> tuple[float, float] | None:
     if lat in (None, "") and lng in (None, ""):
         return None
@@ -215,7 +225,8 @@ def event_report(*, user: Any, channel: str, description: str, category: Any = N
         matter_id=proposal.matter_id, proposed_unit_id=proposal.unit_id, proposed_level=proposal.level,
         unit_id=proposal.unit_id, cooperating=proposal.cooperating, level=proposal.level,
         routing={**proposal.as_dict(), "location_note": location.note}, severity=sev,
-        reported_at=at, due_at=due_at, step_due_at=step_due, due_provisional=provisional or step_prov,
+        reported_at=at, due_at=due_at, warn_at=_warn(at, event_class), step_due_at=step_due,
+        due_provisional=provisional or step_prov,
         created_at=timezone.now(), updated_at=timezone.now(),
     )
     try:
@@ -419,7 +430,7 @@ def _accept(event: Event, user: Any, p: Params, changes: dict[str, Any], data: d
         changes.update(event_class_id=cls.pk, matter_id=proposal.matter_id, proposed_unit_id=proposal.unit_id,
                        proposed_level=proposal.level, unit_id=proposal.unit_id, level=proposal.level,
                        cooperating=proposal.cooperating, routing=proposal.as_dict(), due_at=due_at,
-                       due_provisional=prov)
+                       warn_at=_warn(event.reported_at, cls), due_provisional=prov)
         event.level = proposal.level
         event.unit_id = proposal.unit_id
         data["category"] = cls.code
@@ -474,6 +485,7 @@ def _extend(event: Event, user: Any, p: Params, changes: dict[str, Any], data: d
     base = event.due_at or now
     found = due_time(base, amount, unit)
     changes["due_at"] = found.due_at
+    changes["warn_at"] = due_time(base, amount * WARN_SHARE, unit).due_at
     changes["due_provisional"] = found.provisional
     data["granted"] = {"amount": amount, "unit": unit, "from": base.isoformat(), "due_at": found.due_at.isoformat()}
 

@@ -96,7 +96,7 @@ class EventSerializer(serializers.ModelSerializer):
                   "description", "channel", "client_id", "reporter_name", "reporter_phone", "lat", "lng", "address",
                   "location_status", "candidates", "grid", "village", "town", "county", "division", "matter",
                   "unit", "proposed_unit", "proposed_level", "level", "cooperating", "routing", "severity",
-                  "priority", "version", "reported_at", "due_at", "step_due_at", "due_provisional", "accepted_at",
+                  "priority", "version", "reported_at", "due_at", "warn_at", "step_due_at", "due_provisional", "accepted_at",
                   "filed_at", "dispatched_at", "closed_at", "return_count", "rework_count", "extension_count",
                   "supervision_count", "merged_into", "rating", "is_synthetic", "allowed"]
 
@@ -201,7 +201,7 @@ class EventActSerializer(serializers.Serializer):
     photos = serializers.ListField(child=serializers.FileField(), required=False)
 
 
-class GapSerializer(serializers.Serializer):
+class RoutingGapSerializer(serializers.Serializer):
     town = serializers.CharField()
     town_name = serializers.CharField()
     event_class = serializers.CharField()

@@ -71,7 +71,7 @@ class EventViewSet(ScopedReadOnlyViewSet):
         out = s.EventDetailSerializer(event, context=context)
         return Response(out.data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
-    @extend_schema(request=s.EventActSerializer, responses={200: s.EventDetailSerializer,
+    @extend_schema(operation_id="events_act", request=s.EventActSerializer, responses={200: s.EventDetailSerializer,
                                                             409: OpenApiResponse(description="不能执行：fields.allowed 列出现在可执行的操作")},
                    parameters=[OpenApiParameter("verb", str, OpenApiParameter.PATH, enum=list(lifecycle.ACTIONS))])
     @action(detail=True, methods=["post"], url_path=rf"(?P<verb>{VERBS})", url_name="act")
@@ -138,10 +138,10 @@ class EventClassViewSet(ScopedReadOnlyViewSet):
         return Response({"created": result.created, "updated": result.updated, "unchanged": len(result.unchanged),
                          "mapped": result.mapped})
 
-    @extend_schema(responses=s.GapSerializer(many=True), parameters=[OpenApiParameter("division", str)])
+    @extend_schema(responses=s.RoutingGapSerializer(many=True), parameters=[OpenApiParameter("division", str)])
     @action(detail=False, methods=["get"], url_path="gaps")
     def gaps(self, request: Request) -> Response:
         value = request.query_params.get("division")
         division = division_param(value) if value else None
         rows = selectors.routing_gaps(request.user, division)
-        return Response(s.GapSerializer(rows, many=True).data)
+        return Response(s.RoutingGapSerializer(rows, many=True).data)
