@@ -102,6 +102,27 @@ def _warn(start: dt.datetime, event_class: EventClass | None) -> dt.datetime | N
     return due_time(start, amount * WARN_SHARE, unit).due_at
 
 
+def working_hours_between(start: dt.datetime, end: dt.datetime) -> float:
+    """Working time (hours) between two instants on the calendar of `core.workcal` (0 if end <= start)."""
+    from core import workcal
+
+    if end <= start:
+        return 0.0
+    total = dt.timedelta()
+    cursor = start.astimezone(workcal.TZ)
+    stop = end.astimezone(workcal.TZ)
+    day = cursor.date()
+    while day <= stop.date():
+        if workcal.is_working_day(day):
+            for begin, finish in workcal.working_periods():
+                lo = max(cursor, dt.datetime.combine(day, begin, workcal.TZ))
+                hi = min(stop, dt.datetime.combine(day, finish, workcal.TZ))
+                if hi > lo:
+                    total += hi - lo
+        day += dt.timedelta(days=1)
+    return total.total_seconds() / 3600
+
+
 def _point(lat: Any, lng: Any, crs: str) -> tuple[float, float] | None:
     if lat in (None, "") and lng in (None, ""):
         return None
@@ -127,7 +148,9 @@ def _locate(*, user: Any, channel: str, point: tuple[float, float] | None, crs: 
             address: str) -> routing.Location:
     scope: Scope = scope_for(user)
     if point is not None:
-        found = routing.locate_point(point[0], point[1], crs, None if scope.everything else scope)
+        # a signed-in reporter sees only their grids; a citizen without an account reports places, not data
+        anonymous = user is None or not getattr(user, "is_authenticated", False)
+        found = routing.locate_point(point[0], point[1], crs, None if scope.everything or anonymous else scope)
         if found.status == LocationStatus.IN_GRID:
             return found
         if channel in WORKER_CHANNELS:
@@ -495,6 +518,25 @@ def _last_extension_request(event: Event) -> dict[str, Any] | None:
     return step.data.get("requested") if step else None
 
 
+def _resume(event: Event, changes: dict[str, Any], data: dict[str, Any], now: dt.datetime) -> None:
+    """The clock stops while suspended: the working time spent suspended is added to the event's
+    deadline, its warning mark and the current step's due time (recorded on the step)."""
+    from core.workcal import add_working_hours
+
+    changes["suspended_from"] = ""
+    since = event.steps.filter(action="suspend").order_by("-seq").values_list("at", flat=True).first()
+    hours = working_hours_between(since, now) if since else 0.0
+    data["suspended_hours"] = round(hours, 4)
+    if hours <= 0:
+        return
+    for name in ("due_at", "warn_at", "step_due_at"):
+        value = getattr(event, name)
+        if value is not None:
+            changes[name] = add_working_hours(value, hours)
+    if event.due_at is not None:
+        data["due_at"] = changes["due_at"].isoformat()
+
+
 def _rate(event: Event, user: Any, p: Params, changes: dict[str, Any], data: dict[str, Any],
           now: dt.datetime) -> None:
     try:
@@ -516,7 +558,7 @@ EFFECTS: dict[str, Effect] = {
     "file": lambda e, u, p, c, d, now: c.update(filed_at=now),
     "close": lambda e, u, p, c, d, now: c.update(closed_at=now),
     "suspend": lambda e, u, p, c, d, now: c.update(suspended_from=e.state),
-    "resume": lambda e, u, p, c, d, now: c.update(suspended_from=""),
+    "resume": lambda e, u, p, c, d, now: _resume(e, c, d, now),
     "supervise": lambda e, u, p, c, d, now: c.update(priority=e.priority + 1),
 }
 
@@ -527,7 +569,7 @@ def _step_due(row: lifecycle.Transition, event: Event, changes: dict[str, Any],
     if row.due == lifecycle.DUE_EVENT:
         return changes.get("due_at", event.due_at), bool(changes.get("due_provisional", event.due_provisional))
     if row.due == lifecycle.DUE_SAME:
-        return event.step_due_at, event.due_provisional
+        return changes.get("step_due_at", event.step_due_at), event.due_provisional
     return _due(now, cls, row.due)
 
 
