@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from catalog import excel, selectors, services
-from catalog.api.views import xlsx_response
 from catalog.choices import AdmissionState, ChangeKind, ChangeState, ItemKind, ListKind, ReturnReason, ReviewDecision
 from catalog.filtersets import AdmissionFilterSet, ItemFilterSet, PowerChangeFilterSet
 from catalog.models import Admission, Assignment, Item, ItemList, Matter, PowerChange, Responsibility
@@ -101,7 +100,7 @@ def list_detail(request: Any, pk: int) -> Any:
 def list_export(request: Any, pk: int) -> Any:
     item_list = get_object_or_404(ItemList.objects.visible_to(request.user), pk=pk)
     state = selectors.list_state(item_list, _as_of(request))
-    return xlsx_response(excel.export_list(state), excel.filename(item_list, state.as_of))
+    return excel.export_response(state)
 
 
 @login_required
@@ -116,7 +115,7 @@ def list_import(request: Any, pk: int) -> Any:
         effective = _date(request.POST.get("effective_date"), label="生效日期")
         if effective is None:
             raise PlatformError("请填写生效日期")
-        rows = excel.read_list(item_list, upload.read())
+        rows, skipped = excel.read_list_report(item_list, upload.read())
         version = services.list_import(item_list=item_list, rows=rows, effective_date=effective,
                                        reason=request.POST.get("reason", ""), user=request.user)
     except PlatformError as exc:
@@ -124,6 +123,8 @@ def list_import(request: Any, pk: int) -> Any:
         for line in exc.fields.get("rows", [])[10:50]:
             messages.error(request, line)
         return HttpResponseRedirect(target)
+    for line in skipped:
+        messages.info(request, line)
     if version is None:
         messages.info(request, f"已校验 {len(rows)} 行：与现行清单一致，未产生新版本")
     else:
@@ -398,4 +399,4 @@ def public_town_export(request: Any, code: str, kind: str) -> Any:
     if item_list is None:
         raise Http404("清单不存在")
     state = selectors.list_state(item_list, _as_of(request))
-    return xlsx_response(excel.export_list(state), excel.filename(item_list, state.as_of))
+    return excel.export_response(state)
