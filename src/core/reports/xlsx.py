@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain, islice
-from typing import IO, Any, Union
+from typing import IO, Any, TypeAlias
 
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -58,7 +58,7 @@ class Sheet:
     widths: Sequence[float] = ()
 
 
-SheetLike = Union[Sheet, tuple[str, Sequence[str], Iterable[Sequence[object]]]]
+SheetLike: TypeAlias = Sheet | tuple[str, Sequence[str], Iterable[Sequence[object]]]
 
 
 def _local_now() -> dt.datetime:
@@ -147,10 +147,12 @@ class _Styler:
 
     def __init__(self, ws: Any) -> None:
         from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import Cell
         from openpyxl.styles import Alignment, Font, PatternFill
 
         self.ws = ws
-        self.cell_class = WriteOnlyCell
+        self.cell_class = WriteOnlyCell  # a factory function returning openpyxl's Cell
+        self.cell_type = Cell
         self.title_font = Font(bold=True, size=14)
         self.header_font = Font(bold=True)
         self.header_fill = PatternFill("solid", fgColor="E8EEF8")
@@ -176,22 +178,22 @@ class _Styler:
     def row(self, raw: Sequence[object]) -> list[object]:
         return [self.value(v) for v in raw]
 
+    def _cell(self, raw: object) -> Any:
+        value = self.value(raw)
+        return value if isinstance(value, self.cell_type) else self.cell_class(self.ws, value)
+
     def title(self, text: str) -> list[object]:
-        cell = self.value(text)
-        if not hasattr(cell, "font"):
-            cell = self.cell_class(self.ws, cell)
-        cell.font = self.title_font  # type: ignore[union-attr]
+        cell = self._cell(text)
+        cell.font = self.title_font
         return [cell]
 
     def header(self, header: Sequence[str]) -> list[object]:
         cells = []
         for h in header:
-            cell = self.value(h)
-            if not hasattr(cell, "font"):
-                cell = self.cell_class(self.ws, cell)
-            cell.font = self.header_font  # type: ignore[union-attr]
-            cell.fill = self.header_fill  # type: ignore[union-attr]
-            cell.alignment = self.header_align  # type: ignore[union-attr]
+            cell = self._cell(h)
+            cell.font = self.header_font
+            cell.fill = self.header_fill
+            cell.alignment = self.header_align
             cells.append(cell)
         return cells
 

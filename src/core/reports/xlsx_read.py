@@ -15,8 +15,9 @@
    required column. Columns are then found by header, so their order does not matter.
 4. **Footnote rows** (a row whose key column is empty and whose first text starts with 注/备注/
    说明/附注/填表说明 and a colon or a number, and every row with an empty key column after it)
-   are skipped and reported in `Table.notes`; empty rows are skipped; reading stops after
-   `MAX_BLANK_RUN` blank rows in a row (sheets formatted down to row 1,048,576).
+   are skipped and reported in `Table.notes`; empty rows are skipped wherever they are (a sheet
+   formatted down to row 1,048,576 costs little: the unpacked-size guard bounds the XML, and
+   missing rows are generated cheaply), so no data below a gap is ever silently dropped.
 
 Every refusal is a `core.errors.PlatformError` with a Chinese message (a 400 through the API).
 """
@@ -36,7 +37,6 @@ from core.text import normalize_key, normalize_text
 DEFAULT_MAX_UNPACKED = 64 * 1024 * 1024
 MAX_MEMBERS = 10_000
 HEADER_SEARCH_ROWS = 10
-MAX_BLANK_RUN = 1000
 NOTE_RE = re.compile(r"^(注释?|备注|说明|附注|填表说明)\s*[\d一二三四五六七八九十]*\s*[:.、：]")
 
 
@@ -156,22 +156,17 @@ def read_table(data: bytes, *, required: Sequence[str], key: str | None = None, 
 
 def _read_rows(ws: Any, header_row: int, columns: dict[str, int], key_col: int, max_rows: int) -> Table:
     table = Table(sheet=ws.title, header_row=header_row, columns=columns)
-    blank_run = 0
     in_notes = False
     for n, row in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
         cells = [cell_text(v) for v in row]
         if not any(cells):
-            blank_run += 1
-            if blank_run >= MAX_BLANK_RUN:
-                break
             continue
-        blank_run = 0
         key_text = cells[key_col] if key_col < len(cells) else ""
         filled = [c for c in cells if c]
         alone = len(filled) == 1  # a merged footnote across the table holds its text in one cell
         if (not key_text or alone) and (in_notes and not key_text or NOTE_RE.match(normalize_text(filled[0]))):
             in_notes = True
-            table.notes.append((n, normalize_text(" ".join(c for c in cells if c))))
+            table.notes.append((n, " ".join(" ".join(c.split()) for c in filled)))  # as typed, spaces collapsed
             continue
         if len(table.rows) >= max_rows:
             raise PlatformError(f"行数过多（上限 {max_rows} 行），请分成几个文件上传", code="too_many_rows",
