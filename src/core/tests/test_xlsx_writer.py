@@ -2,6 +2,8 @@
 widths, streaming. Every test opens the written file and reads it back."""
 import datetime as dt
 import io
+import shutil
+import subprocess
 import zipfile
 
 import pytest
@@ -98,3 +100,18 @@ def test_download_response_names_the_file_and_can_stream():
     assert load_workbook(io.BytesIO(small.content)).active["A3"].value == 1
     big = xlsx.response("cases.xlsx", [("t", ["a"], [[1]])], stream=True)
     assert big.streaming and load_workbook(io.BytesIO(b"".join(big.streaming_content))).active["A3"].value == 1
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed on this machine")
+def test_libreoffice_reads_neutralised_cells_as_text_and_evaluates_a_plain_formula(tmp_path):  # noqa: ANN001
+    from openpyxl import Workbook
+
+    (tmp_path / "ours.xlsx").write_bytes(xlsx.workbook([("t", ["a", "b"], [["=1+1", "-2+3"]])]))
+    raw = Workbook()
+    raw.active.append(["=1+1"])  # what openpyxl writes without the helper: a formula cell
+    raw.save(tmp_path / "raw.xlsx")
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path), str(tmp_path / "ours.xlsx"),
+                    str(tmp_path / "raw.xlsx")], check=True, timeout=180, capture_output=True)
+    assert (tmp_path / "ours.csv").read_text(encoding="utf-8").splitlines()[2] == "=1+1,-2+3"
+    assert (tmp_path / "raw.csv").read_text(encoding="utf-8").strip() == "2"
