@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from core import workcal
 from core.models import AuditLog
 from core.roles import Role
 from divisions import selectors as division_selectors
@@ -105,3 +106,14 @@ def audit_log(request):  # noqa: ANN001, ANN201
         qs = qs.filter(model=model)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "web/audit.html", {"page": page, "model": model})
+
+
+@login_required
+def working_calendar(request):  # noqa: ANN001, ANN201
+    """工作日历: the published holiday arrangements, provisional years and how limits are counted."""
+    return render(request, "web/calendar.html", {
+        "years": workcal.calendar_overview(),
+        "rule": workcal.RULE_TEXT,
+        "periods": workcal.working_periods(),
+        "hours_per_day": workcal.hours_per_day(),
+    })
