@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -22,8 +23,17 @@ from catalog.models import Admission, Assignment, Item, ItemList, Matter, PowerC
 from core.errors import PlatformError
 from core.roles import has_role
 from core.scoping import code_level
+from core.text import normalize_text, search_variants
 from divisions.models import Division
 from org.models import Unit
+
+
+def _any_contains(field: str, q: str) -> Q:
+    """`field` contains the search text in any of its forms (乡(镇) finds 乡（镇）)."""
+    cond = Q()
+    for v in search_variants(q):
+        cond |= Q(**{f"{field}__icontains": v})
+    return cond
 
 
 def _page(request: Any, qs: Any, size: int = 50) -> Any:
@@ -68,7 +78,7 @@ def index(request: Any) -> Any:
         lists = lists.filter(kind=kind)
     q = request.GET.get("q", "").strip()
     if q:
-        lists = lists.filter(division__name__icontains=q)
+        lists = lists.filter(_any_contains("division__name", q))
     page = _page(request, lists.order_by("division_id", "kind"))
     as_of = _as_of(request)
     rows = [(lst, selectors.list_state(lst, as_of)) for lst in page]
@@ -156,7 +166,7 @@ def matters(request: Any) -> Any:
     qs = Matter.objects.select_related("item").order_by("code")
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(code__icontains=q)
+        qs = qs.filter(_any_contains("name", q) | _any_contains("code", q))
     only_gaps = bool(request.GET.get("gaps"))
     as_of = _as_of(request)
     page = _page(request, qs)
@@ -291,7 +301,7 @@ def changes(request: Any) -> Any:
     if request.method == "POST":
         try:
             town = get_object_or_404(Division.objects.writable_by(user), code=request.POST.get("division", ""))
-            item = Item.objects.filter(code=request.POST.get("item", "").strip()).first()
+            item = Item.objects.filter(code=normalize_text(request.POST.get("item", ""))).first()
             if item is None:
                 raise PlatformError("事项编码不存在")
             effective = _date(request.POST.get("effective_date"), label="生效日期")
@@ -373,7 +383,7 @@ def public_index(request: Any) -> Any:
         .order_by("code")
     q = request.GET.get("q", "").strip()
     if q:
-        towns = towns.filter(name__icontains=q)
+        towns = towns.filter(_any_contains("name", q))
     return render(request, "catalog/public_index.html", {"page": _page(request, towns, 100), "q": q})
 
 
