@@ -187,7 +187,7 @@ CACHE_GENERATION_TTL = float(os.environ.get("CACHE_GENERATION_TTL", "0.5"))
 GRID_CODE_LENGTH = envint("GRID_CODE_LENGTH", 15)
 
 # Spreadsheet uploads (core.reports.xlsx_read): refused above this unpacked size (zip-bomb guard).
-SPREADSHEET_MAX_UNPACKED_BYTES = envint("SPREADSHEET_MAX_UNPACKED_MB", 64) * 1024 * 1024
+SPREADSHEET_MAX_UNPACKED_BYTES = envint("SPREADSHEET_MAX_UNPACKED_MB", 32) * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -4,9 +4,10 @@
 
 1. **Unpacked-size guard** (`check_archive`): an .xlsx is a zip; before openpyxl opens it, the
    members' declared uncompressed sizes are summed and a file over
-   `settings.SPREADSHEET_MAX_UNPACKED_BYTES` (default 64 MB) or with more than 10,000 members is
-   refused. The declared sizes are a true bound: Python's `zipfile` never inflates a member past
-   its declared size (it truncates and fails the CRC check), so a zip bomb cannot exceed them.
+   `settings.SPREADSHEET_MAX_UNPACKED_BYTES` (default 32 MB; the platform's own export of a
+   5,000-row list of long names is 5.6 MB unpacked) or with more than 10,000 members is refused.
+   The declared sizes are a true bound: Python's `zipfile` never inflates a member past its
+   declared size (it truncates and fails the CRC check), so a zip bomb cannot exceed them.
 2. **Read without trusting the sheet's stored dimension** (WPS writes `<dimension ref="A1"/>` on
    full sheets; a read-only reader believing it sees one cell): `reset_dimensions()` first.
 3. **Find the data sheet by its header**, not by its name or position: visible sheets first, then
@@ -34,7 +35,7 @@ from typing import Any
 from core.errors import PlatformError
 from core.text import normalize_key, normalize_text
 
-DEFAULT_MAX_UNPACKED = 64 * 1024 * 1024
+DEFAULT_MAX_UNPACKED = 32 * 1024 * 1024
 MAX_MEMBERS = 10_000
 HEADER_SEARCH_ROWS = 10
 NOTE_RE = re.compile(r"^(注释?|备注|说明|附注|填表说明)\s*[\d一二三四五六七八九十]*\s*[:.、：]")
