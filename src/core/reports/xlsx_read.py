@@ -149,6 +149,11 @@ def read_table(data: bytes, *, required: Sequence[str], key: str | None = None, 
                 continue
             header_row, columns = found
             return _read_rows(ws, header_row, columns, columns[key_name], max_rows)
+    except PlatformError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a sheet that breaks while read is the file's fault, not a 500
+        raise PlatformError("无法读取文件：表格内容已损坏，请在 Excel/WPS 中打开后另存为 .xlsx 再上传",
+                            code="bad_file", fields={"file": ["表格内容已损坏"]}) from exc
     finally:
         wb.close()
     raise PlatformError("找不到表头：没有一个工作表含有“" + "”“".join(required) + "”这些列（表头须在前 "

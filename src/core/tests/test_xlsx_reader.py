@@ -176,3 +176,12 @@ def test_a_zip_that_is_not_a_workbook_is_refused_in_chinese():
     with pytest.raises(PlatformError) as exc:
         read_table(out.getvalue(), required=REQUIRED)
     assert exc.value.code == "bad_file" and "无法读取文件" in exc.value.message
+
+
+def test_a_sheet_that_breaks_while_read_is_refused_in_chinese():
+    wb = Workbook()
+    _list_sheet(wb.active)
+    data = _rewrite(_save(wb), "xl/worksheets/sheet1.xml", lambda b: b.replace(b"</sheetData>", b"<row r="))
+    with pytest.raises(PlatformError) as exc:
+        read_table(data, required=REQUIRED)
+    assert exc.value.code == "bad_file" and "无法读取文件" in exc.value.message
