@@ -29,7 +29,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [("", "全部"), *audit_read.model_choices()]
+        model_field: Any = self.fields["model"]
+        model_field.choices = [("", "全部"), *audit_read.model_choices()]
 
     def _date(self, name: str) -> dt.date | None:
         value = self.cleaned_data.get(name)

@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from core import audit_read, workcal
-from core.models import AuditLog
 from core.roles import Role
 from divisions import selectors as division_selectors
 from divisions.choices import Level
