@@ -24,7 +24,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from core import audit
+from core import audit, cachegen
 from core.errors import NotAllowed, PlatformError
 from core.reports import xlsx
 from core.reports.xlsx_read import read_table
@@ -46,6 +46,20 @@ _UNIT = {"h": LimitUnit.HOURS, "工作时": LimitUnit.HOURS, "工作小时": Lim
          "d": LimitUnit.DAYS, "工作日": LimitUnit.DAYS, "天": LimitUnit.DAYS, "日": LimitUnit.DAYS}
 _KIND = {str(label): value for value, label in ClassKind.choices} | {v: v for v in ClassKind.values}
 _SEVERITY = {str(label): value for value, label in Severity.choices} | {v: v for v in Severity.values}
+
+
+CACHE_NAME = "events.classes"
+_cache: dict[str, Any] = {"gen": None, "classes": {}}
+
+
+def active_classes() -> dict[str, EventClass]:
+    """code → active class (with its matter), cached per process; rebuilt when the table changes
+    (`EventClass.save` and the import bump the `events.classes` generation)."""
+    gen = cachegen.current(CACHE_NAME)
+    if _cache["gen"] != gen:
+        found = {c.code: c for c in EventClass.objects.select_related("matter").filter(is_active=True)}
+        _cache.update(gen=gen, classes=found)
+    return _cache["classes"]
 
 
 def parse_limit(text: Any) -> tuple[Decimal, str]:

@@ -84,6 +84,12 @@ class EventClass(ScopedModel):
     def major(self) -> str:
         return self.code[:2]
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from core import cachegen
+
+        super().save(*args, **kwargs)
+        cachegen.bump("events.classes")  # every process's class lookup (events.classes.active_classes)
+
     def limit(self, step: str) -> tuple[float, str]:
         """(amount, unit) of a step in `lifecycle.LIMIT_STEPS` ("accept", "file", … "verify")."""
         return float(getattr(self, f"{step}_limit")), getattr(self, f"{step}_unit")
@@ -241,7 +247,7 @@ class Step(ScopedModel):
         constraints = [models.UniqueConstraint(fields=["event", "seq"], name="events_one_step_per_version")]
 
     def __str__(self) -> str:
-        return f"{self.event_id}#{self.seq} {self.get_action_display()}"
+        return f"{self.event_id}#{self.seq} {self.action}"  # audit object_repr: no lazy choice lookup
 
 
 class EventPhoto(ScopedModel):

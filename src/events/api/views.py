@@ -36,8 +36,10 @@ class EventViewSet(ScopedReadOnlyViewSet):
     one (201; 200 with the first event for a repeated `channel` + `client_id`); `POST {id}/{action}/`
     takes a lifecycle action (409 with `fields.allowed` when the action is not possible now)."""
 
+    # the related divisions and grid carry GeoJSON boundaries: never read them for an event
     queryset = Event.objects.select_related("event_class", "grid", "village", "town", "county", "division", "matter",
-                                            "unit", "proposed_unit")
+                                            "unit", "proposed_unit").defer(
+        "grid__geometry", "village__boundary", "town__boundary", "county__boundary", "division__boundary")
     serializer_class = s.EventSerializer
     filterset_class = EventFilterSet
     write_roles = REPORTERS

@@ -10,7 +10,7 @@ from core import audit
 from core.errors import PlatformError
 from core.scoping import scope_for
 from core.workcal import due_time
-from events import lifecycle, photos
+from events import classes, lifecycle, photos
 from events.classes import map_old_code, old_code_table
 from events.models import Event, EventClass, EventPhoto, Step
 
@@ -40,7 +40,7 @@ def event_class_for(category: Any) -> EventClass | None:
         return None
     if code.isdigit() and len(code) == 4:
         code = map_old_code(code, old_code_table()) or code
-    found = EventClass.objects.select_related("matter").filter(code=code, is_active=True).first()
+    found = classes.active_classes().get(code)
     if found is None:
         raise PlatformError(f"事件类别 {code} 不存在或已停用", code="unknown_category",
                             fields={"category": ["事件类别不存在"]})

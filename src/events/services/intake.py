@@ -86,13 +86,16 @@ def _reporter_division(user: Any) -> str:
 
 
 def _existing(channel: str, client_id: str, user: Any) -> Event | None:
-    found = Event.objects.filter(channel=channel, client_id=client_id).first()
-    if found is None:
+    """The first event of `(channel, client_id)`; a cheap probe on the unique index, the row only on a repeat."""
+    found = list(Event.objects.filter(channel=channel, client_id=client_id).order_by().values_list(
+        "pk", "reporter_id")[:1])
+    if not found:
         return None
-    if found.reporter_id not in (None, getattr(user, "pk", None)) and not Event.objects.visible_to(user).filter(
-            pk=found.pk).exists():
+    pk, reporter_id = found[0]
+    if reporter_id not in (None, getattr(user, "pk", None)) and not Event.objects.visible_to(user).filter(
+            pk=pk).exists():
         raise Conflict("该客户端编号已被其他上报使用", code="client_id_taken", fields={"client_id": ["已被使用"]})
-    return found
+    return Event.objects.get(pk=pk)
 
 
 def event_report(*, user: Any, channel: str, description: str, category: Any = None, category_text: str = "",
