@@ -1,6 +1,7 @@
 """The event class table (事件类别): seed, Excel export and import, old-code mapping, routing gaps.
 
-Excel layout (sheet "事件类别"): row 1 the headers, data from row 2:
+Excel layout (sheet "事件类别", the platform's one writer and reader: row 1 the title, row 2 the
+headers, data from row 3; the reader finds the header wherever it is):
 
     类别编码 | 类别名称 | 类型 | 大类名称 | 职责事项编码 | 默认等级 | 受理时限 | 立案时限 | 派遣时限 |
     处置时限 | 核查时限 | 旧编码 | 启用
@@ -14,7 +15,6 @@ listing row numbers; accepted rows are upserted by code (export → import chang
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -23,11 +23,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
 
-from core import audit
+from core import audit, cachegen
 from core.errors import NotAllowed, PlatformError
+from core.reports import xlsx
+from core.reports.xlsx_read import read_table
 from core.roles import Role, has_role
 from core.scoping import code_level, scope_for
 from core.text import normalize_key, normalize_text
@@ -46,6 +46,20 @@ _UNIT = {"h": LimitUnit.HOURS, "工作时": LimitUnit.HOURS, "工作小时": Lim
          "d": LimitUnit.DAYS, "工作日": LimitUnit.DAYS, "天": LimitUnit.DAYS, "日": LimitUnit.DAYS}
 _KIND = {str(label): value for value, label in ClassKind.choices} | {v: v for v in ClassKind.values}
 _SEVERITY = {str(label): value for value, label in Severity.choices} | {v: v for v in Severity.values}
+
+
+CACHE_NAME = "events.classes"
+_cache: dict[str, Any] = {"gen": None, "classes": {}}
+
+
+def active_classes() -> dict[str, EventClass]:
+    """code → active class (with its matter), cached per process; rebuilt when the table changes
+    (`EventClass.save` and the import bump the `events.classes` generation)."""
+    gen = cachegen.current(CACHE_NAME)
+    if _cache["gen"] != gen:
+        found = {c.code: c for c in EventClass.objects.select_related("matter").filter(is_active=True)}
+        _cache.update(gen=gen, classes=found)
+    return _cache["classes"]
 
 
 def parse_limit(text: Any) -> tuple[Decimal, str]:
@@ -128,7 +142,7 @@ def _require_city_writer(user: Any, division_code: str) -> None:
 
 
 def classes_import_rows(*, rows: list[dict[str, str]], division_code: str, user: Any = None,
-                        first_row: int = 2) -> ImportResult:
+                        first_row: int = 3) -> ImportResult:
     """Validate every row, then upsert by code in one transaction. Rows are dicts with keys code,
     name, kind, major, matter, severity, accept, file, dispatch, handle, verify, old_codes, active."""
     from catalog.models import Matter
@@ -144,7 +158,8 @@ def classes_import_rows(*, rows: list[dict[str, str]], division_code: str, user:
     parsed: list[tuple[str, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     result = ImportResult()
-    for n, row in enumerate(rows, start=first_row):
+    for i, row in enumerate(rows, start=first_row):
+        n = int(row.get("_row") or i)
         code = normalize_key(row.get("code"))
         if code.isdigit() and len(code) == 4:
             new = map_old_code(code, known_old)
@@ -187,52 +202,34 @@ def classes_import_rows(*, rows: list[dict[str, str]], division_code: str, user:
     return result
 
 
-def _sheet_rows(data: bytes) -> list[dict[str, str]]:
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable upload is the user's problem, said plainly
-        raise PlatformError("无法读取 Excel 文件（应为 .xlsx）", code="bad_file", fields={"file": ["不是有效的 xlsx 文件"]})
-    ws = wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
-    if not rows:
-        raise PlatformError("Excel 文件是空的", code="bad_file", fields={"file": ["空文件"]})
-    header = [normalize_key(c) for c in rows[0]]
-    missing = [h for h in HEADERS[:11] if h not in header]
-    if missing:
-        raise PlatformError(f"第1行缺少表头：{'、'.join(missing)}", code="bad_header", fields={"file": missing})
+def _sheet_rows(data: bytes) -> tuple[list[dict[str, str]], int]:
+    """The data rows (as dicts) and the row number of the first one, through the one reader."""
+    table = read_table(data, required=HEADERS[:11], max_rows=MAX_ROWS)
     keys = ["code", "name", "kind", "major", "matter", "severity", *LIMIT_STEPS, "old_codes", "active"]
-    col = {k: header.index(h) if h in header else None for k, h in zip(keys, HEADERS, strict=True)}
-    out = []
-    for raw in rows[1:]:
-        if not any(v not in (None, "") for v in raw):
-            continue
-        out.append({k: "" if i is None or i >= len(raw) or raw[i] is None else str(raw[i]) for k, i in col.items()})
-    return out
+    rows = [{"_row": str(n), **{k: table.get(cells, h) for k, h in zip(keys, HEADERS, strict=True)}}
+            for n, cells in table.rows]
+    first = table.rows[0][0] if table.rows else table.header_row + 1
+    return rows, first
 
 
 def classes_import(*, data: bytes, division_code: str, user: Any = None) -> ImportResult:
     """Import the whole table from an .xlsx upload (see the module docstring)."""
-    return classes_import_rows(rows=_sheet_rows(data), division_code=division_code, user=user)
+    rows, first = _sheet_rows(data)
+    return classes_import_rows(rows=rows, division_code=division_code, user=user, first_row=first)
 
 
 def classes_export(classes: QuerySet[EventClass]) -> bytes:
-    """The whole table as .xlsx in the import layout (round trip: importing it changes nothing)."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "事件类别"
-    ws.append(HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    """The whole table as .xlsx in the import layout, through the one writer (round trip: importing
+    it changes nothing)."""
+    return xlsx.workbook([xlsx.Sheet(name="事件类别", header=HEADERS, rows=_export_rows(classes))],
+                         title="事件类别表（GB/T 47678.5 及基层治理扩展类）")
+
+
+def _export_rows(classes: QuerySet[EventClass]) -> Any:
     for c in classes.select_related("matter").order_by("code"):
-        ws.append([c.code, c.name, c.get_kind_display(), c.major_name, c.matter.code if c.matter else "",
-                   c.get_severity_display(), *[format_limit(*c.limit(s)) for s in LIMIT_STEPS], c.old_codes,
-                   "是" if c.is_active else "否"])
-    for col, width in zip("ABCDEFGHIJKLM", (10, 22, 16, 12, 14, 10, 10, 10, 10, 10, 10, 16, 6), strict=True):
-        ws.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        yield [c.code, c.name, c.get_kind_display(), c.major_name, c.matter.code if c.matter else "",
+               c.get_severity_display(), *[format_limit(*c.limit(s)) for s in LIMIT_STEPS], c.old_codes,
+               "是" if c.is_active else "否"]
 
 
 def city_code() -> str:
@@ -269,4 +266,4 @@ def load_seed(*, division_code: str, skip_unknown_matters: bool = True) -> Impor
             if row["matter"] not in known:
                 row["matter"] = ""
     with audit.acting_as(name="seed", source="seed"):
-        return classes_import_rows(rows=rows, division_code=division_code)
+        return classes_import_rows(rows=rows, division_code=division_code, first_row=2)  # CSV line numbers

@@ -60,17 +60,12 @@ class EventFilterSet(django_filters.FilterSet):
         return qs.filter(cond) if value else qs.exclude(cond)
 
     def filter_warning(self, qs: QuerySet[Event], name: str, value: bool | None) -> QuerySet[Event]:
-        """Open, not yet overdue, and past 80 % of the time between report and deadline (wall clock;
-        part 2 stores the working-time warning on the event)."""
+        """Open, not yet overdue, past the warning mark (80 % of the working time allowed, `warn_at`)."""
         if value is None:
             return qs
-        from django.db.models import DurationField, ExpressionWrapper, F
-
         now = timezone.now()
-        span = ExpressionWrapper((F("due_at") - F("reported_at")) * 0.2, output_field=DurationField())
-        warned = qs.filter(state_kind=StateKind.OPEN, due_at__gte=now).annotate(_span=span).filter(
-            due_at__lte=now + F("_span"))
-        return warned if value else qs.exclude(pk__in=warned.values("pk"))
+        cond = Q(state_kind=StateKind.OPEN, due_at__gte=now, warn_at__lte=now)
+        return qs.filter(cond) if value else qs.exclude(cond)
 
     def filter_q(self, qs: QuerySet[Event], name: str, value: str) -> QuerySet[Event]:
         if not value:

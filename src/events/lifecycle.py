@@ -169,7 +169,8 @@ TABLE: list[Transition] = [
                due=DUE_HANDLE),
     Transition("close", St.VERIFIED, St.CLOSED, (C,)),
     Transition("rate", St.CLOSED, St.RATED, (R, C), needs=("rating",)),
-    *[Transition("suspend", s, St.SUSPENDED, (C,), needs=("reason",)) for s in (St.ACCEPTED, St.FILED, St.DISPATCHED)],
+    *[Transition("suspend", s, St.SUSPENDED, (C,), needs=("reason",), due=DUE_SAME)
+      for s in (St.ACCEPTED, St.FILED, St.DISPATCHED)],
     Transition("resume", St.SUSPENDED, PREVIOUS, (C,), due=DUE_SAME),
     *[Transition("supervise", s, None, (S,), needs=("reason",), due=DUE_SAME) for s in OPEN_STATES],
     *[Transition("merge", s, St.MERGED, (C,), needs=("into",)) for s in (St.REPORTED, St.ACCEPTED, St.FILED)],

@@ -84,6 +84,12 @@ class EventClass(ScopedModel):
     def major(self) -> str:
         return self.code[:2]
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from core import cachegen
+
+        super().save(*args, **kwargs)
+        cachegen.bump("events.classes")  # every process's class lookup (events.classes.active_classes)
+
     def limit(self, step: str) -> tuple[float, str]:
         """(amount, unit) of a step in `lifecycle.LIMIT_STEPS` ("accept", "file", … "verify")."""
         return float(getattr(self, f"{step}_limit")), getattr(self, f"{step}_unit")
@@ -167,6 +173,8 @@ class Event(EventTransitions, ScopedModel):
     reported_at = models.DateTimeField(_("上报时间"), default=timezone.now, db_index=True)
     due_at = models.DateTimeField(_("办结时限"), null=True, blank=True,
                                   help_text=_("上报时间起按类别处置时限计算（工作时间），延期顺延"))
+    warn_at = models.DateTimeField(_("预警时间"), null=True, blank=True,
+                                   help_text=_("办结时限的 80%（工作时间）；延期后为延期时长的 80%"))
     step_due_at = models.DateTimeField(_("当前环节时限"), null=True, blank=True)
     due_provisional = models.BooleanField(_("时限按未公布年度推算"), default=False)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
@@ -239,7 +247,7 @@ class Step(ScopedModel):
         constraints = [models.UniqueConstraint(fields=["event", "seq"], name="events_one_step_per_version")]
 
     def __str__(self) -> str:
-        return f"{self.event_id}#{self.seq} {self.get_action_display()}"
+        return f"{self.event_id}#{self.seq} {self.action}"  # audit object_repr: no lazy choice lookup
 
 
 class EventPhoto(ScopedModel):

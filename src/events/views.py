@@ -19,7 +19,8 @@ GAP_READERS = (Role.REFORM_OFFICE, Role.COUNTY_COMMAND, Role.CITY_COMMAND, Role.
 @login_required
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(Event.objects.visible_to(request.user).select_related(
-        "event_class", "grid", "village", "town", "county", "division", "unit", "proposed_unit"), pk=pk)
+        "event_class", "grid", "village", "town", "county", "division", "unit", "proposed_unit").defer(
+        "grid__geometry", "village__boundary", "town__boundary", "county__boundary", "division__boundary"), pk=pk)
     context = {"event": event, "steps": selectors.timeline(event), "allowed": event.available_actions(request.user),
                "photos": event.photos.filter(step__seq=1)}
     return render(request, "events/detail.html", context)

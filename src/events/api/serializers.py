@@ -14,6 +14,19 @@ def _division(d: Any) -> dict[str, str] | None:
     return {"code": d.code, "name": d.name} if d is not None else None
 
 
+_DT = serializers.DateTimeField()
+
+
+def _time(value: Any) -> str | None:
+    return _DT.to_representation(value) if value is not None else None
+
+
+def _ref(obj: Any, name: str) -> dict[str, Any] | None:
+    """{id, name} of a cached related row (select_related), or None."""
+    related = getattr(obj, name)
+    return {"id": related.pk, "name": related.name} if related is not None else None
+
+
 def mask_phone(phone: str) -> str:
     """138****1234: enough to recognise, not to call (the full number stays in the row)."""
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ("****" if phone else "")
@@ -43,6 +56,13 @@ class PhotoSerializer(serializers.ModelSerializer):
         model = EventPhoto
         fields = ["id", "url", "thumbnail_url", "content_type", "size", "width", "height", "gps_lat", "gps_lng"]
 
+    def to_representation(self, obj: EventPhoto) -> dict[str, Any]:
+        """Written out by hand: a ModelSerializer builds its fields per instance, which costs more
+        than the whole intake (profiled); the declared fields still document the shape."""
+        return {"id": obj.pk, "url": self.get_url(obj), "thumbnail_url": self.get_thumbnail_url(obj),
+                "content_type": obj.content_type, "size": obj.size, "width": obj.width, "height": obj.height,
+                "gps_lat": obj.gps_lat, "gps_lng": obj.gps_lng}
+
     def get_url(self, obj: EventPhoto) -> str:
         from django.core.files.storage import default_storage
 
@@ -56,7 +76,7 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 class StepSerializer(serializers.ModelSerializer):
     unit = serializers.SerializerMethodField()
-    photos = PhotoSerializer(many=True, read_only=True)
+    photos = serializers.SerializerMethodField()
     action_label = serializers.CharField(source="get_action_display", read_only=True)
 
     class Meta:
@@ -64,8 +84,21 @@ class StepSerializer(serializers.ModelSerializer):
         fields = ["seq", "action", "action_label", "outcome", "actor_name", "unit", "at", "note", "from_state",
                   "to_state", "level", "due_at", "due_provisional", "data", "photos"]
 
+    def to_representation(self, obj: Step) -> dict[str, Any]:
+        return {"seq": obj.seq, "action": obj.action, "action_label": str(lifecycle.Action(obj.action).label),
+                "outcome": obj.outcome, "actor_name": obj.actor_name, "unit": self.get_unit(obj), "at": _time(obj.at),
+                "note": obj.note, "from_state": obj.from_state, "to_state": obj.to_state, "level": obj.level,
+                "due_at": _time(obj.due_at), "due_provisional": obj.due_provisional, "data": obj.data,
+                "photos": self.get_photos(obj)}
+
     def get_unit(self, obj: Step) -> dict[str, Any] | None:
-        return {"id": obj.unit_id, "name": obj.unit.name} if obj.unit else None
+        return _ref(obj, "unit") if obj.unit_id else None
+
+    def get_photos(self, obj: Step) -> list[dict[str, Any]]:
+        given = self.context.get("photos")
+        rows = obj.photos.all() if given is None else [p for p in given if p.step_id == obj.pk]
+        photo = PhotoSerializer()
+        return [photo.to_representation(p) for p in rows]
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -91,9 +124,38 @@ class EventSerializer(serializers.ModelSerializer):
                   "description", "channel", "client_id", "reporter_name", "reporter_phone", "lat", "lng", "address",
                   "location_status", "candidates", "grid", "village", "town", "county", "division", "matter",
                   "unit", "proposed_unit", "proposed_level", "level", "cooperating", "routing", "severity",
-                  "priority", "version", "reported_at", "due_at", "step_due_at", "due_provisional", "accepted_at",
+                  "priority", "version", "reported_at", "due_at", "warn_at", "step_due_at", "due_provisional", "accepted_at",
                   "filed_at", "dispatched_at", "closed_at", "return_count", "rework_count", "extension_count",
                   "supervision_count", "merged_into", "rating", "is_synthetic", "allowed"]
+
+    def to_representation(self, obj: Event) -> dict[str, Any]:
+        """By hand, in `Meta.fields` order (see PhotoSerializer.to_representation for why)."""
+        cls = obj.event_class if obj.event_class_id else None
+        return {
+            "id": obj.pk, "code": obj.code, "state": obj.state, "state_label": str(lifecycle.State(obj.state).label),
+            "state_kind": obj.state_kind, "category": cls.code if cls else None,
+            "category_name": cls.name if cls else None, "category_text": obj.category_text,
+            "description": obj.description, "channel": obj.channel, "client_id": obj.client_id,
+            "reporter_name": obj.reporter_name, "reporter_phone": mask_phone(obj.reporter_phone), "lat": obj.lat,
+            "lng": obj.lng, "address": obj.address, "location_status": obj.location_status,
+            "candidates": obj.candidates, "grid": self.get_grid(obj),
+            "village": _division(obj.village) if obj.village_id else None,
+            "town": _division(obj.town) if obj.town_id else None,
+            "county": _division(obj.county) if obj.county_id else None,
+            "division": _division(obj.division), "matter": obj.matter.code if obj.matter_id and obj.matter else None,
+            "unit": _ref(obj, "unit") if obj.unit_id else None,
+            "proposed_unit": _ref(obj, "proposed_unit") if obj.proposed_unit_id else None,
+            "proposed_level": obj.proposed_level, "level": obj.level, "cooperating": obj.cooperating,
+            "routing": obj.routing, "severity": obj.severity, "priority": obj.priority, "version": obj.version,
+            "reported_at": _time(obj.reported_at), "due_at": _time(obj.due_at), "warn_at": _time(obj.warn_at),
+            "step_due_at": _time(obj.step_due_at), "due_provisional": obj.due_provisional,
+            "accepted_at": _time(obj.accepted_at), "filed_at": _time(obj.filed_at),
+            "dispatched_at": _time(obj.dispatched_at), "closed_at": _time(obj.closed_at),
+            "return_count": obj.return_count, "rework_count": obj.rework_count,
+            "extension_count": obj.extension_count, "supervision_count": obj.supervision_count,
+            "merged_into": obj.merged_into_id, "rating": obj.rating, "is_synthetic": obj.is_synthetic,
+            "allowed": self.get_allowed(obj),
+        }
 
     def get_category(self, obj: Event) -> str | None:
         return obj.event_class.code if obj.event_class else None
@@ -141,13 +203,23 @@ class EventDetailSerializer(EventSerializer):
     class Meta(EventSerializer.Meta):
         fields = [*EventSerializer.Meta.fields, "timeline", "photos", "duplicate_of"]
 
+    def to_representation(self, obj: Event) -> dict[str, Any]:
+        out = super().to_representation(obj)
+        out.update(timeline=self.get_timeline(obj), photos=self.get_photos(obj), duplicate_of=self.get_duplicate_of(obj))
+        return out
+
     def get_timeline(self, obj: Event) -> list[dict[str, Any]]:
         from events.selectors import timeline
 
-        return StepSerializer(timeline(obj), many=True).data  # type: ignore[return-value]
+        steps = self.context.get("steps")  # a new report passes what it wrote: no re-read
+        step = StepSerializer(context={"photos": self.context.get("photos")})
+        return [step.to_representation(s) for s in (timeline(obj) if steps is None else steps)]
 
     def get_photos(self, obj: Event) -> list[dict[str, Any]]:
-        return PhotoSerializer(obj.photos.filter(step__seq=1), many=True).data  # type: ignore[return-value]
+        given = self.context.get("photos")
+        rows = obj.photos.filter(step__seq=1) if given is None else given
+        photo = PhotoSerializer()
+        return [photo.to_representation(p) for p in rows]
 
     def get_duplicate_of(self, obj: Event) -> list[int]:
         return list(self.context.get("duplicate_of", []))
@@ -192,7 +264,7 @@ class EventActSerializer(serializers.Serializer):
     photos = serializers.ListField(child=serializers.FileField(), required=False)
 
 
-class GapSerializer(serializers.Serializer):
+class RoutingGapSerializer(serializers.Serializer):
     town = serializers.CharField()
     town_name = serializers.CharField()
     event_class = serializers.CharField()

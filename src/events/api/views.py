@@ -36,8 +36,10 @@ class EventViewSet(ScopedReadOnlyViewSet):
     one (201; 200 with the first event for a repeated `channel` + `client_id`); `POST {id}/{action}/`
     takes a lifecycle action (409 with `fields.allowed` when the action is not possible now)."""
 
+    # the related divisions and grid carry GeoJSON boundaries: never read them for an event
     queryset = Event.objects.select_related("event_class", "grid", "village", "town", "county", "division", "matter",
-                                            "unit", "proposed_unit")
+                                            "unit", "proposed_unit").defer(
+        "grid__geometry", "village__boundary", "town__boundary", "county__boundary", "division__boundary")
     serializer_class = s.EventSerializer
     filterset_class = EventFilterSet
     write_roles = REPORTERS
@@ -64,11 +66,14 @@ class EventViewSet(ScopedReadOnlyViewSet):
             photo_files=files, client_id=data.get("client_id", ""), reporter_name=data.get("reporter_name", ""),
             reporter_phone=data.get("reporter_phone", ""), severity=data.get("severity") or None,
             source_ref=data.get("source_ref", ""))
+        context: dict[str, Any] = {"request": request, "duplicate_of": result.duplicate_of}
+        if result.created:
+            context.update(steps=result.steps, photos=result.photos)
         event = self.queryset.get(pk=result.event.pk)
-        out = s.EventDetailSerializer(event, context={"request": request, "duplicate_of": result.duplicate_of})
+        out = s.EventDetailSerializer(event, context=context)
         return Response(out.data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
-    @extend_schema(request=s.EventActSerializer, responses={200: s.EventDetailSerializer,
+    @extend_schema(operation_id="events_act", request=s.EventActSerializer, responses={200: s.EventDetailSerializer,
                                                             409: OpenApiResponse(description="不能执行：fields.allowed 列出现在可执行的操作")},
                    parameters=[OpenApiParameter("verb", str, OpenApiParameter.PATH, enum=list(lifecycle.ACTIONS))])
     @action(detail=True, methods=["post"], url_path=rf"(?P<verb>{VERBS})", url_name="act")
@@ -135,10 +140,10 @@ class EventClassViewSet(ScopedReadOnlyViewSet):
         return Response({"created": result.created, "updated": result.updated, "unchanged": len(result.unchanged),
                          "mapped": result.mapped})
 
-    @extend_schema(responses=s.GapSerializer(many=True), parameters=[OpenApiParameter("division", str)])
+    @extend_schema(responses=s.RoutingGapSerializer(many=True), parameters=[OpenApiParameter("division", str)])
     @action(detail=False, methods=["get"], url_path="gaps")
     def gaps(self, request: Request) -> Response:
         value = request.query_params.get("division")
         division = division_param(value) if value else None
         rows = selectors.routing_gaps(request.user, division)
-        return Response(s.GapSerializer(rows, many=True).data)
+        return Response(s.RoutingGapSerializer(rows, many=True).data)

@@ -89,3 +89,28 @@ def test_overdue_filter_uses_the_deadline() -> None:
     factory.report(ew)
     r = as_(ew.users["centre_a"]).get("/api/events/", {"overdue": "true"}).json()
     assert [row["id"] for row in r["results"]] == [late.pk]
+
+
+def test_warning_filter_marks_open_events_in_the_last_fifth_of_their_time() -> None:
+    from events.models import Event
+
+    ew = factory.build()
+    now = timezone.now()
+    near = factory.report(ew)
+    far = factory.report(ew)
+    Event.objects.filter(pk=near.pk).update(due_at=now + dt.timedelta(hours=1), warn_at=now - dt.timedelta(hours=1))
+    Event.objects.filter(pk=far.pk).update(due_at=now + dt.timedelta(hours=10), warn_at=now + dt.timedelta(hours=8))
+    api = as_(ew.users["centre_a"])
+    assert [r["id"] for r in api.get("/api/events/", {"warning": "true"}).json()["results"]] == [near.pk]
+    assert [r["id"] for r in api.get("/api/events/", {"warning": "false"}).json()["results"]] == [far.pk]
+
+
+def test_the_openapi_schema_documents_every_action_verb() -> None:
+    ew = factory.build()
+    schema = as_(ew.users["centre_a"]).get("/api/schema/", {"format": "json"}).json()
+    post = schema["paths"]["/api/events/{id}/{verb}/"]["post"]
+    verb = next(p for p in post["parameters"] if p["name"] == "verb")
+    from events import lifecycle
+
+    assert sorted(verb["schema"]["enum"]) == sorted(lifecycle.ACTIONS)
+    assert "/api/event-classes/" in schema["paths"]

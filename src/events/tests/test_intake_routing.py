@@ -40,6 +40,8 @@ def test_grid_worker_report_is_located_routed_to_the_town_and_due_by_the_working
     assert body["level"] == "town"
     # Fri 2026-02-13 16:00 + 4 working hours = the make-up working Saturday 2026-02-14 11:00 (Asia/Shanghai)
     assert dt.datetime.fromisoformat(body["due_at"]) == dt.datetime(2026, 2, 14, 11, 0, tzinfo=TZ)
+    # yellow at 80 %: 3 h 12 min of working time = 1 h 30 on Friday + 1 h 42 from Saturday 08:30
+    assert dt.datetime.fromisoformat(body["warn_at"]) == dt.datetime(2026, 2, 14, 10, 12, tzinfo=TZ)
     assert body["state"] == "reported" and body["code"] is None  # numbered at 受理
     assert body["duplicate_of"] == []
     assert [s["action"] for s in body["timeline"]] == ["report"]

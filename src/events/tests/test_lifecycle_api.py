@@ -257,3 +257,37 @@ def test_classifying_at_accept_routes_and_sets_the_deadline() -> None:
     assert r.status_code == 400 and r.json()["error"]["code"] == "category_required"
     accepted = ok(act(ew.users["centre_a"], event, "accept", category="06010"))
     assert accepted["category"] == "06010" and accepted["unit"]["id"] == ew.unit_a.pk and accepted["due_at"]
+
+
+def test_the_clock_stops_while_suspended() -> None:
+    import time_machine
+
+    ew = factory.build()
+    centre = ew.users["centre_a"]
+    event = factory.report(ew, reported_at=dt.datetime(2026, 2, 13, 16, 0, tzinfo=TZ))
+    with time_machine.travel(dt.datetime(2026, 2, 13, 16, 10, tzinfo=TZ), tick=False):
+        for verb in ("accept", "file", "dispatch"):
+            ok(act(centre, event, verb))
+    with time_machine.travel(dt.datetime(2026, 2, 13, 16, 30, tzinfo=TZ), tick=False):
+        ok(act(centre, event, "suspend", reason="等待产权单位确认"))
+    with time_machine.travel(dt.datetime(2026, 2, 14, 9, 30, tzinfo=TZ), tick=False):
+        resumed = ok(act(centre, event, "resume"))
+    # suspended 16:30–17:30 Friday and 08:30–09:30 on the make-up Saturday: 2 working hours, so the
+    # deadline moves from Sat 11:00 to Sat 14:30 (11:00–12:00, lunch, 13:30–14:30)
+    assert resumed["timeline"][-1]["data"]["suspended_hours"] == 2.0
+    assert dt.datetime.fromisoformat(resumed["due_at"]) == dt.datetime(2026, 2, 14, 14, 30, tzinfo=TZ)
+    assert dt.datetime.fromisoformat(resumed["timeline"][-1]["due_at"]) == dt.datetime(2026, 2, 14, 14, 30, tzinfo=TZ)
+
+
+def test_a_citizen_without_an_account_reports_a_place_anywhere() -> None:
+    from events.services import event_report
+
+    ew = factory.build()
+    lat, lng = factory.point_in(ew.grid_b)
+    result = event_report(user=None, channel="citizen", category="06010", lat=lat, lng=lng, description="门口垃圾",
+                          reporter_name="市民王先生", reporter_phone="13800001234", client_id="web-1")
+    event = result.event
+    assert event.grid_id == ew.grid_b.pk and event.town_id == factory.B and event.reporter is None
+    detail = as_(ew.users["centre_b"]).get(f"/api/events/{event.pk}/").json()
+    assert detail["reporter_phone"] == "138****1234"
+    assert event_report(user=None, channel="citizen", description="x", client_id="web-1").event.pk == event.pk

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet
 from core.errors import NotFound, PlatformError
-from core.filters import require_division_code
+from core.filters import division_param
 from core.roles import Role
 from core.scoping import code_prefix, scope_for
 from grids import locator, selectors, services
@@ -39,7 +39,7 @@ def _division_param(request, required: bool = False) -> str | None:  # noqa: ANN
                 return code
             raise PlatformError("请提供 division（12 位区划代码）", fields={"division": ["必填"]})
         return None
-    return require_division_code(value)
+    return division_param(value)
 
 
 def _date_param(request, name: str, default: dt.date) -> dt.date:  # noqa: ANN001

@@ -1,25 +1,11 @@
-"""Writes for events: the one intake (`event_report`) and the one way to act (`event_act`).
+"""Acting on an event: `event_act`, the only way an event changes (one row of the transition table,
+compare-and-set on `version`, one append-only step)."""
 
-`event_report` is the only way an event is born, whatever the channel (grid worker, patrol
-finding, citizen, 12345 hotline, another system, a device alarm): check and clean the photos,
-return the first event for a repeated `(channel, client_id)`, locate (point through the grid
-index limited to what the reporter may see, or address through the division parser), route
-(class → matter → responsibility in the town today → unit and level), compute the deadline on
-the working calendar, and write the event, its first step and its photos in one transaction.
-
-`event_act` is the only way an event changes: it takes the row of `events.lifecycle.TABLE` for the
-action from the current state (409 with the actions allowed now otherwise), checks who may act
-(403 naming 巡办分离 when the reporter tries to handle their own event), applies the action's
-effects and writes with a compare-and-set on `version` (`UPDATE … WHERE id = … AND version = …`):
-of two people acting at the same moment exactly one succeeds, the other gets a 409. Every action
-appends a `Step` (seq = the new version) and an audit entry.
-"""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -30,250 +16,24 @@ from django.utils import timezone
 from core import audit
 from core.errors import Conflict, NotAllowed, NotFound, PlatformError
 from core.roles import Role, has_role
-from core.scoping import Scope, code_level, scope_for
+from core.scoping import code_level
 from core.workcal import due_time
 from events import hooks, lifecycle, photos, routing
-from events.choices import WORKER_CHANNELS, Channel, Level, LimitUnit, LocationStatus, Severity
-from events.classes import map_old_code, old_code_table
+from events.choices import Level, LimitUnit
 from events.lifecycle import Actor, IllegalTransition, State
-from events.models import Event, EventClass, EventCounter, EventPhoto, Step
+from events.models import Event, EventCounter, Step
+from events.services._common import (
+    WARN_SHARE,
+    _actor_name,
+    _as,
+    _attach_photos,
+    _due,
+    _warn,
+    event_class_for,
+    working_hours_between,
+)
 from org.models import Unit
 
-CRS = ("wgs84", "gcj02")
-
-
-@dataclass
-class ReportResult:
-    event: Event
-    created: bool
-    duplicate_of: list[int] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- helpers
-
-def _actor_name(user: Any) -> str:
-    if user is None:
-        return "system"
-    return (getattr(user, "display_name", "") or user.get_username())[:150]
-
-
-def _text(value: Any, field_name: str, label: str, required: bool = True, max_length: int = 5000) -> str:
-    text = (value or "").strip() if isinstance(value, str) else ""
-    if required and not text:
-        raise PlatformError(f"请填写{label}", code="required", fields={field_name: [f"请填写{label}"]})
-    if len(text) > max_length:
-        raise PlatformError(f"{label}过长（最多 {max_length} 字）", fields={field_name: ["过长"]})
-    return text
-
-
-def event_class_for(category: Any) -> EventClass | None:
-    """A class from its 5-digit code (or a 4-digit old GB/T 30428 code, mapped); None for empty."""
-    code = (str(category).strip() if category is not None else "")
-    if not code:
-        return None
-    if code.isdigit() and len(code) == 4:
-        code = map_old_code(code, old_code_table()) or code
-    found = EventClass.objects.select_related("matter").filter(code=code, is_active=True).first()
-    if found is None:
-        raise PlatformError(f"事件类别 {code} 不存在或已停用", code="unknown_category",
-                            fields={"category": ["事件类别不存在"]})
-    return found
-
-
-def _due(start: dt.datetime, event_class: EventClass | None, step: str | None) -> tuple[dt.datetime | None, bool]:
-    if event_class is None or step not in lifecycle.LIMIT_STEPS:
-        return None, False
-    amount, unit = event_class.limit(step)
-    found = due_time(start, amount, unit)
-    return found.due_at, found.provisional
-
-
-def _point(lat: Any, lng: Any, crs: str) -> tuple[float, float] | None:
-    if lat in (None, "") and lng in (None, ""):
-        return None
-    try:
-        la, ln = float(lat), float(lng)
-    except (TypeError, ValueError):
-        raise PlatformError("经纬度必须是数字", code="bad_point", fields={"lat": ["须为数字"], "lng": ["须为数字"]})
-    if not (-90 <= la <= 90 and -180 <= ln <= 180):
-        raise PlatformError("经纬度超出范围", code="bad_point", fields={"lat": ["-90~90"], "lng": ["-180~180"]})
-    if crs not in CRS:
-        raise PlatformError("坐标系只能是 wgs84 或 gcj02", code="bad_crs", fields={"crs": ["wgs84 或 gcj02"]})
-    return la, ln
-
-
-def _scope_root(user: Any) -> str | None:
-    scope = scope_for(user)
-    return None if scope.everything else scope.division_code
-
-
-# ---------------------------------------------------------------- intake
-
-def _locate(*, user: Any, channel: str, point: tuple[float, float] | None, crs: str,
-            address: str) -> routing.Location:
-    scope: Scope = scope_for(user)
-    if point is not None:
-        found = routing.locate_point(point[0], point[1], crs, None if scope.everything else scope)
-        if found.status == LocationStatus.IN_GRID:
-            return found
-        if channel in WORKER_CHANNELS:
-            raise PlatformError("该位置不在您可见的任何网格内，网格员只能上报本网格范围内的事件", code="outside_grids",
-                                fields={"lat": ["不在可见网格内"], "lng": ["不在可见网格内"]})
-        if address:
-            by_address = routing.locate_address(address, _scope_root(user))
-            if by_address.division:
-                by_address.lat, by_address.lng = found.lat, found.lng
-                by_address.status = (LocationStatus.AMBIGUOUS if by_address.candidates
-                                     else LocationStatus.OUTSIDE_GRIDS)
-                by_address.note = "坐标不在您可见的任何网格内，按地址定位（无网格）"
-                return by_address
-        fallback = _reporter_division(user)
-        located = routing.location_of_division(fallback, LocationStatus.OUTSIDE_GRIDS,
-                                               "坐标不在您可见的任何网格内，暂按上报人所属区划（无网格）")
-        located.lat, located.lng = found.lat, found.lng
-        return located
-    if channel in WORKER_CHANNELS:
-        raise PlatformError("网格员上报须带定位坐标", code="point_required", fields={"lat": ["必填"], "lng": ["必填"]})
-    if address:
-        found = routing.locate_address(address, _scope_root(user))
-        if found.division:
-            return found
-    return routing.location_of_division(_reporter_division(user), LocationStatus.REPORTER,
-                                        "未给出可识别的位置，暂按上报人所属区划（无网格）")
-
-
-def _reporter_division(user: Any) -> str:
-    code = getattr(user, "division_id", None)
-    if not code:
-        raise PlatformError("无法确定事件所在区划：请提供网格内的坐标或可识别的地址", code="no_location",
-                            fields={"address": ["无法识别"]})
-    return str(code)
-
-
-def _existing(channel: str, client_id: str, user: Any) -> Event | None:
-    found = Event.objects.filter(channel=channel, client_id=client_id).first()
-    if found is None:
-        return None
-    if found.reporter_id not in (None, getattr(user, "pk", None)) and not Event.objects.visible_to(user).filter(
-            pk=found.pk).exists():
-        raise Conflict("该客户端编号已被其他上报使用", code="client_id_taken", fields={"client_id": ["已被使用"]})
-    return found
-
-
-def _as(user: Any) -> AbstractContextManager[None]:
-    """Attribute the writes to `user` (keeping the current source: api, web, command)."""
-    return audit.acting_as(user, source=audit.current_actor()[2]) if getattr(user, "pk", None) else nullcontext()
-
-
-def event_report(*, user: Any, channel: str, description: str, category: Any = None, category_text: str = "",
-                 lat: Any = None, lng: Any = None, crs: str = "wgs84", address: str = "",
-                 photo_files: Sequence[Any] = (), client_id: str = "", reporter_name: str = "",
-                 reporter_phone: str = "", severity: str | None = None, reported_at: dt.datetime | None = None,
-                 source_ref: str = "") -> ReportResult:
-    """The one intake. Returns the event and whether it was created (False: the same
-    `(channel, client_id)` was reported before, the first event is returned unchanged).
-
-    Shapes: `lat`/`lng` degrees (WGS84, or GCJ-02 with `crs="gcj02"`; stored as WGS84);
-    `category` a 5-digit class code (4-digit old codes are mapped) or empty with `category_text`;
-    `photo_files` uploaded files or (name, bytes); `reported_at` aware (default now; other systems
-    may send the time of the alarm). Errors: 400 for bad input (named field), 400 `outside_grids`
-    when a grid worker reports outside the grids they may see, 409 for a client_id of someone else.
-    """
-    if channel not in Channel.values:
-        raise PlatformError("来源渠道不正确", code="bad_channel", fields={"channel": [f"可选：{', '.join(Channel.values)}"]})
-    description = _text(description, "description", "事件描述")
-    client_id = _text(client_id, "client_id", "客户端编号", required=False, max_length=100)
-    address = _text(address, "address", "地址", required=False, max_length=300)
-    category_text = _text(category_text, "category_text", "类别描述", required=False, max_length=200)
-    if severity not in (None, "") and severity not in Severity.values:
-        raise PlatformError("事件等级不正确", code="bad_severity", fields={"severity": ["一般/较大/重大/特别重大"]})
-    if client_id:
-        first = _existing(channel, client_id, user)
-        if first is not None:
-            return ReportResult(first, False)
-    event_class = event_class_for(category)
-    point = _point(lat, lng, crs)
-    cleaned = photos.clean_uploads(list(photo_files))
-    location = _locate(user=user, channel=channel, point=point, crs=crs, address=address)
-    at = reported_at or timezone.now()
-    sev = routing.effective_severity(event_class, severity or None)
-    proposal = routing.route(event_class, location, sev, timezone.localdate(at))
-    due_at, provisional = _due(at, event_class, lifecycle.DUE_HANDLE)
-    step_due, step_prov = _due(at, event_class, lifecycle.DUE_ACCEPT)
-    assert location.division is not None
-    event = Event(
-        event_class=event_class, category_text=category_text, description=description, channel=channel,
-        client_id=client_id, source_ref=source_ref[:100], reporter=user if getattr(user, "pk", None) else None,
-        reporter_name=(reporter_name or _actor_name(user))[:50], reporter_phone=reporter_phone[:30],
-        lat=location.lat, lng=location.lng, address=address, location_status=location.status,
-        candidates=location.candidates, division_id=location.division, grid_id=location.grid_id,
-        village_id=location.village, town_id=location.town, county_id=location.county,
-        matter_id=proposal.matter_id, proposed_unit_id=proposal.unit_id, proposed_level=proposal.level,
-        unit_id=proposal.unit_id, cooperating=proposal.cooperating, level=proposal.level,
-        routing={**proposal.as_dict(), "location_note": location.note}, severity=sev,
-        reported_at=at, due_at=due_at, step_due_at=step_due, due_provisional=provisional or step_prov,
-        created_at=timezone.now(), updated_at=timezone.now(),
-    )
-    try:
-        with transaction.atomic(), _as(user):
-            event.save()
-            step = Step.objects.create(
-                event=event, seq=1, action=lifecycle.Action.REPORT, actor=event.reporter,
-                actor_name=_actor_name(user), unit_id=getattr(user, "unit_id", None), at=at,
-                note=description[:500], from_state="", to_state=State.REPORTED, level=event.level,
-                due_at=step_due, due_provisional=step_prov,
-                data={"channel": channel, "location": location.status, "routing": proposal.as_dict()})
-            _attach_photos(event, step, cleaned)
-            hooks.step_written(event, step)
-    except IntegrityError:
-        if not client_id:
-            raise
-        first = Event.objects.filter(channel=channel, client_id=client_id).first()
-        if first is None:
-            raise
-        return ReportResult(first, False)
-    return ReportResult(event, True, hooks.duplicates_of(event))
-
-
-def _attach_photos(event: Event, step: Step | None, cleaned: list[photos.CleanPhoto]) -> list[EventPhoto]:
-    rows = []
-    for photo in cleaned:
-        path, thumb = photos.store(photo, event.pk)
-        rows.append(EventPhoto.objects.create(
-            event=event, step=step, path=path, thumbnail=thumb, content_type=photo.content_type,
-            size=len(photo.content), width=photo.width, height=photo.height, sha256=photo.sha256,
-            gps_lat=photo.gps_lat, gps_lng=photo.gps_lng, original_name=photo.original_name))
-    return rows
-
-
-def event_from_finding(*, finding: Any, user: Any, category: Any = None) -> ReportResult:
-    """A patrol finding becomes an event in one step (channel `patrol`, client_id = the finding's
-    UUID, its point and photo); the finding is marked reported. Idempotent like any intake."""
-    from django.core.files.storage import default_storage
-
-    from grids.choices import FindingStatus
-    from grids.models import Finding
-
-    worker_user = getattr(getattr(finding.patrol, "worker", None), "user_id", None)
-    if worker_user is not None and worker_user != getattr(user, "pk", None) and not getattr(user, "is_superuser",
-                                                                                             False):
-        raise NotAllowed("只能上报本人的巡查发现", code="not_your_finding")
-    files: list[Any] = []
-    if finding.photo:
-        with default_storage.open(finding.photo, "rb") as fh:
-            files.append((finding.photo.rsplit("/", 1)[-1], fh.read()))
-    result = event_report(user=user, channel=Channel.PATROL, description=finding.description, category=category,
-                          category_text=finding.get_category_display() if not category else "",
-                          lat=finding.lat, lng=finding.lng, photo_files=files, client_id=str(finding.uuid),
-                          source_ref=f"finding:{finding.uuid}", reported_at=finding.found_at)
-    if finding.status != FindingStatus.REPORTED:
-        Finding.objects.filter(pk=finding.pk).update(status=FindingStatus.REPORTED)
-        finding.status = FindingStatus.REPORTED
-        audit.record(finding, "update", {"status": FindingStatus.UNREPORTED}, {"status": FindingStatus.REPORTED})
-    return result
-
-
-# ---------------------------------------------------------------- acting on an event
 
 @dataclass
 class Params:
@@ -411,7 +171,7 @@ def _accept(event: Event, user: Any, p: Params, changes: dict[str, Any], data: d
         changes.update(event_class_id=cls.pk, matter_id=proposal.matter_id, proposed_unit_id=proposal.unit_id,
                        proposed_level=proposal.level, unit_id=proposal.unit_id, level=proposal.level,
                        cooperating=proposal.cooperating, routing=proposal.as_dict(), due_at=due_at,
-                       due_provisional=prov)
+                       warn_at=_warn(event.reported_at, cls), due_provisional=prov)
         event.level = proposal.level
         event.unit_id = proposal.unit_id
         data["category"] = cls.code
@@ -466,6 +226,7 @@ def _extend(event: Event, user: Any, p: Params, changes: dict[str, Any], data: d
     base = event.due_at or now
     found = due_time(base, amount, unit)
     changes["due_at"] = found.due_at
+    changes["warn_at"] = due_time(base, amount * WARN_SHARE, unit).due_at
     changes["due_provisional"] = found.provisional
     data["granted"] = {"amount": amount, "unit": unit, "from": base.isoformat(), "due_at": found.due_at.isoformat()}
 
@@ -473,6 +234,25 @@ def _extend(event: Event, user: Any, p: Params, changes: dict[str, Any], data: d
 def _last_extension_request(event: Event) -> dict[str, Any] | None:
     step = event.steps.filter(action="extend", outcome=lifecycle.Outcome.REQUESTED).order_by("-seq").first()
     return step.data.get("requested") if step else None
+
+
+def _resume(event: Event, changes: dict[str, Any], data: dict[str, Any], now: dt.datetime) -> None:
+    """The clock stops while suspended: the working time spent suspended is added to the event's
+    deadline, its warning mark and the current step's due time (recorded on the step)."""
+    from core.workcal import add_working_hours
+
+    changes["suspended_from"] = ""
+    since = event.steps.filter(action="suspend").order_by("-seq").values_list("at", flat=True).first()
+    hours = working_hours_between(since, now) if since else 0.0
+    data["suspended_hours"] = round(hours, 4)
+    if hours <= 0:
+        return
+    for name in ("due_at", "warn_at", "step_due_at"):
+        value = getattr(event, name)
+        if value is not None:
+            changes[name] = add_working_hours(value, hours)
+    if event.due_at is not None:
+        data["due_at"] = changes["due_at"].isoformat()
 
 
 def _rate(event: Event, user: Any, p: Params, changes: dict[str, Any], data: dict[str, Any],
@@ -496,7 +276,7 @@ EFFECTS: dict[str, Effect] = {
     "file": lambda e, u, p, c, d, now: c.update(filed_at=now),
     "close": lambda e, u, p, c, d, now: c.update(closed_at=now),
     "suspend": lambda e, u, p, c, d, now: c.update(suspended_from=e.state),
-    "resume": lambda e, u, p, c, d, now: c.update(suspended_from=""),
+    "resume": lambda e, u, p, c, d, now: _resume(e, c, d, now),
     "supervise": lambda e, u, p, c, d, now: c.update(priority=e.priority + 1),
 }
 
@@ -507,7 +287,7 @@ def _step_due(row: lifecycle.Transition, event: Event, changes: dict[str, Any],
     if row.due == lifecycle.DUE_EVENT:
         return changes.get("due_at", event.due_at), bool(changes.get("due_provisional", event.due_provisional))
     if row.due == lifecycle.DUE_SAME:
-        return event.step_due_at, event.due_provisional
+        return changes.get("step_due_at", event.step_due_at), event.due_provisional
     return _due(now, cls, row.due)
 
 
@@ -570,13 +350,15 @@ def _act(event: Event, action: str, user: Any, p: Params, cleaned: list[photos.C
         fresh = Event.objects.get(pk=event.pk)
         raise Conflict("事件已被他人处理，请刷新后重试", code="stale", fields={"allowed": _allowed(fresh, user)})
     fresh = Event.objects.select_related("event_class", "unit").get(pk=event.pk)
-    step = Step.objects.create(
+    step = Step(
         event=fresh, seq=version + 1, action=action, outcome=row.outcome, actor=user if getattr(user, "pk", None)
         else None, actor_name=_actor_name(user), unit_id=getattr(user, "unit_id", None), at=now,
         note=(p.note or p.reason).strip()[:2000], from_state=state, to_state=new_state, level=fresh.level,
         due_at=step_due, due_provisional=step_prov, data=data)
-    _attach_photos(fresh, step, cleaned)
+    Step.objects.bulk_create([step])  # the unique (event, seq) is a second guard behind the compare-and-set
     with _as(user):
-        audit.record(fresh, "update", before, audit.snapshot(fresh))
+        audit.record_many([(fresh, "update", before, audit.snapshot(fresh)),
+                           (step, "create", None, audit.snapshot(step))])
+    _attach_photos(fresh, step, cleaned)
     hooks.step_written(fresh, step)
     return fresh
