@@ -25,6 +25,11 @@ from flows import conditions
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+# Camunda 7 still accepts the Activiti namespace; Flowable writes its own. Same attribute names.
+ACTIVITI = "http://activiti.org/bpmn"
+FLOWABLE = "http://flowable.org/bpmn"
+ASSIGNMENT_NAMESPACES = (CAMUNDA, ACTIVITI, FLOWABLE)
+ZEEBE = "http://camunda.org/schema/zeebe/1.0"  # Camunda 8: <zeebe:assignmentDefinition candidateGroups=…/>
 PLATFORM = "http://jczl.gov.cn/schema/bpmn"  # our extension namespace: platform:timeLimit="2工作日"
 Q = lambda tag: f"{{{BPMN}}}{tag}"  # noqa: E731
 
@@ -32,10 +37,20 @@ Q = lambda tag: f"{{{BPMN}}}{tag}"  # noqa: E731
 USER_TASKS = {"userTask", "manualTask"}
 EVENTS = {"startEvent", "endEvent"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway"}
-FLOW_NODES = USER_TASKS | EVENTS | GATEWAYS
+# Read into the graph (so the structural checks see them) but refused: Spiff 3.2's inclusive join
+# is documented there as partial ("only converging Inclusive Gateways are supported").
+GRAPH_ONLY = {"inclusiveGateway"}
+FLOW_NODES = USER_TASKS | EVENTS | GATEWAYS | GRAPH_ONLY
+# Task-spec names SpiffWorkflow 3.2 creates itself (bpmn/specs/bpmn_process_spec.py: 'Start', 'End',
+# '<process>.EndJoin'; bpmn/parser/TaskParser.py: '<id>.BoundaryEventSplit|Join', '<id> [child]';
+# 'Root' is dropped by its serializer, specs/WorkflowSpec.py and serializer/default/process_spec.py).
+# A BPMN element with such an id replaces the engine's own spec: the map parses, then every start fails.
+RESERVED_IDS = frozenset({"Start", "End", "Root"})
+RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", " [child]")
 IGNORED = {"laneSet", "lane", "flowNodeRef", "sequenceFlow", "documentation", "extensionElements",
            "incoming", "outgoing", "textAnnotation", "association", "conditionExpression", "text",
            "childLaneSet", "group", "category"}
+_KIND_LABELS = {"inclusiveGateway": "包容网关"}
 
 _LIMIT = re.compile(r"时限\s*[:：]\s*(\d+(?:\.\d+)?)\s*(工作日|个工作日|工作小时|个工作小时|小时|天|日|d|h)")
 _ATTR_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(工作日|个工作日|工作小时|个工作小时|小时|天|日|d|h)\s*$")
@@ -72,11 +87,16 @@ class Node:
     default: str = ""
     limit: tuple[float, str] | None = None
     limit_error: str = ""
+    group_error: str = ""
 
     @property
     def actor_keys(self) -> list[str]:
         """The mapping-table names that decide who may act: candidateGroups, else the lane name."""
         return self.groups or ([self.lane] if self.lane else [])
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
 
 
 @dataclass
@@ -88,6 +108,7 @@ class Flow:
     condition: str | None = None   # as written in the file
     python: str | None = None      # translated, when it translates
     error: str = ""
+    language: str = ""
 
 
 @dataclass
@@ -99,14 +120,37 @@ class Analysis:
     lanes: dict[str, str]          # lane id → name
     has_layout: bool
     unsupported: list[tuple[str, str]]
+    executable: bool = True        # the file marks the process isExecutable="true"
 
     def user_tasks(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.kind in USER_TASKS]
 
 
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
+
+
 def parse_xml(xml: bytes) -> Any:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
-    return etree.fromstring(xml, parser)
+    """The lxml root of a BPMN file; BpmnError (in Chinese) for a DOCTYPE, entities or bad XML.
+
+    A DOCTYPE is refused before parsing (entity expansion, external entities: OWASP XXE) and
+    again after it (an encoding that hides the bytes from the scan). No libxml2 text reaches
+    the message: only the line and column.
+    """
+    match = _DOCTYPE.search(xml[:65536]) or _DOCTYPE.search(xml)
+    if match:
+        line = xml[:match.start()].count(b"\n") + 1
+        raise BpmnError([Problem("", f"BPMN 文件不能包含 DOCTYPE 或实体声明（第{line}行）")])
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False, load_dtd=False,
+                             huge_tree=False)
+    try:
+        root = etree.fromstring(xml, parser)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.lineno or 0, exc.offset or 0
+        raise BpmnError([Problem("", f"XML 格式错误，无法解析（第{line}行第{column}列附近）")]) from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise BpmnError([Problem("", "BPMN 文件不能包含 DOCTYPE 或实体声明")])
+    return root
 
 
 def _limit(text: str, pattern: re.Pattern) -> tuple[float, str] | None:
@@ -117,21 +161,59 @@ def _limit(text: str, pattern: re.Pattern) -> tuple[float, str] | None:
     return amount, ("hours" if unit in ("工作小时", "个工作小时", "小时", "h") else "days")
 
 
-def analyse(xml: bytes) -> Analysis:
-    """Read the executable process. Raises BpmnError when it is not BPMN at all."""
-    try:
-        root = parse_xml(xml)
-    except etree.XMLSyntaxError as exc:
-        raise BpmnError([Problem("", f"XML 无法解析（第{exc.lineno}行）：{exc.msg}")]) from None
-    if root.tag != Q("definitions"):
-        raise BpmnError([Problem("", "不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）")])
+def _has_nodes(proc: Any) -> bool:
+    return any(isinstance(c.tag, str) and etree.QName(c).localname in FLOW_NODES for c in proc)
+
+
+def _choose_process(root: Any) -> Any:
+    """The one process the platform runs: the executable one; if none is marked executable (the
+    bpmn.io and Signavio default), the one process with flow nodes (empty pools are ignored)."""
     processes = root.findall(Q("process"))
-    executable = [p for p in processes if p.get("isExecutable") == "true"] or processes
-    if not executable:
+    executable = [p for p in processes if p.get("isExecutable") == "true"]
+    candidates = executable or [p for p in processes if _has_nodes(p)] or processes
+    if not candidates:
         raise BpmnError([Problem(root.get("id", ""), "文件中没有流程（bpmn:process）")])
-    if len(executable) > 1:
-        raise BpmnError([Problem(p.get("id", ""), "一个流程图只能有一个可执行流程") for p in executable])
-    proc = executable[0]
+    if len(candidates) > 1:
+        what = "可执行流程" if executable else "流程（都未标为可执行）"
+        raise BpmnError([Problem(p.get("id", ""), f"一个流程图只能有一个{what}，本文件有 {len(candidates)} 个")
+                         for p in candidates])
+    return candidates[0]
+
+
+def _split_groups(value: str) -> list[str]:
+    return [g.strip() for g in value.split(",") if g.strip()]
+
+
+def _candidate_groups(el: Any) -> tuple[list[str], str]:
+    """candidateGroups from camunda:, activiti:, flowable: attributes and zeebe:assignmentDefinition.
+
+    Returns (groups, error): an expression (JUEL `${…}`, FEEL `=…`) cannot be mapped to a lane,
+    so it is an error in Chinese rather than silently ignored.
+    """
+    values = [v for ns in ASSIGNMENT_NAMESPACES if (v := el.get(f"{{{ns}}}candidateGroups")) is not None]
+    for ad in el.iterfind(f"{Q('extensionElements')}/{{{ZEEBE}}}assignmentDefinition"):
+        if ad.get("candidateGroups") is not None:
+            values.append(ad.get("candidateGroups"))
+    groups: list[str] = []
+    for value in values:
+        text = value.strip()
+        if conditions.is_feel(text):
+            return [], f"候选组“{text}”：{conditions.FEEL_MESSAGE}，请直接写组名（逗号分隔）"
+        if "${" in text or "#{" in text:
+            return [], f"候选组“{text}”是表达式，平台无法据此确定办理角色，请直接写组名（逗号分隔）"
+        groups += [g for g in _split_groups(text) if g not in groups]
+    return groups, ""
+
+
+def analyse(xml: bytes) -> Analysis:
+    """Read the process the platform runs. Raises BpmnError when it is not usable BPMN at all."""
+    root = parse_xml(xml)
+    if root.tag != Q("definitions"):
+        raise BpmnError([Problem(root.get("id", ""), "不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）")])
+    proc = _choose_process(root)
+    default_language = root.get("expressionLanguage") or ""
+    if not conditions.is_feel(None, default_language):
+        default_language = ""  # the BPMN default (XPath) is what every modeler writes and nobody means
     lanes: dict[str, str] = {}
     lane_of: dict[str, tuple[str, str]] = {}
     for lane in proc.iter(Q("lane")):
@@ -148,14 +230,22 @@ def analyse(xml: bytes) -> Analysis:
         el_id = el.get("id", "")
         if tag == "sequenceFlow":
             ce = el.find(Q("conditionExpression"))
-            flows[el_id] = Flow(el_id, el.get("sourceRef", ""), el.get("targetRef", ""), el.get("name") or "",
-                                ce.text if ce is not None else None)
+            flow = Flow(el_id, el.get("sourceRef", ""), el.get("targetRef", ""), (el.get("name") or "").strip(),
+                        ce.text if ce is not None else None)
+            if ce is not None:
+                flow.language = ce.get("language") or default_language
+                if ce.get(f"{{{CAMUNDA}}}resource"):
+                    flow.error = "不支持外部脚本条件（camunda:resource）"
+                    flow.condition = flow.condition or ce.get(f"{{{CAMUNDA}}}resource")
+            flows[el_id] = flow
             continue
         if tag in FLOW_NODES:
             lane_id, lane_name = lane_of.get(el_id, ("", ""))
-            groups = [g.strip() for g in (el.get(f"{{{CAMUNDA}}}candidateGroups") or "").split(",") if g.strip()]
+            groups, group_error = _candidate_groups(el)
             node = Node(el_id, tag, (el.get("name") or "").strip(), lane_name, lane_id, groups,
-                        default=el.get("default") or "")
+                        default=el.get("default") or "", group_error=group_error)
+            if tag in GRAPH_ONLY:
+                unsupported.append((el_id, _KIND_LABELS.get(tag, tag)))
             if any(isinstance(c.tag, str) and etree.QName(c).localname.endswith("EventDefinition") for c in el):
                 unsupported.append((el_id, f"{tag} 带事件定义（定时/消息等）"))
             if el.find(Q("multiInstanceLoopCharacteristics")) is not None or el.find(Q("standardLoopCharacteristics")) is not None:
@@ -176,14 +266,25 @@ def analyse(xml: bytes) -> Analysis:
             nodes[flow.source].outgoing.append(flow.id)
         if flow.target in nodes:
             nodes[flow.target].incoming.append(flow.id)
-        if flow.condition is not None:
+        if flow.condition is not None and not flow.error:
             try:
-                flow.python = conditions.translate(flow.condition)
+                flow.python = conditions.translate(flow.condition, flow.language)
             except conditions.ConditionError as exc:
                 flow.error = str(exc)
-    has_layout = root.find(f"{{{BPMNDI}}}BPMNDiagram/{{{BPMNDI}}}BPMNPlane") is not None and \
-        len(root.find(f"{{{BPMNDI}}}BPMNDiagram/{{{BPMNDI}}}BPMNPlane")) > 0
-    return Analysis(proc.get("id", ""), proc.get("name") or "", nodes, flows, lanes, has_layout, unsupported)
+    plane = root.find(f"{{{BPMNDI}}}BPMNDiagram/{{{BPMNDI}}}BPMNPlane")
+    has_layout = plane is not None and len(plane) > 0
+    return Analysis(proc.get("id", ""), proc.get("name") or "", nodes, flows, lanes, has_layout, unsupported,
+                    executable=proc.get("isExecutable") == "true")
+
+
+def reserved_id_problems(ids: list[str]) -> list[Problem]:
+    """Element ids that collide with the task-spec names SpiffWorkflow creates (RESERVED_IDS)."""
+    out = []
+    for el_id in ids:
+        if el_id in RESERVED_IDS or el_id.endswith(RESERVED_SUFFIXES):
+            out.append(Problem(el_id, f"元素 id “{el_id}”与流程引擎内部的任务名冲突（保留名：Start、End、Root 及以 "
+                                      f".EndJoin、.BoundaryEventSplit、.BoundaryEventJoin 结尾的名称），请改用其他 id"))
+    return out
 
 
 def _graph_problems(a: Analysis) -> list[Problem]:
@@ -227,7 +328,16 @@ def _graph_problems(a: Analysis) -> list[Problem]:
 
 
 def validate(xml: bytes, mapped_names: set[str]) -> list[Problem]:
-    """Every problem that keeps this map from being published (empty list: publishable)."""
+    """Every problem that keeps this map from being published (empty list: publishable).
+
+    Each problem names its BPMN element id and says in Chinese what is wrong; no text of lxml,
+    libxml2 or SpiffWorkflow reaches it. The checks, in order: supported elements, ids the
+    engine reserves, who acts on each user task, time limits, conditions, the graph (one start,
+    ends reachable, no dead ends), the token game (`soundness`: no parallel join left waiting),
+    then the BPMN XSD and Spiff's own parse.
+    """
+    from flows import soundness
+
     try:
         a = analyse(xml)
     except BpmnError as exc:
@@ -235,11 +345,14 @@ def validate(xml: bytes, mapped_names: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     for el_id, what in a.unsupported:
         problems.append(Problem(el_id, f"平台不支持的元素：{what}（支持：用户任务、开始/结束事件、排他/并行网关）"))
+    problems += reserved_id_problems([*a.nodes, *(el_id for el_id, _ in a.unsupported)])
     for node in a.user_tasks():
-        label = node.name or node.id
+        label = node.label
         if not node.name:
             problems.append(Problem(node.id, "用户任务没有名称"))
-        if node.groups:
+        if node.group_error:
+            problems.append(Problem(node.id, f"“{label}”的{node.group_error}"))
+        elif node.groups:
             for g in node.groups:
                 if g not in mapped_names:
                     problems.append(Problem(node.id, f"“{label}”的候选组“{g}”不在泳道映射表中，无法确定办理角色"))
@@ -252,21 +365,30 @@ def validate(xml: bytes, mapped_names: set[str]) -> list[Problem]:
         if node.limit_error:
             problems.append(Problem(node.id, node.limit_error))
     for node in a.nodes.values():
-        if node.kind != "exclusiveGateway":
+        if node.kind not in ("exclusiveGateway", "inclusiveGateway"):
             continue
+        # A gateway with a single outgoing flow is a merge: the flow needs no condition (BPMN
+        # semantics; Spiff takes it as the default). Otherwise every non-default flow needs one.
+        single = len(node.outgoing) == 1
         for fid in node.outgoing:
             flow = a.flows[fid]
             if fid == node.default:
                 continue
             if flow.condition is None or not flow.condition.strip():
-                problems.append(Problem(fid, f"排他网关“{node.name or node.id}”的出口连线没有条件"))
+                if not single:
+                    problems.append(Problem(fid, f"排他网关“{node.label}”的出口连线没有条件（也不是默认连线）"))
             elif flow.error:
-                problems.append(Problem(fid, f"条件“{flow.condition.strip()}”无法执行：{flow.error}"))
+                problems.append(Problem(fid, f"条件“{flow.condition.strip()[:200]}”无法执行：{flow.error}"))
+        if node.default and node.default not in node.outgoing:
+            problems.append(Problem(node.id, f"网关“{node.label}”的默认连线 {node.default} 不是它的出口连线"))
     for flow in a.flows.values():
         src = a.nodes.get(flow.source)
-        if flow.condition is not None and src is not None and src.kind != "exclusiveGateway":
+        if flow.condition is not None and src is not None and src.kind not in ("exclusiveGateway", "inclusiveGateway"):
             problems.append(Problem(flow.id, "只有排他网关的出口连线可以带条件"))
-    problems += _graph_problems(a)
+    graph = _graph_problems(a)
+    problems += graph
+    if not graph:
+        problems += soundness.problems(a)
     if not problems:
         problems += _spiff_problems(xml, a)
     return problems
@@ -276,36 +398,103 @@ _validator_lock = threading.Lock()
 _validator: list[Any] = []
 
 
+# libxml2 schema error types → what they mean to the person who drew the map.
+_XSD_REASONS = (
+    ("SCHEMAV_ELEMENT_CONTENT", "出现在不允许的位置，或缺少必需的子元素"),
+    ("SCHEMAV_CVC_COMPLEX_TYPE_3_2", "带有 BPMN 2.0 不允许的属性"),
+    ("SCHEMAV_CVC_COMPLEX_TYPE_4", "缺少必需的属性"),
+    ("SCHEMAV_CVC_ENUMERATION_VALID", "的取值不在 BPMN 2.0 允许的范围内"),
+    ("SCHEMAV_CVC_DATATYPE_VALID", "的值格式不正确（id 须以字母或下划线开头且不能重复）"),
+    ("SCHEMAV_CVC_IDC", "的 id 或引用重复或不存在"),
+    ("SCHEMAV_CVC_ELT_1", "不是 BPMN 2.0 定义的元素"),
+    ("SCHEMAV_CVC_TYPE", "的类型不正确"),
+)
+_XSD_WHAT = re.compile(r"Element '(?:\{[^}]*\})?([\w.-]+)'(?:, attribute '(?:\{[^}]*\})?([\w.-]+)')?")
+
+
+def _element_at(root: Any, line: int) -> Any:
+    """The first element that starts on `line` (libxml2 reports lines, not elements)."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.sourceline == line:
+            return el
+    return None
+
+
+def _nearest_id(el: Any, fallback: str) -> str:
+    while el is not None:
+        if el.get("id"):
+            return str(el.get("id"))
+        el = el.getparent()
+    return fallback
+
+
+def _xsd_problems(root: Any, a: Analysis, schema: Any) -> list[Problem]:
+    if schema.validate(root):
+        return []
+    out: list[Problem] = []
+    for err in list(schema.error_log)[:20]:
+        what = _XSD_WHAT.search(err.message or "")
+        element, attribute = (what.group(1), what.group(2)) if what else ("", None)
+        reason = next((r for key, r in _XSD_REASONS if key in (err.type_name or "")), "不符合 BPMN 2.0 XML 架构")
+        subject = f"元素 {element}" + (f" 的属性 {attribute}" if attribute else "") if element else "该处"
+        el = _element_at(root, err.line)
+        out.append(Problem(_nearest_id(el, a.process_id), f"不符合 BPMN 2.0 规范（第{err.line}行）：{subject}{reason}"))
+    return out
+
+
+# SpiffWorkflow's ValidationException texts the platform's own checks do not already cover.
+_SPIFF_REASONS = (
+    ("Non-default exclusive outgoing sequence flow without condition", "网关的出口连线没有条件（也不是默认连线）"),
+    ("Multiple outgoing flows are not supported", "该类元素只能有一条出口连线"),
+    ("is not executable", "流程未标为可执行"),
+    ("Duplicate", "id 重复"),
+)
+
+
 def _spiff_problems(xml: bytes, a: Analysis) -> list[Problem]:
-    """XSD schema check and Spiff's own parse (run once at validation; ~18 ms)."""
+    """XSD schema check and Spiff's own parse (run once at validation; ~18 ms), in Chinese."""
     from SpiffWorkflow.bpmn.parser import BpmnValidator
     from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
     with _validator_lock:
         if not _validator:
             _validator.append(BpmnValidator())
+    root = _translated_tree(xml, a)
+    _validator[0].preprocess(root)
+    problems = _xsd_problems(root, a, _validator[0].validator)
+    if problems:
+        return problems
     try:
-        _build_spec(xml, a, validator=_validator[0])
+        _build_spec(xml, a)
     except ValidationException as exc:
-        return [Problem(getattr(exc, "id", "") or a.process_id, f"BPMN 校验失败：{exc}")]
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a refusal, not a 500
-        return [Problem(a.process_id, f"BPMN 解析失败：{exc}")]
+        text = str(exc)
+        reason = next((r for key, r in _SPIFF_REASONS if key in text), "流程引擎无法解析该元素")
+        tag = getattr(exc, "tag", "") or ""
+        return [Problem(getattr(exc, "id", "") or a.process_id, f"{reason}" + (f"（{tag}）" if tag else ""))]
+    except Exception:  # noqa: BLE001 - any parser failure is a refusal in Chinese, not a 500 or engine text
+        return [Problem(a.process_id, "流程引擎无法解析此流程图，请检查其中的元素是否都受平台支持")]
     return []
 
 
 def _translated_tree(xml: bytes, a: Analysis) -> Any:
+    """The tree Spiff parses: JUEL conditions replaced by their Python form, and the chosen
+    process marked executable (Spiff parses only executable processes; a single process left
+    non-executable by bpmn.io or Signavio is the one the platform runs)."""
     root = parse_xml(xml)
     for ce in root.iter(Q("conditionExpression")):
         flow = a.flows.get(ce.getparent().get("id", ""))
         if flow is not None and flow.python is not None:
             ce.text = flow.python
+    for proc in root.findall(Q("process")):
+        if proc.get("id", "") == a.process_id:
+            proc.set("isExecutable", "true")
     return root
 
 
-def _build_spec(xml: bytes, a: Analysis, validator: Any = None) -> Any:
+def _build_spec(xml: bytes, a: Analysis) -> Any:
     from SpiffWorkflow.bpmn.parser import BpmnParser
 
-    parser = BpmnParser(validator=validator)
+    parser = BpmnParser()
     parser.add_bpmn_xml(_translated_tree(xml, a), filename=f"{a.process_id}.bpmn")
     return parser.get_spec(a.process_id)
 
@@ -407,86 +596,3 @@ def reached_end(wf: Any) -> str:
     ids = [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
            if t.task_spec.bpmn_id]
     return ids[-1] if ids else ""
-
-
-# --- gateway inputs ---------------------------------------------------------------------------
-
-
-def gateway_fields(a: Analysis, task_spec: str) -> dict[str, list[Any]]:
-    """Variables the gateways right after this task decide on, with their known values."""
-    out: dict[str, list[Any]] = {}
-    for gw in _next_gateways(a, task_spec):
-        for fid in a.nodes[gw].outgoing:
-            py = a.flows[fid].python
-            if py:
-                for name, values in conditions.variables(py).items():
-                    bucket = out.setdefault(name, [])
-                    bucket += [v for v in values if v not in bucket]
-    return out
-
-
-def _next_gateways(a: Analysis, node_id: str) -> list[str]:
-    found, todo, seen = [], [node_id], set()
-    while todo:
-        current = todo.pop()
-        for fid in a.nodes[current].outgoing:
-            target = a.flows[fid].target
-            if target in seen or target not in a.nodes:
-                continue
-            seen.add(target)
-            if a.nodes[target].kind in GATEWAYS:
-                if a.nodes[target].kind == "exclusiveGateway":
-                    found.append(target)
-                todo.append(target)
-    return found
-
-
-def check_gateway_inputs(a: Analysis, task_spec: str, data: dict[str, Any]) -> str | None:
-    """A reason in Chinese when the gateways after `task_spec` would find no way out, else None.
-
-    Spiff raises only after the user task is already COMPLETED and leaves the workflow stuck,
-    so the platform evaluates the conditions itself, with the merged data, before `task.run()`.
-    The walk follows flows through gateways only (the chosen branch of an exclusive gateway).
-    """
-    todo, seen = list(a.nodes[task_spec].outgoing), set()
-    while todo:
-        fid = todo.pop()
-        if fid in seen:
-            continue
-        seen.add(fid)
-        node = a.nodes.get(a.flows[fid].target)
-        if node is None:
-            continue
-        if node.kind == "parallelGateway":
-            todo += node.outgoing
-        elif node.kind == "exclusiveGateway":
-            chosen = _choose(a, node, data)
-            if chosen.startswith("!"):
-                return chosen[1:]
-            todo.append(chosen)
-    return None
-
-
-def _choose(a: Analysis, gw: Node, data: dict[str, Any]) -> str:
-    needed: dict[str, list[Any]] = {}
-    for fid in gw.outgoing:
-        flow = a.flows[fid]
-        if fid == gw.default or not flow.python:
-            continue
-        for name, values in conditions.variables(flow.python).items():
-            needed.setdefault(name, [])
-            needed[name] += [v for v in values if v not in needed[name]]
-        try:
-            if conditions.evaluate(flow.python, data):
-                return fid
-        except conditions.MissingVariable:
-            continue
-    if gw.default:
-        return gw.default
-    label = gw.name or gw.id
-    missing = [n for n in needed if n not in data]
-    if missing:
-        hint = "；".join(f"{n}（可选：{'、'.join(map(str, needed[n])) or '任意'}）" for n in missing)
-        return f"!“{label}”需要填写：{hint}"
-    hint = "；".join(f"{n} 应为 {'、'.join(map(str, v))}" for n, v in needed.items() if v)
-    return f"!“{label}”没有满足条件的出口：{hint}"

@@ -17,6 +17,7 @@ from core import audit
 from core.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
 from core.errors import Conflict, NotFound, PlatformError
 from flows import engine, selectors, services
+from flows import inputs as flow_inputs
 from flows.api import serializers as s
 from flows.choices import MapStatus
 from flows.filtersets import CaseFilterSet, ProcessMapFilterSet
@@ -135,13 +136,18 @@ class CaseViewSet(ScopedReadOnlyViewSet):
 
     @action(detail=True, methods=["get"])
     def ready(self, request, pk=None):  # noqa: ANN001, ANN201
-        """Ready tasks, whether you may act on each, and the gateway fields each step decides."""
+        """Ready tasks, whether you may act on each, and the gateway inputs each step decides.
+
+        `inputs`: `[{name, type: boolean|number|choice|text, label, gateway, choices: [{value,
+        label}]}]` with labels from the map's names; `fields`: `{name: [values]}` (older shape).
+        """
         case = self.get_object()
         comp = engine.compiled(case.process_map.document.sha256, loader=lambda: case.process_map.document.xml_bytes)
         out = []
         for r in case.ready_tasks:
             out.append({**r, "you_may_act": selectors.user_may_act(request.user, r["keys"]),
-                        "fields": engine.gateway_fields(comp.analysis, r["spec"])})
+                        "fields": flow_inputs.values_by_name(comp.analysis, r["spec"]),
+                        "inputs": [f.as_dict() for f in flow_inputs.fields(comp.analysis, r["spec"])]})
         return Response({"count": len(out), "results": out})
 
     @extend_schema(request=s.TaskCompleteSerializer, responses=s.CaseStepSerializer)
