@@ -34,7 +34,7 @@ PLATFORM = "http://jczl.gov.cn/schema/bpmn"  # our extension namespace: platform
 Q = lambda tag: f"{{{BPMN}}}{tag}"  # noqa: E731
 
 # Element kinds the platform runs. Anything else (scriptTask runs Python inside Spiff!) is refused.
-USER_TASKS = {"userTask", "manualTask"}
+USER_TASKS = {"userTask", "manualTask", "task"}  # bpmn:task: the abstract task Signavio, ADONIS, ARIS write (Spiff: manual)
 EVENTS = {"startEvent", "endEvent"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway"}
 # Read into the graph (so the structural checks see them) but refused: Spiff 3.2's inclusive join
