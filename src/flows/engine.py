@@ -436,7 +436,7 @@ def _xsd_problems(root: Any, a: Analysis, schema: Any) -> list[Problem]:
         what = _XSD_WHAT.search(err.message or "")
         element, attribute = (what.group(1), what.group(2)) if what else ("", None)
         reason = next((r for key, r in _XSD_REASONS if key in (err.type_name or "")), "不符合 BPMN 2.0 XML 架构")
-        subject = f"元素 {element}" + (f" 的属性 {attribute}" if attribute else "") if element else "该处"
+        subject = f"元素 {element} " + (f"的属性 {attribute} " if attribute else "") if element else "该处"
         el = _element_at(root, err.line)
         out.append(Problem(_nearest_id(el, a.process_id), f"不符合 BPMN 2.0 规范（第{err.line}行）：{subject}{reason}"))
     return out
