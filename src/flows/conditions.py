@@ -168,10 +168,7 @@ def translate(text: str | None, language: str | None = None) -> str:
     if not raw:
         raise ConditionError("条件为空")
     match = _JUEL.match(raw)
-    if match:
-        expr = _juel_to_python(match.group(1))
-    else:
-        expr = raw
+    expr = _juel_to_python(match.group(1)) if match else raw
     if "${" in expr or "#{" in expr:
         raise ConditionError("无法翻译的 JUEL 表达式（一个条件只能有一个 ${…}）")
     try:
@@ -205,11 +202,14 @@ def _eval(node: ast.AST, data: dict[str, Any]) -> Any:
         return result
     if isinstance(node, ast.UnaryOp):
         if isinstance(node.op, ast.USub):
-            return -_eval(node.operand, data)
+            operand = _eval(node.operand, data)
+        if not isinstance(operand, (int, float)):
+            raise ConditionTypeError(f"{_type_name(operand)}不能取负")
+        return -operand
         return not _eval(node.operand, data)
     if isinstance(node, ast.Compare):
         left = _eval(node.left, data)
-        for op, comp in zip(node.ops, node.comparators):
+        for op, comp in zip(node.ops, node.comparators, strict=True):
             right = _eval(comp, data)
             try:
                 ok = _COMPARE[type(op)](left, right)
@@ -268,7 +268,8 @@ class Use:
 def _constant_values(node: ast.AST) -> list[Any]:
     if isinstance(node, ast.Constant):
         return [node.value]
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and isinstance(node.operand.value, (int, float)):
         return [-node.operand.value]
     if isinstance(node, (ast.Tuple, ast.List)):
         return [v for e in node.elts for v in _constant_values(e)]

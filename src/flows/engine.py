@@ -57,7 +57,7 @@ _ATTR_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(工作日|个工作日|工作�
 
 
 class BpmnError(ValueError):
-    def __init__(self, problems: list["Problem"]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__("；".join(str(p) for p in problems))
         self.problems = problems
 

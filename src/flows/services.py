@@ -16,8 +16,9 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage

@@ -23,8 +23,9 @@ one flow); a map beyond the bound is refused as one whose end cannot be guarante
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from itertools import combinations
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flows.engine import Analysis, Problem
@@ -53,7 +54,7 @@ def _freeze(counts: dict[str, int]) -> Marking:
 
 
 class _Game:
-    def __init__(self, a: "Analysis") -> None:
+    def __init__(self, a: Analysis) -> None:
         self.a = a
         # flow → flows reachable from it (through any node), for the OR-join and the blame.
         self.reach: dict[str, set[str]] = {}
@@ -135,7 +136,7 @@ class _Game:
             yield (node_id, tuple(subset)), _freeze(branch)
 
 
-def problems(a: "Analysis") -> list["Problem"]:
+def problems(a: Analysis) -> list[Problem]:
     """Deadlocks (a join left waiting) and unbounded token growth, each naming its element."""
     from flows.engine import Problem
 
@@ -143,7 +144,7 @@ def problems(a: "Analysis") -> list["Problem"]:
     if len(starts) != 1:
         return []  # reported by the graph check
     game = _Game(a)
-    initial = _freeze({f: 1 for f in starts[0].outgoing})
+    initial = _freeze(dict.fromkeys(starts[0].outgoing, 1))
     parent: dict[Marking, tuple[Marking, Move] | None] = {initial: None}
     queue: deque[Marking] = deque([initial])
     while queue:
@@ -167,7 +168,7 @@ def problems(a: "Analysis") -> list["Problem"]:
     return []
 
 
-def _trace(marking: "Marking", parent: dict) -> list[Move]:
+def _trace(marking: Marking, parent: dict) -> list[Move]:
     moves: list[Move] = []
     step = parent.get(marking)
     while step is not None:
@@ -177,7 +178,7 @@ def _trace(marking: "Marking", parent: dict) -> list[Move]:
     return list(reversed(moves))
 
 
-def _deadlock(a: "Analysis", game: _Game, marking: Marking, parent: dict) -> "Problem":
+def _deadlock(a: Analysis, game: _Game, marking: Marking, parent: dict) -> Problem:
     from flows.engine import Problem
 
     held = {f for f, _ in marking}

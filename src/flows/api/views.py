@@ -185,5 +185,5 @@ class MyTasksView(PlatformAPIView):
         from core.api.pagination import PlatformPagination
 
         paginator = PlatformPagination()
-        page = paginator.paginate_queryset(selectors.my_tasks(request.user), request, view=self)
+        page: list[Case] | None = paginator.paginate_queryset(selectors.my_tasks(request.user), request, view=self)
         return paginator.get_paginated_response(s.CaseSerializer(page, many=True, context={"request": request}).data)

@@ -2,8 +2,16 @@
 FEEL, other script languages, calls and arithmetic are refused with a Chinese reason."""
 import pytest
 
-from flows.conditions import (ConditionError, ConditionTypeError, MissingVariable, evaluate, kind_of, translate, uses,
-                              variables)
+from flows.conditions import (
+    ConditionError,
+    ConditionTypeError,
+    MissingVariable,
+    evaluate,
+    kind_of,
+    translate,
+    uses,
+    variables,
+)
 
 
 @pytest.mark.parametrize("src,expected", [

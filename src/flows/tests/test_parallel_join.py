@@ -51,7 +51,8 @@ def test_a_sound_parallel_map_publishes_and_runs_both_ways():
     item = make_item()
     assert engine.validate(fixture("parallel_sound"), MAPPED) == []
     publish(actors, item, fixture("parallel_sound"))
-    for answers, visited in ([{"Task_B": {"ok": "yes"}}, 3], [{"Task_B": {"ok": "no"}}, 4]):
+    runs: list[tuple[dict[str, dict], int]] = [({"Task_B": {"ok": "yes"}}, 3), ({"Task_B": {"ok": "no"}}, 4)]
+    for answers, visited in runs:
         case = services.case_start(user=actors.handler, item=item, division_code=TOWN_A)
         assert sorted(r["name"] for r in case.ready_tasks) == ["材料审查", "现场核查"]
         done = run_to_end(actors, case, answers)

@@ -91,7 +91,8 @@ def _engine_alone(xml, data):
     return "ok", sorted(t.task_spec.bpmn_id for t in engine.ready_user_tasks(wf)) or ["(end)"]
 
 
-VALUES = {"urgent": [None, True, False], "amount": [None, 0, 999, 1000, 5000.5]}
+URGENT: list[bool | None] = [None, True, False]
+AMOUNT: list[float | None] = [None, 0, 999, 1000, 5000.5]
 
 
 def test_the_platform_and_the_engine_agree_on_every_combination():
@@ -100,7 +101,7 @@ def test_the_platform_and_the_engine_agree_on_every_combination():
     actors, case = _started("bpmn_gateway_two_variables")
     xml = case.process_map.document.xml_bytes  # as stored (the import generated its layout)
     outcomes = []
-    for urgent, amount in itertools.product(VALUES["urgent"], VALUES["amount"]):
+    for urgent, amount in itertools.product(URGENT, AMOUNT):
         data = {k: v for k, v in (("urgent", urgent), ("amount", amount)) if v is not None}
         case = services.case_start(user=actors.handler, item=case.item, division_code=TOWN_A)
         expected, tasks = _engine_alone(xml, data)
