@@ -144,7 +144,10 @@ def _check(node: ast.AST) -> None:
         raise ConditionError("不支持方法调用或属性访问")
     if isinstance(node, ast.BinOp):
         raise ConditionError("不支持算术运算（条件只能比较，不能计算）")
-    raise ConditionError(f"不支持的表达式成分：{type(node).__name__}")
+    what = {"Subscript": "下标取值", "Lambda": "匿名函数", "IfExp": "条件表达式", "ListComp": "推导式",
+            "GeneratorExp": "推导式", "SetComp": "推导式", "DictComp": "推导式", "Dict": "字典", "Set": "集合",
+            "JoinedStr": "格式化字符串", "NamedExpr": "赋值表达式", "Await": "await", "Starred": "星号展开"}
+    raise ConditionError(f"不支持的写法：{what.get(type(node).__name__, '该表达式成分')}")
 
 
 def _is_constant(node: ast.AST) -> bool:
