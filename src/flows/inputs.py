@@ -114,7 +114,18 @@ def _gateway_fields(a: Analysis, gw: Node) -> list[Field]:
 
 
 def fields(a: Analysis, task_spec: str) -> list[Field]:
-    """The inputs a step must supply for the gateways right after it (one per variable)."""
+    """The inputs a step must supply for the gateways right after it (one per variable).
+
+    Computed once per analysis and task (an analysis is cached with its immutable document);
+    callers get copies, so the cached fields are never changed.
+    """
+    key = ("fields", task_spec)
+    if key not in a.memo:
+        a.memo[key] = _fields(a, task_spec)
+    return [Field(f.name, f.kind, f.label, f.gateway, list(f.choices)) for f in a.memo[key]]
+
+
+def _fields(a: Analysis, task_spec: str) -> list[Field]:
     out: dict[str, Field] = {}
     for gw in next_gateways(a, task_spec):
         for f in _gateway_fields(a, a.nodes[gw]):

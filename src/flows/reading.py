@@ -117,6 +117,7 @@ class Analysis:
     has_layout: bool
     unsupported: list[tuple[str, str]]
     executable: bool = True        # the file marks the process isExecutable="true"
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data (inputs.fields)
 
     def user_tasks(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.kind in USER_TASKS]
