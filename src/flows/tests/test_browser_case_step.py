@@ -75,3 +75,32 @@ def test_review_step_is_a_chinese_choice_and_the_timeline_reads_in_chinese(chrom
     assert dt.datetime.fromisoformat(
         chromium.execute_script("return document.querySelectorAll('ol.history time')[1].getAttribute('datetime')")
     ) == step.completed_at  # the machine-readable time carries the offset (+08:00)
+
+
+def test_a_yes_no_gateway_posts_a_boolean_from_the_page(chromium, live_server):
+    from flows.tests.helpers import fixture
+
+    world = build_world()
+    services.lanemapping_seed_defaults()
+    actors = Actors(world)
+    item = make_item(code="BROWSER-BOOL")
+    publish(actors, item, fixture("bpmn_boolean_gateway_page"))
+    case = services.case_start(user=actors.handler, item=item, division_code=TOWN_A)
+
+    _login(chromium, live_server.url, actors.handler)
+    chromium.get(f"{live_server.url}/flows/cases/{case.pk}/")
+    _wait(chromium, "return document.querySelector('form.complete select') !== null")
+    options = chromium.execute_script(
+        "const s = document.querySelector('form.complete select');"
+        "return [s.value, [...s.options].map(o => o.textContent.trim())];")
+    assert options == ["", ["请选择", "是", "否"]]
+    chromium.find_element("css selector", "form.complete button").click()  # nothing chosen: told what is missing
+    _wait(chromium, "return document.querySelector('form.complete .error').textContent.includes('需要填写')")
+    assert Case.objects.get(pk=case.pk).revision == 0
+    chromium.execute_script("""
+        const s = document.querySelector('form.complete select');
+        s.value = [...s.options].find(o => o.textContent.trim() === '是').value;""")
+    chromium.find_element("css selector", "form.complete button").click()
+    _wait(chromium, "return document.body.textContent.includes('是否同意：是')")
+    step = Case.objects.get(pk=case.pk).steps.get()
+    assert step.inputs == {"approved": True}  # a JSON boolean, not the text "True"

@@ -134,3 +134,13 @@ def test_the_approval_review_step_offers_its_flows_names():
                                        inputs={"review": "pass"})
     comp = engine.compiled(case.spec_sha)
     assert inputs.describe(comp.analysis, step.task_spec, step.inputs) == [("审查结果", "通过")]
+
+
+def test_the_case_page_renders_typed_inputs_with_nothing_selected(client):
+    actors, case = _started("bpmn_gateway_two_variables")
+    client.force_login(actors.handler)
+    html = client.get(f"/flows/cases/{case.pk}/").content.decode()
+    assert '<input type="number" step="any" name="f:amount" data-kind="number">' in html
+    assert '<option value="" selected>请选择</option><option value="true">是</option><option value="false">否</option>' \
+        in html
+    assert "大额审批" in html and "紧急处置" in html
