@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 
+from core.text import normalize_key, normalize_text
 from flows import conditions
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -178,7 +179,9 @@ def _choose_process(root: Any) -> Any:
 
 
 def _split_groups(value: str) -> list[str]:
-    return [g.strip() for g in value.split(",") if g.strip()]
+    """Comma-separated as Camunda writes them; after NFKC a full-width comma is a comma, and
+    the Chinese enumeration comma 、 separates too."""
+    return [key for g in re.split(r"[,、]", normalize_text(value)) if (key := normalize_key(g))]
 
 
 def _candidate_groups(el: Any) -> tuple[list[str], str]:
@@ -214,9 +217,10 @@ def analyse(xml: bytes) -> Analysis:
     lanes: dict[str, str] = {}
     lane_of: dict[str, tuple[str, str]] = {}
     for lane in proc.iter(Q("lane")):
-        lanes[lane.get("id", "")] = (lane.get("name") or "").strip()
+        lane_name = normalize_key(lane.get("name"))  # matched against the mapping table's names
+        lanes[lane.get("id", "")] = lane_name
         for ref in lane.findall(Q("flowNodeRef")):
-            lane_of[(ref.text or "").strip()] = (lane.get("id", ""), (lane.get("name") or "").strip())
+            lane_of[(ref.text or "").strip()] = (lane.get("id", ""), lane_name)
     nodes: dict[str, Node] = {}
     flows: dict[str, Flow] = {}
     unsupported: list[tuple[str, str]] = []

@@ -68,3 +68,27 @@ def test_camunda_and_zeebe_groups_on_one_task_are_joined():
         '<bpmn:userTask xmlns:camunda="http://camunda.org/schema/1.0/bpmn" camunda:candidateGroups="审核人" '
         'id="Activity_Review" name="'.encode())
     assert engine.analyse(xml).nodes["Activity_Review"].groups == ["审核人", "承办人"]
+
+
+@pytest.mark.parametrize("written", ["负责人，审核人", "负责人、审核人", " 负责人 , 审核人 ", "负责人,\n审核人"])
+def test_groups_are_split_and_compared_after_normalisation(written):
+    xml = fixture("bpmn_activiti_ns_candidate_groups").replace('candidateGroups="负责人"'.encode(),
+                                                                f'candidateGroups="{written}"'.encode())
+    assert engine.analyse(xml).nodes["Task_1"].groups == ["负责人", "审核人"]
+    assert engine.validate(xml, MAPPED) == []
+
+
+def test_a_lane_name_typed_with_a_full_width_space_or_a_line_break_still_maps():
+    world, actors = setup()
+    for written in ("承\u3000办人", "承办\n人", "承办人 "):
+        xml = fixture("bpmn_xor_merge").replace(b'<bpmn:process id="P" name="XOR merge refused" isExecutable="true">',
+                                                 ('<bpmn:process id="P" name="x" isExecutable="true"><bpmn:laneSet id="LS">'
+                                                  f'<bpmn:lane id="L" name="{written}"><bpmn:flowNodeRef>Task_Do'
+                                                  '</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>').encode()) \
+            .replace('<bpmn:userTask id="Task_Do" name="办理" camunda:candidateGroups="承办人"/>'.encode(),
+                     '<bpmn:userTask id="Task_Do" name="办理"/>'.encode())
+        a = engine.analyse(xml)
+        assert a.nodes["Task_Do"].actor_keys == ["承办人"], written
+        from flows import selectors
+
+        assert engine.validate(xml, set(selectors.lane_mappings())) == [], written
