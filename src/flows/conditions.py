@@ -7,7 +7,7 @@ Camunda 7 JUEL (`${…}` or `#{…}`, the forms the Camunda and Activiti/Flowabl
 translated to that Python token by token: `&&` `||` `!` → `and` `or` `not`; the word operators
 `eq ne lt gt le ge and or not` → `== != < > <= >=`; `true false null` → `True False None`
 (outside string literals only); `empty x` → `(x in (None, ''))`; `execution.getVariable('x')`
-and `execution.getVariableLocal('x')` → `x`. Anything else (other method calls, attribute
+and `execution.getVariableLocal('x')` → `x`; `x.equals('v')` → `(x == 'v')`. Anything else (other method calls, attribute
 access, arithmetic, `?:`) is refused, so a condition can never run code. FEEL (Camunda 8 /
 Zeebe conditions start with `=`, or carry `language="feel"`) is refused by name: the platform
 does not run it. Spiff evaluates the translated text with Python's `eval`; the platform
@@ -84,14 +84,12 @@ def _juel_to_python(inner: str) -> str:
         if kind == "name" and text == "execution":
             # execution.getVariable('x') → x (the variable itself; Camunda's long form)
             window = tokens[i + 1:i + 6]
-            if len(window) == 5 and [t for _, t in window[:2]] == [".", window[1][1]] and window[0][1] == "." \
-                    and window[1][1] in _GET_VARIABLE and window[2][1] == "(" and window[3][0] == "string" \
-                    and window[4][1] == ")":
+            if len(window) == 5 and window[0][1] == "." and window[1][1] in _GET_VARIABLE and window[2][1] == "(" \
+                    and window[3][0] == "string" and window[4][1] == ")":
                 name = window[3][1][1:-1]
                 if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                     raise ConditionError(f"变量名“{name}”不合法")
-                out.append(name)
-                i += 6
+                i = _name_with_equals(tokens, i + 6, name, out)
                 continue
             raise ConditionError("不支持方法调用或属性访问（execution 只能用 getVariable('变量名')）")
         if kind == "name" and text == "empty":
@@ -102,8 +100,11 @@ def _juel_to_python(inner: str) -> str:
             raise ConditionError("empty 后面只能跟一个变量名")
         if kind == "name" and text in ("div", "mod", "instanceof"):
             raise ConditionError(f"不支持运算“{text}”（条件只能比较，不能计算）")
+        if kind == "name" and text not in _WORD_OPS:
+            i = _name_with_equals(tokens, i + 1, text, out)
+            continue
         if kind == "name":
-            out.append(_WORD_OPS.get(text, text))
+            out.append(_WORD_OPS[text])
         elif kind == "op":
             if text in ("?", ":"):
                 raise ConditionError("不支持条件运算“?:”")
@@ -112,6 +113,17 @@ def _juel_to_python(inner: str) -> str:
             out.append(text)
         i += 1
     return " ".join(out)
+
+
+def _name_with_equals(tokens: list[tuple[str, str]], i: int, name: str, out: list[str]) -> int:
+    """Emit `name`; a following Java `.equals(literal)` becomes `== literal`. Returns the next index."""
+    window = tokens[i:i + 5]
+    if len(window) == 5 and window[0][1] == "." and window[1][1] == "equals" and window[2][1] == "(" \
+            and window[3][0] in ("string", "number") and window[4][1] == ")":
+        out.append(f"({name} == {window[3][1]})")
+        return i + 5
+    out.append(name)
+    return i
 
 
 def _check(node: ast.AST) -> None:

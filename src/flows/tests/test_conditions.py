@@ -36,6 +36,9 @@ from flows.conditions import (
     ("${not empty x}", "not (x in (None, ''))"),
     ("${execution.getVariable('x') == 'a'}", "x == 'a'"),
     ('${execution.getVariable("approved")}', "approved"),
+    ("${status.equals('ok')}", "(status == 'ok')"),
+    ("${!status.equals(\"ok\")}", "not (status == \"ok\")"),
+    ("${execution.getVariable('level').equals(2) || urgent}", "(level == 2) or urgent"),
     ("${a == 'true && false'}", "a == 'true && false'"),  # literals keep their text
     ("${amount >= -5}", "amount >= - 5"),
     ("${\n  approved\n}", "approved"),
@@ -47,6 +50,8 @@ def test_translates(src, expected):
 @pytest.mark.parametrize("src,reason", [
     ("${execution.getVariable('x').startsWith('a')}", "方法调用"),
     ("${execution.setVariable('x', 1)}", "方法调用"),
+    ("${status.equalsIgnoreCase('ok')}", "方法调用"),
+    ("${status.equals(other)}", "方法调用"),
     ("__import__('os').system('x')", ""),
     ("a + 1 == 2", "算术"),
     ("${a div 2 == 1}", "div"),
