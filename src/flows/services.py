@@ -7,8 +7,11 @@ Rules (each refusal is a PlatformError with a Chinese reason and changes nothing
   that version for life; a retried start with the same idempotency key returns the first case;
 - only a READY user task is completed, only by a user whose roles/unit match its lane (or
   candidateGroups) through LaneMapping and whose scope covers the case's town; gateway inputs
-  are checked before `task.run()`; the case row is written once per action, compare-and-set
-  on `revision`, and the step is appended to the history.
+  are type-checked (`flows.inputs`) before the engine runs, and an engine failure is refused
+  in Chinese naming the element, the restored workflow discarded (nothing written); the case
+  row is written once per action, compare-and-set on `revision`, and the step is appended to
+  the history;
+- no SpiffWorkflow text reaches a user: a map that cannot start is a PlatformError too.
 """
 from __future__ import annotations
 
