@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.errors import PlatformError
+
 _JUEL = re.compile(r"^[$#]\{(.*)\}$", re.S)
 _CMP_OPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 _ORDER_OPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
@@ -47,8 +49,10 @@ _SHADOWED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(key
 FEEL_MESSAGE = "不支持 FEEL 表达式"
 
 
-class ConditionError(ValueError):
+class ConditionError(PlatformError):
     """The condition is not in the language the platform evaluates (message in Chinese)."""
+
+    code = "invalid_condition"
 
 
 class MissingVariable(KeyError):

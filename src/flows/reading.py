@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 
+from core.errors import PlatformError
 from core.text import normalize_key, normalize_text
 from flows import conditions
 
@@ -53,9 +54,12 @@ _LIMIT = re.compile(r"时限\s*[:：]\s*(\d+(?:\.\d+)?)\s*(工作日|个工作�
 _ATTR_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(工作日|个工作日|工作小时|个工作小时|小时|天|日|d|h)\s*$")
 
 
-class BpmnError(ValueError):
+class BpmnError(PlatformError):
+    """The file is not usable BPMN: a 400 `invalid_bpmn` with every problem (Chinese, element id)."""
+
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("；".join(str(p) for p in problems))
+        super().__init__("；".join(str(p) for p in problems), code="invalid_bpmn",
+                         fields={"problems": [p.as_dict() for p in problems]})
         self.problems = problems
 
 
