@@ -48,7 +48,21 @@ RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", " 
 IGNORED = {"laneSet", "lane", "flowNodeRef", "sequenceFlow", "documentation", "extensionElements",
            "incoming", "outgoing", "textAnnotation", "association", "conditionExpression", "text",
            "childLaneSet", "group", "category"}
-_KIND_LABELS = {"inclusiveGateway": "包容网关"}
+# How an unsupported element is named in a refusal (the BPMN tag follows in brackets).
+_KIND_LABELS = {
+    "inclusiveGateway": "包容网关", "complexGateway": "复杂网关", "eventBasedGateway": "事件网关",
+    "serviceTask": "服务任务", "scriptTask": "脚本任务", "businessRuleTask": "业务规则任务", "sendTask": "发送任务",
+    "receiveTask": "接收任务", "subProcess": "子流程", "adHocSubProcess": "自由子流程", "transaction": "事务子流程",
+    "callActivity": "调用活动", "boundaryEvent": "边界事件", "intermediateCatchEvent": "中间捕获事件",
+    "intermediateThrowEvent": "中间抛出事件", "dataObject": "数据对象", "dataObjectReference": "数据对象",
+    "dataStoreReference": "数据存储", "ioSpecification": "输入输出定义", "property": "属性定义",
+    "startEvent": "开始事件", "endEvent": "结束事件", "userTask": "用户任务", "manualTask": "人工任务", "task": "任务",
+}
+
+
+def _kind(tag: str) -> str:
+    label = _KIND_LABELS.get(tag)
+    return f"{label}（{tag}）" if label else tag
 
 _LIMIT = re.compile(r"时限\s*[:：]\s*(\d+(?:\.\d+)?)\s*(工作日|个工作日|工作小时|个工作小时|小时|天|日|d|h)")
 _ATTR_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(工作日|个工作日|工作小时|个工作小时|小时|天|日|d|h)\s*$")
@@ -250,9 +264,9 @@ def analyse(xml: bytes) -> Analysis:
             node = Node(el_id, tag, (el.get("name") or "").strip(), lane_name, lane_id, groups,
                         default=el.get("default") or "", group_error=group_error)
             if tag in GRAPH_ONLY:
-                unsupported.append((el_id, _KIND_LABELS.get(tag, tag)))
+                unsupported.append((el_id, _kind(tag)))
             if any(isinstance(c.tag, str) and etree.QName(c).localname.endswith("EventDefinition") for c in el):
-                unsupported.append((el_id, f"{tag} 带事件定义（定时/消息等）"))
+                unsupported.append((el_id, f"{_kind(tag)}带事件定义（定时、消息、信号等）"))
             if el.find(Q("multiInstanceLoopCharacteristics")) is not None or el.find(Q("standardLoopCharacteristics")) is not None:
                 unsupported.append((el_id, "多实例/循环任务"))
             attr = el.get(f"{{{PLATFORM}}}timeLimit")
@@ -265,7 +279,7 @@ def analyse(xml: bytes) -> Analysis:
                 node.limit = _limit(docs, _LIMIT)
             nodes[el_id] = node
         elif tag not in IGNORED:
-            unsupported.append((el_id, tag))
+            unsupported.append((el_id, _kind(tag)))
     for flow in flows.values():
         if flow.source in nodes:
             nodes[flow.source].outgoing.append(flow.id)

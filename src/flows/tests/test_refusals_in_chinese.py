@@ -90,3 +90,14 @@ def test_every_refusal_of_every_fixture_is_chinese_and_names_an_element():
         for p in engine.validate(path.read_bytes(), MAPPED):
             assert p.element_id, (path.name, p)
             assert not FOREIGN.search(p.message), (path.name, p)
+
+
+def test_elements_the_platform_does_not_run_are_named_in_chinese():
+    xml = GOOD.replace(
+        '<bpmn:userTask id="Task_Do" name="办理" camunda:candidateGroups="承办人"/>'.encode(),
+        '<bpmn:serviceTask id="Task_Do" name="办理" camunda:class="com.example.Delegate"/>'
+        '<bpmn:boundaryEvent id="Timer_1" attachedToRef="Task_Do"><bpmn:timerEventDefinition id="TD_1">'
+        '<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>'.encode())
+    problems = {p.element_id: p.message for p in engine.validate(xml, MAPPED)}
+    assert "服务任务（serviceTask）" in problems["Task_Do"]
+    assert "边界事件（boundaryEvent）" in problems["Timer_1"]
