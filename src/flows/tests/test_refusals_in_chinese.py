@@ -101,3 +101,14 @@ def test_elements_the_platform_does_not_run_are_named_in_chinese():
     problems = {p.element_id: p.message for p in engine.validate(xml, MAPPED)}
     assert "服务任务（serviceTask）" in problems["Task_Do"]
     assert "边界事件（boundaryEvent）" in problems["Timer_1"]
+
+
+def test_a_doctype_hidden_by_another_encoding_is_refused_after_parsing():
+    xml = GOOD.replace(b"UTF-8", b"UTF-16").replace(
+        HEAD.replace(b"UTF-8", b"UTF-16"),
+        HEAD.replace(b"UTF-8", b"UTF-16") + b'<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n')
+    utf16 = xml.decode("utf-8").encode("utf-16")
+    assert b"DOCTYPE" not in utf16  # the byte scan cannot see it
+    with pytest.raises(engine.BpmnError) as exc:
+        engine.analyse(utf16)
+    assert "DOCTYPE" in str(exc.value)
