@@ -76,6 +76,35 @@ def _graph_problems(a: Analysis) -> list[Problem]:
     return problems
 
 
+def _decisions_before_any_task(a: Analysis) -> list[Problem]:
+    """Deciding gateways the engine reaches from the start event before any user task.
+
+    The engine runs them when the case is created, before anyone can fill in a variable, so a
+    condition that reads one fails every case start (Spiff raises on the missing name).
+    """
+    from flows import conditions
+
+    out: list[Problem] = []
+    todo = [n.id for n in a.nodes.values() if n.kind == "startEvent"]
+    seen = set(todo)
+    while todo:
+        node = a.nodes[todo.pop()]
+        if node.kind == "exclusiveGateway" and len(node.outgoing) > 1:
+            names = sorted({v for f in node.outgoing if (py := a.flows[f].python) and f != node.default
+                            for v in conditions.uses(py)})
+            if names:
+                out.append(Problem(node.id, f"排他网关“{node.label}”在任何办理环节之前就要判断（变量 {'、'.join(names)}），"
+                                            "发起办件时还没有人能填写，办件无法启动：请在它之前加一个办理环节"))
+        if node.kind in USER_TASKS:
+            continue
+        for fid in node.outgoing:
+            target = a.flows[fid].target
+            if target in a.nodes and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return out
+
+
 def validate(xml: bytes, mapped_names: set[str]) -> list[Problem]:
     """Every problem that keeps this map from being published (empty list: publishable).
 
@@ -137,6 +166,7 @@ def validate(xml: bytes, mapped_names: set[str]) -> list[Problem]:
     graph = _graph_problems(a)
     problems += graph
     if not graph:
+        problems += _decisions_before_any_task(a)
         problems += soundness.problems(a)
     if not problems:
         problems += _spiff_problems(xml, a)
