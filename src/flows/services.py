@@ -350,6 +350,11 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
         wrong_type = flow_inputs.check_types(comp.analysis, node.id, inputs)
         if wrong_type:
             raise _gateway_refusal(comp, node.id, wrong_type)
+        # The step's decisions are made now: an answer left from an earlier round (a review that
+        # sent the case back) must not decide again silently, so the engine sees only this step's.
+        for f in flow_inputs.fields(comp.analysis, node.id):
+            if f.name not in inputs:
+                task.data.pop(f.name, None)
         merged = {**task.data, **inputs}
         now = timezone.now()
         previous = {r["id"]: r for r in case.ready_tasks}

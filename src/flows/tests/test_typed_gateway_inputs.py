@@ -144,3 +144,17 @@ def test_the_case_page_renders_typed_inputs_with_nothing_selected(client):
     assert '<option value="" selected>请选择</option><option value="true">是</option><option value="false">否</option>' \
         in html
     assert "大额审批" in html and "紧急处置" in html
+
+
+def test_an_earlier_answer_never_decides_again_silently():
+    """Review → 需补正 → 补正材料 → review again with nothing chosen: refused, not sent back again."""
+    actors, case = _started(template("approval"))
+    for inputs_ in ({}, {"review": "correction"}, {}):
+        case.refresh_from_db()
+        services.case_complete_task(user=actors.handler, case_id=case.pk, task_id=case.ready_tasks[0]["id"],
+                                    inputs=inputs_)
+    case.refresh_from_db()
+    assert case.current_step == "审查" and case.data["review"] == "correction"
+    err = _refusal(actors.handler, case, {})
+    assert "需要填写" in err.message and "审查结果" in err.message and "Gateway_Materials" in err.message
+    assert Case.objects.get(pk=case.pk).current_step == "审查"
