@@ -21,6 +21,7 @@ from uuid import UUID
 from flows.reading import (  # noqa: F401 - re-exported: callers use engine.<name>
     BPMN,
     BPMNDI,
+    DECIDING,
     GATEWAYS,
     RESERVED_IDS,
     USER_TASKS,
@@ -76,6 +77,33 @@ def _graph_problems(a: Analysis) -> list[Problem]:
     return problems
 
 
+_GATEWAY_LABEL = {"exclusiveGateway": "排他网关", "inclusiveGateway": "包容网关", "parallelGateway": "并行网关"}
+
+
+def _or_joins_in_cycles(a: Analysis) -> list[Problem]:
+    """Inclusive joins on a cycle: the OR-join rule ("wait while a token upstream can still
+    arrive") is ill-defined there (a token waiting in the loop is upstream of itself), and
+    SpiffWorkflow 3.2 implements only the plain case."""
+    out = []
+    for node in a.nodes.values():
+        if node.kind != "inclusiveGateway" or len(node.incoming) < 2:
+            continue
+        todo, seen = list(node.outgoing), set()
+        while todo:
+            fid = todo.pop()
+            if fid in seen:
+                continue
+            seen.add(fid)
+            target = a.flows[fid].target
+            if target == node.id:
+                out.append(Problem(node.id, f"包容网关“{node.label}”汇合的分支又绕回到它自己（循环），无法确定何时汇合："
+                                            "请改用排他网关汇合，或把循环放在汇合之前"))
+                break
+            if target in a.nodes:
+                todo += a.nodes[target].outgoing
+    return out
+
+
 def _decisions_before_any_task(a: Analysis) -> list[Problem]:
     """Deciding gateways the engine reaches from the start event before any user task.
 
@@ -89,11 +117,11 @@ def _decisions_before_any_task(a: Analysis) -> list[Problem]:
     seen = set(todo)
     while todo:
         node = a.nodes[todo.pop()]
-        if node.kind == "exclusiveGateway" and len(node.outgoing) > 1:
+        if node.kind in DECIDING and len(node.outgoing) > 1:
             names = sorted({v for f in node.outgoing if (py := a.flows[f].python) and f != node.default
                             for v in conditions.uses(py)})
             if names:
-                out.append(Problem(node.id, f"排他网关“{node.label}”在任何办理环节之前就要判断（变量 {'、'.join(names)}），"
+                out.append(Problem(node.id, f"{_GATEWAY_LABEL[node.kind]}“{node.label}”在任何办理环节之前就要判断（变量 {'、'.join(names)}），"
                                             "发起办件时还没有人能填写，办件无法启动：请在它之前加一个办理环节"))
         if node.kind in USER_TASKS:
             continue
@@ -122,7 +150,7 @@ def validate(xml: bytes, mapped_names: set[str]) -> list[Problem]:
         return exc.problems
     problems: list[Problem] = []
     for el_id, what in a.unsupported:
-        problems.append(Problem(el_id, f"平台不支持的元素：{what}（支持：用户任务、开始/结束事件、排他/并行网关）"))
+        problems.append(Problem(el_id, f"平台不支持的元素：{what}（支持：用户任务、开始/结束事件、排他/并行/包容网关）"))
     problems += reserved_id_problems([*a.nodes, *(el_id for el_id, _ in a.unsupported)])
     for node in a.user_tasks():
         label = node.label
@@ -143,8 +171,9 @@ def validate(xml: bytes, mapped_names: set[str]) -> list[Problem]:
         if node.limit_error:
             problems.append(Problem(node.id, node.limit_error))
     for node in a.nodes.values():
-        if node.kind not in ("exclusiveGateway", "inclusiveGateway"):
+        if node.kind not in DECIDING:
             continue
+        kind = _GATEWAY_LABEL[node.kind]
         # A gateway with a single outgoing flow is a merge: the flow needs no condition (BPMN
         # semantics; Spiff takes it as the default). Otherwise every non-default flow needs one.
         single = len(node.outgoing) == 1
@@ -154,19 +183,22 @@ def validate(xml: bytes, mapped_names: set[str]) -> list[Problem]:
                 continue
             if flow.condition is None or not flow.condition.strip():
                 if not single:
-                    problems.append(Problem(fid, f"排他网关“{node.label}”的出口连线没有条件（也不是默认连线）"))
+                    problems.append(Problem(fid, f"{kind}“{node.label}”的出口连线没有条件（也不是默认连线）"))
             elif flow.error:
                 problems.append(Problem(fid, f"条件“{flow.condition.strip()[:200]}”无法执行：{flow.error}"))
         if node.default and node.default not in node.outgoing:
-            problems.append(Problem(node.id, f"网关“{node.label}”的默认连线 {node.default} 不是它的出口连线"))
+            problems.append(Problem(node.id, f"{kind}“{node.label}”的默认连线 {node.default} 不是它的出口连线"))
+        if node.kind == "inclusiveGateway" and len(node.incoming) > 1 and len(node.outgoing) > 1:
+            problems.append(Problem(node.id, f"包容网关“{node.label}”既汇合又分支，流程引擎不支持：请拆成一个汇合网关和一个分支网关"))
     for flow in a.flows.values():
         src = a.nodes.get(flow.source)
-        if flow.condition is not None and src is not None and src.kind not in ("exclusiveGateway", "inclusiveGateway"):
-            problems.append(Problem(flow.id, "只有排他网关的出口连线可以带条件"))
+        if flow.condition is not None and src is not None and src.kind not in DECIDING:
+            problems.append(Problem(flow.id, "只有排他网关或包容网关的出口连线可以带条件"))
     graph = _graph_problems(a)
     problems += graph
     if not graph:
         problems += _decisions_before_any_task(a)
+        problems += _or_joins_in_cycles(a)
         problems += soundness.problems(a)
     if not problems:
         problems += _spiff_problems(xml, a)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flows import conditions
-from flows.engine import GATEWAYS, Analysis, Node
+from flows.engine import DECIDING, GATEWAYS, Analysis, Node
 
 BOOLEAN_CHOICES: list[tuple[Any, str]] = [(True, "是"), (False, "否")]
 _KIND_TEXT = {"boolean": "是/否", "number": "数字", "choice": "选项", "text": "文字"}
@@ -61,7 +61,7 @@ def next_gateways(a: Analysis, node_id: str) -> list[str]:
                 continue
             seen.add(target)
             if a.nodes[target].kind in GATEWAYS:
-                if a.nodes[target].kind == "exclusiveGateway" and len(a.nodes[target].outgoing) > 1:
+                if a.nodes[target].kind in DECIDING and len(a.nodes[target].outgoing) > 1:
                     found.append(target)
                 todo.append(target)
     return found
@@ -166,10 +166,12 @@ def engine_refusal(a: Analysis, spec: Any, gateway_id: str, data: dict[str, Any]
     ordered = [c.args[0] for c, _ in getattr(task_spec, "cond_task_specs", []) if c is not None]
     if not ordered:
         ordered = [a.flows[f].python for f in gw.outgoing if a.flows[f].python and f != gw.default]
+    # An exclusive gateway stops at the first true condition; an inclusive one evaluates them all.
+    stop_at_first = gw.kind == "exclusiveGateway"
+    matched = False
     for expr in ordered:
         try:
-            if conditions.evaluate(expr, data):
-                break
+            matched = conditions.evaluate(expr, data) or matched
         except conditions.MissingVariable as exc:
             name = exc.args[0]
             f = by_name.get(name)
@@ -180,6 +182,8 @@ def engine_refusal(a: Analysis, spec: Any, gateway_id: str, data: dict[str, Any]
             return f"{label}需要填写{what}（变量 {name}{hint}）"
         except conditions.ConditionTypeError as exc:
             return f"{label}无法判断走向：{exc}，请按要求的类型填写"
+        if matched and stop_at_first:
+            break
     expected = "；".join(f"{f.label} 应为 {'、'.join(lab for _, lab in f.choices) or _KIND_TEXT[f.kind]}"
                         for f in by_name.values())
     return f"{label}没有满足条件的出口" + (f"：{expected}" if expected else "")

@@ -34,11 +34,9 @@ Q = lambda tag: f"{{{BPMN}}}{tag}"  # noqa: E731
 # Element kinds the platform runs. Anything else (scriptTask runs Python inside Spiff!) is refused.
 USER_TASKS = {"userTask", "manualTask", "task"}  # bpmn:task: the abstract task Signavio, ADONIS, ARIS write (Spiff: manual)
 EVENTS = {"startEvent", "endEvent"}
-GATEWAYS = {"exclusiveGateway", "parallelGateway"}
-# Read into the graph (so the structural checks see them) but refused: Spiff 3.2's inclusive join
-# is documented there as partial ("only converging Inclusive Gateways are supported").
-GRAPH_ONLY = {"inclusiveGateway"}
-FLOW_NODES = USER_TASKS | EVENTS | GATEWAYS | GRAPH_ONLY
+GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway"}
+DECIDING = {"exclusiveGateway", "inclusiveGateway"}  # gateways whose outgoing flows carry conditions
+FLOW_NODES = USER_TASKS | EVENTS | GATEWAYS
 # Task-spec names SpiffWorkflow 3.2 creates itself (bpmn/specs/bpmn_process_spec.py: 'Start', 'End',
 # '<process>.EndJoin'; bpmn/parser/TaskParser.py: '<id>.BoundaryEventSplit|Join', '<id> [child]';
 # 'Root' is dropped by its serializer, specs/WorkflowSpec.py and serializer/default/process_spec.py).
@@ -263,8 +261,6 @@ def analyse(xml: bytes) -> Analysis:
             groups, group_error = _candidate_groups(el)
             node = Node(el_id, tag, (el.get("name") or "").strip(), lane_name, lane_id, groups,
                         default=el.get("default") or "", group_error=group_error)
-            if tag in GRAPH_ONLY:
-                unsupported.append((el_id, _kind(tag)))
             if any(isinstance(c.tag, str) and etree.QName(c).localname.endswith("EventDefinition") for c in el):
                 unsupported.append((el_id, f"{_kind(tag)}带事件定义（定时、消息、信号等）"))
             if el.find(Q("multiInstanceLoopCharacteristics")) is not None or el.find(Q("standardLoopCharacteristics")) is not None:

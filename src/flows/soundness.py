@@ -9,9 +9,9 @@ map read as a Petri net (BPMN 2.0 §13 token semantics), explored breadth first:
 - a task (and an exclusive gateway) takes one token from one incoming flow; a task puts one
   on every outgoing flow (an implicit parallel split), an exclusive gateway on any one;
 - a parallel gateway waits for a token on every incoming flow and puts one on every outgoing;
-- an inclusive gateway (read, though refused elsewhere) puts tokens on any non-empty subset of
-  its outgoing flows, and as a join fires when no token elsewhere can still reach one of its
-  empty incoming flows (the OR-join rule);
+- an inclusive gateway puts tokens on any non-empty subset of its outgoing flows, and as a
+  join fires when no token elsewhere can still reach one of its empty incoming flows (the
+  OR-join rule, which SpiffWorkflow 3.2 follows for joins outside loops);
 - an end event consumes its token.
 
 A marking with tokens left and nothing able to move is a deadlock: the problem names the join
