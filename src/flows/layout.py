@@ -13,8 +13,8 @@ from flows.engine import BPMN, BPMNDI, Analysis, analyse, parse_xml
 
 DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI = "http://www.omg.org/spec/DD/20100524/DI"
-SIZES = {"userTask": (100, 80), "manualTask": (100, 80), "exclusiveGateway": (50, 50),
-         "parallelGateway": (50, 50), "startEvent": (36, 36), "endEvent": (36, 36)}
+SIZES = {"userTask": (100, 80), "manualTask": (100, 80), "task": (100, 80), "exclusiveGateway": (50, 50),
+         "parallelGateway": (50, 50), "inclusiveGateway": (50, 50), "startEvent": (36, 36), "endEvent": (36, 36)}
 COL, ROW, LANE_X, LANE_PAD = 150, 120, 190, 10
 
 

@@ -85,3 +85,13 @@ def test_the_join_does_not_wait_for_a_branch_that_ended_elsewhere(ok):
     case = services.case_start(user=actors.handler, item=item, division_code=TOWN_A)
     done = run_to_end(actors, case, {"Task_Intake": {"city": True, "market": True}, "Task_B": {"ok": ok}})
     assert done.state == "completed" and "汇总" in done.steps.values_list("task_name", flat=True)
+
+
+def test_a_generated_layout_draws_inclusive_gateways_as_gateways():
+    from lxml import etree
+
+    from flows.layout import generate_layout
+
+    root = etree.fromstring(generate_layout(XML))
+    bounds = root.find(".//{*}BPMNShape[@bpmnElement='Or']/{*}Bounds")
+    assert (bounds.get("width"), bounds.get("height")) == ("50", "50")
