@@ -400,6 +400,20 @@ def ready_user_tasks(wf: Any) -> list[Any]:
     return wf.get_tasks(state=TaskState.READY, manual=True)
 
 
+def stalled_at(wf: Any) -> list[str]:
+    """BPMN ids of the joins a running workflow waits at with nothing left that could reach them.
+
+    With only user tasks, gateways and none events, a workflow that is not completed and has no
+    READY user task can never move again: its WAITING joins are named (empty list: not stalled).
+    """
+    from SpiffWorkflow.util.task import TaskState
+
+    if wf.is_completed() or ready_user_tasks(wf):
+        return []
+    waiting = wf.get_tasks(state=TaskState.WAITING)
+    return sorted({t.task_spec.bpmn_id or t.task_spec.name for t in waiting}) or ["流程"]
+
+
 def reached_end(wf: Any) -> str:
     from SpiffWorkflow.bpmn.specs.defaults import EndEvent
     from SpiffWorkflow.util.task import TaskState

@@ -365,6 +365,11 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
             wf.do_engine_steps()
         except Exception as exc:  # noqa: BLE001 - the workflow object is discarded; nothing was written
             raise _engine_refusal(comp, node.id, exc, merged) from None
+        stalled = engine.stalled_at(wf)
+        if stalled:  # a map published before the token-game check: never leave a case stuck
+            names = "、".join(f"“{comp.analysis.nodes[s].label}”（{s}）" if s in comp.analysis.nodes else s for s in stalled)
+            raise PlatformError(f"这样办理会使办件停在{names}，永远等不到其余分支，未作任何更改；"
+                                "请换一个选择，或请流程图维护人员修正流程图", code="workflow_stalled")
         before = _slim(case)
         old_revision = case.revision
         case.revision += 1

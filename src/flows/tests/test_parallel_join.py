@@ -3,8 +3,9 @@
 sound parallel maps publish and run to their end."""
 import pytest
 
+from core.errors import PlatformError
 from flows import engine, services, soundness
-from flows.models import Case
+from flows.models import Case, ProcessMap
 from flows.tests.helpers import TOWN_A, fixture, make_item, publish, run_to_end, setup
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +76,23 @@ def test_templates_are_sound():
     for key in ("approval", "penalty", "inspection", "public_service", "ten_step"):
         assert soundness.problems(engine.analyse(template_bytes(key))) == [], key
     assert Case.objects.count() == 0
+
+
+def test_a_starving_map_published_before_the_check_never_leaves_a_case_stuck():
+    world, actors = setup()
+    item = make_item()
+    pm = services.processmap_import(user=actors.editor, item=item, division_code="321002000000",
+                                    xml=fixture("bpmn_parallel_join_starved"))
+    ProcessMap.objects.filter(pk=pm.pk).update(status="published")  # as it was before the check
+    case = services.case_start(user=actors.handler, item=item, division_code=TOWN_A)
+    ready = {r["spec"]: r["id"] for r in case.ready_tasks}
+    services.case_complete_task(user=actors.handler, case_id=case.pk, task_id=ready["Task_A"])
+    case.refresh_from_db()
+    before = (case.revision, case.ready_tasks, case.state)
+    with pytest.raises(PlatformError) as exc:
+        services.case_complete_task(user=actors.handler, case_id=case.pk, task_id=ready["Task_B"], inputs={"ok": "no"})
+    assert exc.value.code == "workflow_stalled" and "Join" in exc.value.message
+    case.refresh_from_db()
+    assert (case.revision, case.ready_tasks, case.state) == before
+    services.case_complete_task(user=actors.handler, case_id=case.pk, task_id=ready["Task_B"], inputs={"ok": "yes"})
+    assert Case.objects.get(pk=case.pk).current_step == "决定"
