@@ -59,14 +59,9 @@ def test_a_sound_parallel_map_publishes_and_runs_both_ways():
         assert done.state == "completed" and done.steps.count() == visited
 
 
-def test_the_bound_is_reported_not_exceeded():
-    a = engine.analyse(fixture("parallel_sound"))
-    old = soundness.MAX_MARKINGS
-    soundness.MAX_MARKINGS = 2
-    try:
-        problems = soundness.problems(a)
-    finally:
-        soundness.MAX_MARKINGS = old
+def test_the_bound_is_reported_not_exceeded(monkeypatch):
+    monkeypatch.setattr(soundness, "MAX_MARKINGS", 2)
+    problems = soundness.problems(engine.analyse(fixture("parallel_sound")))
     assert problems and problems[0].element_id == "P_sound" and "无法验证" in problems[0].message
 
 
