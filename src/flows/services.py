@@ -23,14 +23,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from core import audit, cachegen, workcal
 from core.errors import Conflict, NotAllowed, NotFound, PlatformError
+from core.files import store_on_commit
 from core.roles import Role, has_role
 from core.scoping import code_level, scope_for
 from flows import engine, selectors
@@ -398,8 +397,8 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
         for f in files:
             content = f.read()
             digest = hashlib.sha256(content).hexdigest()
-            path = default_storage.save(f"flows/{case.division_id}/{case.pk}/{digest[:16]}-{f.name[-80:]}",
-                                        ContentFile(content))
+            # written when the step's transaction commits: a refused step leaves no orphan file
+            path = store_on_commit(f"flows/{case.division_id}/{case.pk}/{digest[:16]}-{f.name[-80:]}", content)
             CaseAttachment.objects.create(case=case, step=step, division_id=case.division_id, name=f.name[:200],
                                           path=path, size=len(content), sha256=digest, uploaded_by=user)
         return step

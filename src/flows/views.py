@@ -21,6 +21,7 @@ from flows import engine, selectors, services
 from flows import inputs as flow_inputs
 from flows.choices import TEMPLATE_FOR_KIND, TEMPLATE_LABELS, MapStatus
 from flows.filtersets import CaseFilterSet, ProcessMapFilterSet
+from flows.forms import CaseStartForm, MapImportForm, first_error
 from flows.models import Case, CaseAttachment, ProcessMap
 from flows.templates_dir import template_bytes
 
@@ -34,18 +35,19 @@ def maps(request):  # noqa: ANN001, ANN201
     """Process maps in scope (filters), plus import (.bpmn or a template) for map editors."""
     user = request.user
     if request.method == "POST":
-        item = Item.objects.filter(code=request.POST.get("item", "").strip()).first()
+        form = MapImportForm(request.POST, request.FILES, user=user)
+        if not form.is_valid():
+            messages.error(request, first_error(form))
+            return HttpResponseRedirect(reverse("flows:maps"))
+        item, upload = form.cleaned_data["item"], form.cleaned_data["file"]
         try:
-            if item is None:
-                raise PlatformError("事项编码不存在")
-            upload = request.FILES.get("file")
             if upload:
                 xml, source = upload.read(), upload.name
             else:
-                key = request.POST.get("template") or TEMPLATE_FOR_KIND.get(item.kind, "public_service")
+                key = form.cleaned_data["template"] or TEMPLATE_FOR_KIND.get(item.kind, "public_service")
                 xml, source = template_bytes(key), f"template:{key}"
             with audit.acting_as(user, source="web"):
-                pm = services.processmap_import(user=user, item=item, division_code=request.POST.get("division", ""),
+                pm = services.processmap_import(user=user, item=item, division_code=form.cleaned_data["division"],
                                                 xml=xml, source_name=source)
         except PlatformError as exc:
             messages.error(request, exc.message)
@@ -89,10 +91,13 @@ def item_map(request, code: str):  # noqa: ANN001, ANN201
     item = get_object_or_404(Item.objects.visible_to(user), code=code)
     town = user.division_id if user.division_id and code_level(user.division_id) == "town" else None
     if request.method == "POST" and town:
+        form = CaseStartForm(request.POST)
         try:
-            case = services.case_start(user=user, item=item, division_code=town, title=request.POST.get("title", ""),
-                                       applicant=request.POST.get("applicant", ""),
-                                       idempotency_key=request.POST.get("idempotency_key") or None)
+            if not form.is_valid():
+                raise PlatformError(first_error(form))
+            case = services.case_start(user=user, item=item, division_code=town, title=form.cleaned_data["title"],
+                                       applicant=form.cleaned_data["applicant"],
+                                       idempotency_key=form.cleaned_data["idempotency_key"] or None)
         except PlatformError as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(reverse("flows:item", args=[code]))
