@@ -160,18 +160,17 @@ BUILT_IN: dict[str, str] = {
     Channel.SMS.value: "notify.notifiers.SmsNotifier",
     Channel.WECOM.value: "notify.notifiers.WeComNotifier",
 }
-_LOADED: dict[str, Notifier] = {}
+_LOADED: dict[str, Notifier] = {}  # by dotted path
 
 
 def notifier_for(channel: str) -> Notifier:
     """The notifier of `channel`, imported on first use (`NOTIFY_NOTIFIERS` adds or replaces)."""
-    notifier = _LOADED.get(channel)
+    path = {**BUILT_IN, **getattr(settings, "NOTIFY_NOTIFIERS", {})}.get(channel)
+    if path is None:
+        raise LookupError(f"no notifier for channel {channel!r}")
+    notifier = _LOADED.get(path)
     if notifier is None:
-        path = {**BUILT_IN, **getattr(settings, "NOTIFY_NOTIFIERS", {})}.get(channel)
-        if path is None:
-            raise LookupError(f"no notifier for channel {channel!r}")
-        notifier = import_string(path)()
-        _LOADED[channel] = notifier
+        notifier = _LOADED[path] = import_string(path)()
     return notifier
 
 

@@ -70,13 +70,12 @@ class Handler:
 
 
 _REGISTRY: dict[str, str] = {}
-_LOADED: dict[str, Handler] = {}
+_LOADED: dict[str, Handler] = {}  # by dotted path
 
 
 def register(kind: str, path: str) -> None:
     """Register the handler class at dotted `path` for `kind` (imported on first use)."""
     _REGISTRY[kind] = path
-    _LOADED.pop(kind, None)
 
 
 def registered_kinds() -> list[str]:
@@ -89,13 +88,12 @@ class UnknownKind(LookupError):
 
 def handler_for(kind: str) -> Handler:
     """The handler instance for `kind`; `settings.OUTBOX_HANDLERS` overrides registrations."""
-    handler = _LOADED.get(kind)
+    path = getattr(settings, "OUTBOX_HANDLERS", {}).get(kind) or _REGISTRY.get(kind)
+    if path is None:
+        raise UnknownKind(f"no outbox handler registered for kind {kind!r}")
+    handler = _LOADED.get(path)
     if handler is None:
-        path = getattr(settings, "OUTBOX_HANDLERS", {}).get(kind) or _REGISTRY.get(kind)
-        if path is None:
-            raise UnknownKind(f"no outbox handler registered for kind {kind!r}")
-        handler = import_string(path)()
-        _LOADED[kind] = handler
+        handler = _LOADED[path] = import_string(path)()
     return handler
 
 
@@ -222,7 +220,9 @@ def _mark_failed(row: OutboxMessage, worker: str, error: str, now: datetime) -> 
     updated = OutboxMessage.objects.filter(id=row.id, claimed_by=worker, status=OutboxStatus.PENDING).update(
         status=status, claimed_until=None, last_error=error[-4000:],
         available_at=now if dead else now + backoff(row.attempts))
-    if updated and dead:
+    if not updated:
+        return "lost"  # another dispatcher owns the row now; its outcome stands
+    if dead:
         audit.record(row, "update", {"status": OutboxStatus.PENDING},
                      {"status": OutboxStatus.DEAD, "attempts": row.attempts, "last_error": error[-500:]})
     return "dead" if dead else "failed"

@@ -1,0 +1,129 @@
+"""Issue 9 acceptance: "A notification queued in the outbox whose worker is killed before delivery
+is delivered after restart, once." Real processes on a real SQLite file: a dispatcher is
+SIGKILLed mid-delivery, then the real `manage.py dispatch_outbox` delivers after the lease ran
+out. Also: two dispatcher processes at once deliver every row exactly once."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2]
+LEASE = 3  # seconds: short, so the restart need not wait long
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per module; each test copies it."""
+    base = tmp_path_factory.mktemp("outbox-template")
+    _run(base, "manage.py", "migrate", "-v0")
+    return base / "db.sqlite3"
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST"))}
+    env.update({"DATABASE_URL": f"sqlite:///{home / 'db.sqlite3'}", "VAR_DIR": str(home), "TESTING": "1",
+                "HUEY_IMMEDIATE": "1", "OUTBOX_KICK": "0", "OUTBOX_LEASE_SECONDS": str(LEASE),
+                "NOTIFY_RECORD_FILE": str(home / "sent.jsonl"), "PYTHONPATH": str(SRC)}, **extra)
+    return env
+
+
+def _run(home: Path, *args: str, **extra: str) -> str:
+    done = subprocess.run([sys.executable, *args], cwd=SRC, env=_env(home, **extra), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _home(tmp_path: Path, migrated: Path) -> Path:
+    shutil.copy(migrated, tmp_path / "db.sqlite3")
+    return tmp_path
+
+
+def _query(home: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(home / "db.sqlite3") as db:
+        return db.execute(sql).fetchall()
+
+
+def _kill_mid_delivery(home: Path, **extra: str) -> None:
+    paused = home / "paused"
+    worker = subprocess.Popen([sys.executable, "-m", "notify.tests.worker", "die"], cwd=SRC,
+                              env=_env(home, WORKER_PAUSED=str(paused), **extra),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 90
+    while not paused.exists():
+        assert worker.poll() is None, worker.communicate()[1].decode()
+        assert time.monotonic() < deadline, "the worker never reached the delivery"
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=30)
+    assert worker.returncode == -signal.SIGKILL
+
+
+def _wait_for_leases(home: Path) -> None:
+    [(until,)] = _query(home, "SELECT max(claimed_until) FROM notify_outboxmessage")
+    left = (dt.datetime.fromisoformat(until).replace(tzinfo=dt.timezone.utc)
+            - dt.datetime.now(dt.timezone.utc)).total_seconds()
+    time.sleep(max(0.0, left) + 0.2)
+
+
+def test_notification_whose_worker_was_killed_mid_delivery_is_delivered_after_restart_once(
+        tmp_path: Path, migrated: Path) -> None:
+    home = _home(tmp_path, migrated)
+    _run(home, "-m", "notify.tests.worker", "seed", "1")
+    assert _query(home, "SELECT status, attempts FROM notify_outboxmessage") == [("pending", 0)]
+
+    _kill_mid_delivery(home, PAUSE_IN="inbox")
+    # The killed worker had written the inbox rows but not committed: nothing was delivered,
+    # and its claim (one attempt) holds the row until the lease runs out.
+    assert _query(home, "SELECT count(*) FROM notify_notification") == [(0,)]
+    [(status, attempts, claimed_until)] = _query(home, "SELECT status, attempts, claimed_until FROM notify_outboxmessage")
+    assert (status, attempts) == ("pending", 1) and claimed_until is not None
+
+    _wait_for_leases(home)
+    assert "delivered 1," in _run(home, "manage.py", "dispatch_outbox")
+    assert "claimed 0," in _run(home, "manage.py", "dispatch_outbox"), "a second restart delivers nothing more"
+    assert _query(home, "SELECT recipient, title FROM notify_notification ORDER BY recipient") == [
+        ("unit:1", "事件 0 已超期"), ("user:2", "事件 0 已超期")]
+    assert _query(home, "SELECT status, attempts, last_error FROM notify_outboxmessage") == [("delivered", 2, "")]
+
+
+def test_a_gateway_send_interrupted_by_a_kill_is_repeated_with_the_same_key(tmp_path: Path, migrated: Path) -> None:
+    """Outside systems get at least once: the repeat carries the key the gateway dedups on."""
+    home = _home(tmp_path, migrated)
+    _run(home, "-m", "notify.tests.worker", "seed", "1", NOTIFY_CHANNELS="sms")
+    _run(home, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
+         "django.setup(); from notify.models import Contact; from accounts.models import User; "
+         "Contact.objects.create(user=User.objects.get(username='insider'), channel='sms', address='13800000001')")
+    _kill_mid_delivery(home, PAUSE_IN="sms", NOTIFY_CHANNELS="sms")
+    _wait_for_leases(home)
+    _run(home, "manage.py", "dispatch_outbox", NOTIFY_CHANNELS="sms")
+    sent = [json.loads(line) for line in (home / "sent.jsonl").read_text().splitlines()]
+    assert [(s["key"], s["to"]) for s in sent] == [("event:0:overdue:sms", ["13800000001"])] * 2
+    assert _query(home, "SELECT count(*) FROM notify_notification") == [(2,)], "the inbox still got it once"
+    assert _query(home, "SELECT key, status FROM notify_outboxmessage ORDER BY key") == [
+        ("event:0:overdue:inbox", "delivered"), ("event:0:overdue:sms", "delivered")]
+
+
+def test_two_dispatcher_processes_at_once_deliver_every_row_exactly_once(tmp_path: Path, migrated: Path) -> None:
+    home = _home(tmp_path, migrated)
+    _run(home, "-m", "notify.tests.worker", "seed", "120")
+    workers = [subprocess.Popen([sys.executable, "manage.py", "dispatch_outbox", "--batch", "10"], cwd=SRC,
+                                env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    outputs = [w.communicate(timeout=120) for w in workers]
+    assert all(w.returncode == 0 for w in workers), [err for _, err in outputs]
+    claimed = [int(out.split("claimed ")[1].split(",")[0]) for out, _ in outputs]
+    assert sum(claimed) == 120, outputs
+    assert _query(home, "SELECT status, attempts, count(*) FROM notify_outboxmessage GROUP BY 1, 2") == [
+        ("delivered", 1, 120)]
+    assert _query(home, "SELECT count(*), count(DISTINCT key || recipient) FROM notify_notification") == [(240, 240)]
