@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit
 from core.admin import ScopedAdmin, ScopedRelatedFilter
+from core.roles import COMMAND_ROLES
 from notify.choices import OutboxStatus
 from notify.models import Contact, Notification, OutboxMessage
 
-COMMANDERS = ("town_command", "county_command", "city_command")
+COMMANDERS = COMMAND_ROLES
 
 
 class ReadOnlyAdmin(ScopedAdmin):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.scoping import OPERATIONAL, ScopedModel
-from notify.choices import Channel, GATEWAY_CHANNELS, NotificationKind, OutboxStatus
+from notify.choices import GATEWAY_CHANNELS, Channel, NotificationKind, OutboxStatus
 
 
 class OutboxMessage(ScopedModel):

@@ -48,7 +48,7 @@ class Message:
     link: str
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> "Message":
+    def from_payload(cls, payload: dict[str, Any]) -> Message:
         return cls(recipients=tuple((str(k), int(i)) for k, i in payload["recipients"]), kind=payload["kind"],
                    title=payload["title"], body=payload.get("body", ""), link=payload.get("link", ""))
 
@@ -122,8 +122,9 @@ class GatewayNotifier(Notifier):
         return transport
 
     def addresses(self, message: Message) -> list[str]:
-        from accounts.models import User
         from django.db.models import Q
+
+        from accounts.models import User
 
         users = User.objects.filter(Q(id__in=message.ids("user")) | Q(unit_id__in=message.ids("unit")),
                                     is_active=True)

@@ -1,7 +1,8 @@
 """Writes: send a notification (through the outbox), mark notifications read."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone

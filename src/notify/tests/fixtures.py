@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core.roles import Role
 from core.testing.world import World
 from notify import outbox
 from notify.models import Notification
@@ -18,7 +19,7 @@ def unit_b(world: World) -> Any:
     world.insider.unit = unit
     world.insider.save(update_fields=["unit"])
     if "colleague" not in world.users:
-        world.user("colleague", world.town_b.code, ["town_command"])
+        world.user("colleague", world.town_b.code, [Role.TOWN_COMMAND])
     world.users["colleague"].unit = unit
     world.users["colleague"].save(update_fields=["unit"])
     return unit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.roles import Role
 from core.testing.cases import ScopeCase
 from notify import outbox
 from notify.models import Contact, Notification, OutboxMessage
@@ -45,7 +46,7 @@ def check_inbox_actions(world: Any, api: Any, session: Any, insider: Any) -> Non
 def check_same_town_other_user(world: Any, api: Any, session: Any, insider: Any) -> None:
     """A colleague in the same town (not the same unit) sees none of the insider's own messages."""
     mine = make_notification(world)
-    other = world.user("same-town", world.town_b.code, ["town_command"])
+    other = world.user("same-town", world.town_b.code, [Role.TOWN_COMMAND])
     from rest_framework.test import APIClient
 
     client = APIClient()

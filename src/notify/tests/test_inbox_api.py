@@ -1,6 +1,8 @@
 """Inbox API: own and own unit's notifications, unread filter and count, mark read (audited)."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -12,7 +14,7 @@ from notify.tests.fixtures import notification_for, unit_b
 pytestmark = pytest.mark.django_db
 
 
-def _client(user: object) -> APIClient:
+def _client(user: Any) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client

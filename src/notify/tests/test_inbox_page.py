@@ -1,6 +1,8 @@
 """The 消息 page: in the navigation, lists the inbox, marks read and opens links."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -11,7 +13,7 @@ from notify.tests.fixtures import notification_for, unit_b
 pytestmark = pytest.mark.django_db
 
 
-def _session(user: object) -> Client:
+def _session(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client

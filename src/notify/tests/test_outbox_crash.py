@@ -71,8 +71,8 @@ def _kill_mid_delivery(home: Path, **extra: str) -> None:
 
 def _wait_for_leases(home: Path) -> None:
     [(until,)] = _query(home, "SELECT max(claimed_until) FROM notify_outboxmessage")
-    left = (dt.datetime.fromisoformat(until).replace(tzinfo=dt.timezone.utc)
-            - dt.datetime.now(dt.timezone.utc)).total_seconds()
+    left = (dt.datetime.fromisoformat(until).replace(tzinfo=dt.UTC)
+            - dt.datetime.now(dt.UTC)).total_seconds()
     time.sleep(max(0.0, left) + 0.2)
 
 

@@ -1,6 +1,8 @@
 """outbox.enqueue: the row commits with the change that causes it, or not at all; one per key."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import transaction
 from django.test import override_settings
@@ -59,26 +61,24 @@ def test_bad_key_is_a_programming_error() -> None:
 
 
 @override_settings(OUTBOX_HANDLERS=HANDLERS)
-def test_commit_requests_one_dispatch_through_django_tasks(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_commit_requests_one_dispatch_through_django_tasks(django_capture_on_commit_callbacks: Any) -> None:
     """After commit one django.tasks task runs (Huey immediate mode in tests) and delivers."""
     RecordingHandler.calls.clear()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            for n in range(3):
-                outbox.enqueue("test.record", {"n": n}, key=f"kick:{n}")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for n in range(3):
+            outbox.enqueue("test.record", {"n": n}, key=f"kick:{n}")
     assert len(callbacks) == 1, "one dispatch request per transaction, not per row"
     assert sorted(k for k, _ in RecordingHandler.calls) == ["kick:0", "kick:1", "kick:2"]
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxStatus.DELIVERED}
 
 
 @override_settings(OUTBOX_HANDLERS=HANDLERS, OUTBOX_KICK=False)
-def test_without_kick_the_rows_wait_for_the_periodic_dispatcher(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_without_kick_the_rows_wait_for_the_periodic_dispatcher(django_capture_on_commit_callbacks: Any) -> None:
     from notify.tasks import dispatch_outbox
 
     RecordingHandler.calls.clear()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            outbox.enqueue("test.record", {"n": 1}, key="wait:1")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        outbox.enqueue("test.record", {"n": 1}, key="wait:1")
     assert callbacks == [] and RecordingHandler.calls == []
     assert dispatch_outbox.call_local() == 1
     assert [k for k, _ in RecordingHandler.calls] == ["wait:1"]
