@@ -127,3 +127,29 @@ def test_two_dispatcher_processes_at_once_deliver_every_row_exactly_once(tmp_pat
     assert _query(home, "SELECT status, attempts, count(*) FROM notify_outboxmessage GROUP BY 1, 2") == [
         ("delivered", 1, 120)]
     assert _query(home, "SELECT count(*), count(DISTINCT key || recipient) FROM notify_notification") == [(240, 240)]
+
+
+def test_a_commit_kicks_a_real_huey_consumer_through_django_tasks(tmp_path: Path, migrated: Path) -> None:
+    """The enqueue path end to end: the commit asks for a dispatch through django.tasks (Huey's
+    tasks backend), a real `run_huey` consumer (periodic tasks off, so only the kick can deliver)
+    runs it, and the notification is in the inbox within seconds."""
+    home = _home(tmp_path, migrated)
+    consumer = subprocess.Popen([sys.executable, "manage.py", "run_huey", "--no-periodic", "-w", "1"], cwd=SRC,
+                                env=_env(home, HUEY_IMMEDIATE="0"), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    try:
+        _run(home, "-m", "notify.tests.worker", "seed", "2", HUEY_IMMEDIATE="0", OUTBOX_KICK="1")
+        deadline = time.monotonic() + 60
+        while _query(home, "SELECT count(*) FROM notify_notification") != [(4,)]:
+            assert consumer.poll() is None, consumer.communicate()[0]
+            assert time.monotonic() < deadline, "the consumer never delivered"
+            time.sleep(0.2)
+    finally:
+        consumer.send_signal(signal.SIGINT)
+        try:
+            log = consumer.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            consumer.kill()
+            log = consumer.communicate()[0]
+    assert "Executing huey.contrib.djhuey.tasks_backend.djtasks.run" in log, log
+    assert _query(home, "SELECT status, count(*) FROM notify_outboxmessage GROUP BY 1") == [("delivered", 2)]
