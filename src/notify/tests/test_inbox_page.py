@@ -59,3 +59,12 @@ def test_get_on_the_write_urls_is_refused() -> None:
     client = _session(world.insider)
     assert client.get(f"/messages/{row.pk}/read/").status_code == 405
     assert Notification.objects.get(pk=row.pk).read_at is None
+
+
+def test_english_after_the_switch() -> None:
+    world = build_world()
+    notification_for(world.insider, "一", kind="overdue", key="a")
+    client = _session(world.insider)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/messages/"})
+    html = client.get("/messages/").content.decode()
+    assert ">Messages<" in html and "1 unread (1 yours, 0 your unit's)" in html and "Overdue" in html
