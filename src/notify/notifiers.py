@@ -77,6 +77,12 @@ class Notifier:
     def send(self, message: Message, *, key: str) -> None:
         raise NotImplementedError
 
+    def send_many(self, items: list[tuple[Message, str]]) -> None:
+        """Several `(message, key)` at once (the dispatcher's batch path for atomic notifiers).
+        Default: `send` for each."""
+        for message, key in items:
+            self.send(message, key=key)
+
 
 class InboxNotifier(Notifier):
     """The in-platform inbox: one `Notification` per recipient user or unit, unique per key."""
@@ -85,23 +91,35 @@ class InboxNotifier(Notifier):
     atomic = True
 
     def send(self, message: Message, *, key: str) -> None:
+        self.send_many([(message, key)])
+
+    def send_many(self, items: list[tuple[Message, str]]) -> None:
+        """One query for the recipients' divisions, one for what exists, one bulk insert."""
         from accounts.models import User
         from org.models import Unit
 
-        wanted: dict[str, Notification] = {}
-        for user_id, division_id in User.objects.filter(id__in=message.ids("user")).values_list("id", "division_id"):
-            wanted[f"user:{user_id}"] = Notification(user_id=user_id, division_id=division_id)
-        for unit_id, division_id in Unit.objects.filter(id__in=message.ids("unit")).values_list("id", "division_id"):
-            wanted[f"unit:{unit_id}"] = Notification(unit_id=unit_id, division_id=division_id)
-        seen = set(Notification.objects.filter(key=key, recipient__in=list(wanted)).values_list("recipient", flat=True))
+        user_ids = {i for message, _ in items for i in message.ids("user")}
+        unit_ids = {i for message, _ in items for i in message.ids("unit")}
+        divisions = {}
+        if user_ids:
+            divisions.update({f"user:{pk}": code for pk, code in
+                              User.objects.filter(id__in=user_ids).values_list("id", "division_id")})
+        if unit_ids:
+            divisions.update({f"unit:{pk}": code for pk, code in
+                              Unit.objects.filter(id__in=unit_ids).values_list("id", "division_id")})
+        seen = set(Notification.objects.filter(key__in={key for _, key in items}).values_list("key", "recipient"))
         new = []
-        for recipient, row in wanted.items():
-            if recipient in seen:
-                continue  # a repeated delivery: this recipient already has it
-            row.recipient, row.key, row.kind = recipient, key, message.kind
-            row.title, row.body, row.link = message.title[:200], message.body, message.link[:500]
-            new.append(row)
-        Notification.objects.bulk_create(new)
+        for message, key in items:
+            for kind, pk in message.recipients:
+                recipient = f"{kind}:{pk}"
+                if recipient not in divisions or (key, recipient) in seen:
+                    continue  # a recipient deleted since, or a repeated delivery
+                seen.add((key, recipient))
+                new.append(Notification(
+                    user_id=pk if kind == "user" else None, unit_id=pk if kind == "unit" else None,
+                    recipient=recipient, division_id=divisions[recipient], key=key, kind=message.kind,
+                    title=message.title[:200], body=message.body, link=message.link[:500]))
+        Notification.objects.bulk_create(new, batch_size=500)
         audit.record_bulk(new)
 
 
@@ -192,3 +210,10 @@ class SendHandler(Handler):
 
     def handle(self, payload: dict[str, Any], *, key: str) -> None:
         notifier_for(payload["channel"]).send(Message.from_payload(payload), key=key)
+
+    def handle_many(self, items: list[tuple[dict[str, Any], str]]) -> None:
+        by_channel: dict[str, list[tuple[Message, str]]] = {}
+        for payload, key in items:
+            by_channel.setdefault(payload["channel"], []).append((Message.from_payload(payload), key))
+        for channel, messages in by_channel.items():
+            notifier_for(channel).send_many(messages)

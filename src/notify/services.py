@@ -1,7 +1,8 @@
 """Writes: send a notification (through the outbox), mark notifications read."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -36,6 +37,44 @@ def _common_division(codes: list[str]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notification to send (the arguments of `notify`, for `notify_many`)."""
+
+    recipients: Sequence[Any]
+    kind: str
+    title: str
+    body: str = ""
+    link: str = ""
+    key: str = ""
+
+
+def _work(notice: Notice, channels: list[str]) -> list[outbox.Work]:
+    if notice.kind not in NotificationKind.values:
+        raise ValueError(f"unknown notification kind {notice.kind!r}")
+    if not notice.key:
+        raise ValueError("a notification needs a key")
+    pairs: dict[tuple[str, int], str | None] = {}
+    for obj in notice.recipients:
+        pair, division = _recipient(obj)
+        pairs[pair] = division
+    if not pairs:
+        raise ValueError("a notification needs at least one recipient")
+    message = Message(recipients=tuple(pairs), kind=notice.kind, title=notice.title, body=notice.body,
+                      link=notice.link)
+    division = _common_division(sorted(c for c in pairs.values() if c))
+    return [outbox.Work("notify.send", {**message.to_payload(), "channel": channel}, f"{notice.key}:{channel}",
+                        division) for channel in channels]
+
+
+def notify_many(notices: Iterable[Notice]) -> int:
+    """`notify` for many notifications at once — one bulk insert into the outbox (the path for a
+    sweep that escalates thousands of events). Returns the number of outbox rows given."""
+    channels = enabled_channels()
+    work = [w for notice in notices for w in _work(notice, channels)]
+    return outbox.enqueue_many(work)
+
+
 def notify(recipients: Iterable[Any], kind: str, title: str, body: str = "", link: str = "", *,
            key: str) -> list[OutboxMessage]:
     """Send a notification to users and/or units, through the outbox.
@@ -48,22 +87,11 @@ def notify(recipients: Iterable[Any], kind: str, title: str, body: str = "", lin
     unique (e.g. "event:123:overdue"): notifying twice with the same key sends once. Returns the
     outbox rows. Raises TypeError/ValueError for a programming error (unknown kind, no recipient).
     """
-    if kind not in NotificationKind.values:
-        raise ValueError(f"unknown notification kind {kind!r}")
-    pairs: dict[tuple[str, int], str | None] = {}
-    for obj in recipients:
-        pair, division = _recipient(obj)
-        pairs[pair] = division
-    if not pairs:
-        raise ValueError("a notification needs at least one recipient")
-    message = Message(recipients=tuple(pairs), kind=kind, title=title, body=body, link=link)
-    division = _common_division(sorted(c for c in pairs.values() if c))
-    rows = []
-    with transaction.atomic():
-        for channel in enabled_channels():
-            rows.append(outbox.enqueue("notify.send", {**message.to_payload(), "channel": channel},
-                                       key=f"{key}:{channel}", division_id=division))
-    return rows
+    notice = Notice(list(recipients), kind, title, body, link, key)
+    channels = enabled_channels()
+    notify_many([notice])
+    keys = [f"{key}:{channel}" for channel in channels]
+    return sorted(OutboxMessage.objects.filter(key__in=keys), key=lambda row: keys.index(row.key))
 
 
 def notification_mark_read(*, user: Any, notification_id: int) -> Notification:

@@ -29,3 +29,12 @@ class WritingHandler(Handler):
 
     def handle(self, payload: dict[str, Any], *, key: str) -> None:
         Contact.objects.create(user_id=payload["user"], channel="sms", address=key)
+
+
+class MaybeHandler(Handler):
+    """Writes like WritingHandler, or fails when the payload says so (a bad row in a batch)."""
+
+    def handle(self, payload: dict[str, Any], *, key: str) -> None:
+        if payload.get("fail"):
+            raise RuntimeError(f"bad row {key}")
+        Contact.objects.create(user_id=payload["user"], channel="sms", address=key)

@@ -123,3 +123,24 @@ def test_notifier_registry_is_lazy_and_extensible() -> None:
         assert notifier_for("fax").channel == "sms"
     with pytest.raises(LookupError):
         notifier_for("pigeon")
+
+
+def test_notify_many_is_one_insert_and_a_batch_is_delivered_in_a_few_queries() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notify.services import Notice, notify_many
+
+    world = build_world()
+    unit = unit_b(world)
+    notices = [Notice([world.insider, unit], "overdue", f"事件 {n} 已超期", link=f"/events/{n}/", key=f"event:{n}:overdue")
+               for n in range(60)]
+    with CaptureQueriesContext(connection) as enqueue_queries, transaction.atomic():
+        assert notify_many(notices) == 60
+    assert len([q for q in enqueue_queries.captured_queries if "INSERT" in q["sql"]]) == 1
+    with CaptureQueriesContext(connection) as dispatch_queries:
+        result = outbox.dispatch()
+    assert len(result.delivered) == 60
+    assert len(dispatch_queries.captured_queries) < 20, "batch delivery does not grow with the rows"
+    assert Notification.objects.count() == 120
+    assert notify_many(notices) == 60 and outbox.dispatch().claimed == 0, "the same keys add nothing"

@@ -138,3 +138,17 @@ def test_registry_is_lazy_and_settings_override_registrations() -> None:
         assert isinstance(outbox.handler_for("test.lazy"), RecordingHandler)
     with pytest.raises(outbox.UnknownKind):
         outbox.handler_for("never.registered")
+
+
+@override_settings(OUTBOX_HANDLERS={"test.maybe": "notify.tests.handlers.MaybeHandler"})
+def test_one_bad_row_in_a_batch_fails_alone_and_the_others_are_delivered_once() -> None:
+    world = build_world()
+    users = [world.insider, world.outsider, world.users["county-user"]]
+    with transaction.atomic():
+        good = [outbox.enqueue("test.maybe", {"user": u.pk}, key=f"good:{n}") for n, u in enumerate(users)]
+        bad = outbox.enqueue("test.maybe", {"user": world.insider.pk, "fail": True}, key="bad")
+    result = outbox.dispatch()
+    assert sorted(result.delivered) == sorted(r.pk for r in good) and result.failed == [bad.pk]
+    assert sorted(Contact.objects.values_list("address", flat=True)) == ["good:0", "good:1", "good:2"]
+    bad.refresh_from_db()
+    assert "bad row bad" in bad.last_error and bad.status == OutboxStatus.PENDING
