@@ -1,7 +1,8 @@
 """Refusals on pages and API addresses that lack their trailing slash, answered in Chinese."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
