@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -27,3 +28,9 @@ class PlatformAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         target = request.GET.get("next") or reverse("admin:index")
         return HttpResponseRedirect(reverse("web:login") + "?" + urlencode({"next": target}))
+
+
+class PlatformAdminConfig(AdminConfig):
+    """django.contrib.admin with the platform's site (INSTALLED_APPS names this instead)."""
+
+    default_site = "accounts.admin_site.PlatformAdminSite"

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.admin.apps import AdminConfig
 
 
 class AccountsConfig(AppConfig):
@@ -11,8 +10,3 @@ class AccountsConfig(AppConfig):
 
         signals.connect()
 
-
-class PlatformAdminConfig(AdminConfig):
-    """django.contrib.admin with the platform's site: administrators must pass TOTP first."""
-
-    default_site = "accounts.admin_site.PlatformAdminSite"

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.roles import ADMIN_ROLES
+from core.roles import ADMIN_ROLES
 
 DEMO_PASSWORD = "demo12345"  # demo accounts only; refused in production and by the password policy
 

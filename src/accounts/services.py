@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
-from accounts.roles import ADMIN_ROLES, ROLE_CODES
 from core.errors import PlatformError
+from core.roles import ADMIN_ROLES, ROLE_CODES
 
 
 def roles_check(roles: list[str], *, division_code: str | None) -> None:

@@ -57,7 +57,7 @@ PLATFORM_APPS = [
 ]
 
 INSTALLED_APPS = [
-    "accounts.apps.PlatformAdminConfig",  # django.contrib.admin with the platform's admin site (TOTP, 三员分立)
+    "accounts.admin_site.PlatformAdminConfig",  # django.contrib.admin with the platform's admin site (TOTP, 三员分立)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

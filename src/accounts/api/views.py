@@ -10,13 +10,13 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts import services
 from accounts.lockout import lockout_message
 from accounts.security import has_totp, is_administrator, password_change_reason
 from accounts.signals import user_event
 from core import audit
+from core.api.views import PlatformAPIView
 from core.errors import NotAllowed, PlatformError
 
 
@@ -27,7 +27,7 @@ class TokenRequestSerializer(serializers.Serializer):
                                       help_text="动态口令（已绑定 TOTP 的账号必填）")
 
 
-class TokenView(APIView):
+class TokenView(PlatformAPIView):
     """`POST {"username", "password"}` → `{"token", "expiry"}`; then send `Authorization: Token <token>`.
 
     Each call issues a new token for one client (stored hashed, expiring). Accounts with a TOTP
@@ -70,7 +70,7 @@ class TokenView(APIView):
         return Response({"token": token, "expiry": instance.expiry})
 
 
-class LogoutView(APIView):
+class LogoutView(PlatformAPIView):
     """`POST` revokes every API token of the caller (as signing out of the site does)."""
 
     permission_classes = [IsAuthenticated]
@@ -83,7 +83,7 @@ class LogoutView(APIView):
         return Response({"revoked": revoked}, status=status.HTTP_200_OK)
 
 
-class MeView(APIView):
+class MeView(PlatformAPIView):
     """The signed-in user's division, unit and roles."""
 
     @extend_schema(responses=inline_serializer("Me", {
