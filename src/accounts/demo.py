@@ -2,7 +2,7 @@
 
 Demo accounts are flagged `is_synthetic`: they keep the demo password (no forced change) in demo
 mode, and in production (PLATFORM_MODE=production) they cannot sign in, the demo refuses to load
-and the web process refuses to start while any exists (accounts.checks).
+and the web process refuses to start while any exists (accounts.startup).
 """
 from __future__ import annotations
 

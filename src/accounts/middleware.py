@@ -30,9 +30,9 @@ class AccountSecurityMiddleware:
         if user is None or not user.is_authenticated or request.path.startswith(OPEN_PREFIXES):
             return self.get_response(request)
         if not otp_satisfied(request):
-            return self._refuse(request, "web:otp", "otp_required", "请先完成动态口令（TOTP）验证")
+            return self._refuse(request, "accounts:otp", "otp_required", "请先完成动态口令（TOTP）验证")
         if password_change_reason(user):
-            return self._refuse(request, "web:password-change", "password_change_required",
+            return self._refuse(request, "accounts:password-change", "password_change_required",
                                 "请先修改初始密码或已过期的密码")
         return self.get_response(request)
 

@@ -52,6 +52,11 @@ def user_event(action: str, user: Any, request: Any = None, *, actor: Any = None
 
 
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    import time
+
+    session = getattr(request, "session", None)
+    if session is not None:  # the session's lifetime starts now (core.middleware.SessionTimeoutMiddleware)
+        session["_auth_at"] = session["_seen_at"] = int(time.time())
     user_event("login", user, request, actor=user)
 
 
