@@ -145,7 +145,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.PlatformModelBackend",  # ModelBackend that refuses demo accounts in production
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+    {"NAME": "accounts.validators.MinimumLengthValidator",
      "OPTIONS": {"min_length": envint("PASSWORD_MIN_LENGTH", 8)}},
     {"NAME": "accounts.validators.CharacterClassesValidator",
      "OPTIONS": {"min_classes": envint("PASSWORD_MIN_CLASSES", 3)}},
@@ -316,4 +316,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # every failed sign-in is in the audit log already; axes would repeat each one as a warning
+    "loggers": {"axes": {"level": os.environ.get("AXES_LOG_LEVEL", "ERROR")}},
 }
