@@ -80,10 +80,18 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
                                                              "password1", "password2")}),)
     write_roles = ()  # accounts are managed by the security administrator only
 
+    raw_id_fields = ("staff",)  # a staff record is business data: linked by id, never listed here
+
     def get_queryset(self, request: Any) -> Any:
         if _security_admin(request):
             return User.objects.all()
         return super().get_queryset(request)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if _security_admin(request) and db_field.name in ("division", "unit"):
+            # the division tree and the unit directory (reference data) to place any account
+            return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request: Any) -> bool:
         return _security_admin(request) or super().has_module_permission(request)
