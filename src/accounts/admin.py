@@ -52,7 +52,8 @@ class _RolesMixin(forms.ModelForm):
 class PlatformUserChangeForm(_RolesMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
-        fields = "__all__"
+        fields = ("username", "password", "display_name", "division", "unit", "staff", "roles", "is_active",
+                  "is_staff", "must_change_password")  # type: ignore[assignment]
 
 
 class PlatformUserCreationForm(_RolesMixin, UserCreationForm):

@@ -9,7 +9,6 @@ from django.contrib.auth.backends import ModelBackend
 from accounts.security import DEMO_PASSWORD, is_demo_account, production
 
 
-
 class PlatformModelBackend(ModelBackend):
     def authenticate(self, request: Any, username: str | None = None, password: str | None = None,
                      **kwargs: Any) -> Any:

@@ -6,21 +6,21 @@ and the web process refuses to start while any exists (accounts.startup).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import CommandError
 from django.db import transaction
 
 from accounts.models import User
+from accounts.security import DEMO_PASSWORD, production
 from core import audit
 from core.roles import Role
 from divisions.choices import Level
 from divisions.models import Division
 from org.choices import UnitKind
 from org.models import Unit
-
-from accounts.security import DEMO_PASSWORD, production
 
 __all__ = ["DEMO_PASSWORD", "load"]
 

@@ -1,6 +1,7 @@
 """Account writes: creation, roles (三员分立), API tokens (django-rest-knox), TOTP devices."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from core.errors import PlatformError
 from core.roles import ADMIN_ROLES, ROLE_CODES
 
 
-def roles_check(roles: list[str], *, division_code: str | None) -> None:
+def roles_check(roles: Sequence[str], *, division_code: str | None) -> None:
     """三员分立: an administrator role is held alone (no second administrator role, no business role)
     and without a division (administrators see no business data). Raises PlatformError (400)."""
     unknown = set(roles) - ROLE_CODES
@@ -27,7 +28,7 @@ def roles_check(roles: list[str], *, division_code: str | None) -> None:
 
 
 @transaction.atomic
-def user_create(*, username: str, division_code: str | None, roles: list[str], password: str | None = None,
+def user_create(*, username: str, division_code: str | None, roles: Sequence[str], password: str | None = None,
                 password_hash: str | None = None, unit_id: int | None = None, display_name: str = "",
                 is_staff: bool = False, is_synthetic: bool = False) -> User:
     """Create an account. Either a password (validated by the password policy, to be changed at the
@@ -48,7 +49,7 @@ def user_create(*, username: str, division_code: str | None, roles: list[str], p
 
 
 @transaction.atomic
-def user_set_roles(*, user: User, roles: list[str]) -> User:
+def user_set_roles(*, user: User, roles: Sequence[str]) -> User:
     """Replace an account's roles (audited as a `roles` event by accounts.signals)."""
     roles_check(list(roles), division_code=user.division_id)
     user.roles = sorted(set(roles))

@@ -16,7 +16,7 @@ def unsafe_production_reasons() -> list[str]:
     from accounts.models import User
 
     reasons: list[str] = []
-    if settings.SECRET_KEY == getattr(settings, "BUILTIN_SECRET_KEY", None):
+    if getattr(settings, "BUILTIN_SECRET_KEY", None) == settings.SECRET_KEY:
         reasons.append("使用了内置的演示密钥 SECRET_KEY")
     try:
         demo = User.objects.filter(is_synthetic=True).count()

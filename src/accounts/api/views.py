@@ -77,9 +77,10 @@ class LogoutView(PlatformAPIView):
 
     @extend_schema(request=None, responses=inline_serializer("LogoutResponse", {"revoked": serializers.IntegerField()}))
     def post(self, request: Request) -> Response:
-        audit.set_actor(request.user, "api")
-        revoked = services.tokens_revoke_all(user=request.user, request=request, reason="logout")
-        user_event("logout", request.user, request, actor=request.user, tokens_revoked=revoked)
+        user: Any = request.user
+        audit.set_actor(user, "api")
+        revoked = services.tokens_revoke_all(user=user, request=request, reason="logout")
+        user_event("logout", user, request, actor=user, tokens_revoked=revoked)
         return Response({"revoked": revoked}, status=status.HTTP_200_OK)
 
 

@@ -17,7 +17,7 @@ from core.errors import PlatformError
 pytestmark = pytest.mark.django_db
 
 
-def _messages(password: str, user: object = None) -> list[str]:
+def _messages(password: str, user: User | None = None) -> list[str]:
     with pytest.raises(ValidationError) as err:
         validate_password(password, user=user)
     return err.value.messages
