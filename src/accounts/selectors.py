@@ -16,10 +16,12 @@ def live_tokens(*, user: Any) -> list[Any]:
                 .order_by("-created").only("token_key", "created", "expiry"))
 
 
-def recent_sign_ins(*, user: Any, limit: int = 10) -> list[Any]:
-    """The account's last sign-in events (successes and failures) from the audit log."""
+def recent_sign_ins(*, user: Any, limit: int = 10) -> list[dict[str, Any]]:
+    """The account's last sign-in events from the audit log: `{at, action (Chinese), ip}`."""
+    from core.audit_read import ACTIONS
     from core.models import AuditLog
 
-    return list(AuditLog.objects.filter(model="accounts.User", object_id=str(user.pk),
-                                        action__in=("login", "login_fail", "lockout", "logout"))
-                .order_by("-at", "-id")[:limit])
+    rows = (AuditLog.objects.filter(model="accounts.User", object_id=str(user.pk),
+                                    action__in=("login", "login_fail", "lockout", "logout"))
+            .order_by("-at", "-id")[:limit])
+    return [{"at": e.at, "action": ACTIONS.get(e.action, e.action), "ip": (e.after or {}).get("ip", "")} for e in rows]

@@ -76,3 +76,12 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(world, settings) 
     assert client_ip(request) == "10.0.0.1"  # a client cannot choose its address by sending the header
     settings.TRUSTED_PROXY_COUNT = 1
     assert client_ip(request) == "192.0.2.7"
+
+
+def test_the_account_page_lists_recent_sign_ins_in_chinese(world) -> None:  # noqa: ANN001
+    account("page-clerk", ["town_command"])
+    sign_in(Client(), "page-clerk", "wrong-Password-1")
+    client = Client()
+    sign_in(client, "page-clerk")
+    page = client.get("/account/").content.decode()
+    assert "登录失败" in page and "127.0.0.1" in page and "未绑定（可选）" in page
