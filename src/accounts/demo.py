@@ -50,6 +50,7 @@ def load(say: Callable[[str], Any]) -> None:
     if production():
         raise CommandError("生产模式（PLATFORM_MODE=production）不加载演示数据与演示账号")
     if User.objects.filter(username="demo-city").exists():
+        _replace_superuser(say)
         say("演示账号：已存在，跳过")
         return
     password = make_password(DEMO_PASSWORD)
@@ -70,9 +71,28 @@ def load(say: Callable[[str], Any]) -> None:
                 users.append(User(username=name, division=county, roles=[role], password=password,
                                   display_name=f"{county.name}{label}", is_staff=role == Role.REFORM_OFFICE,
                                   is_synthetic=True))
-    users += [User(username=u, roles=roles, display_name=name, is_staff=True, password=password, is_synthetic=True)
-              for u, roles, name in ADMINS]
+    users += _admins(password)
     with audit.acting_as(name="load_demo", source="import"):
         User.objects.bulk_create(users)
         audit.record_bulk(users)
     say(f"演示账号：{len(users)} 个（密码 {DEMO_PASSWORD}，仅限演示）")
+
+
+def _admins(password_hash: str) -> list[User]:
+    return [User(username=u, roles=roles, display_name=name, is_staff=True, password=password_hash, is_synthetic=True)
+            for u, roles, name in ADMINS]
+
+
+def _replace_superuser(say: Callable[[str], Any]) -> None:
+    """A demo database loaded before 三员分立 has the superuser `demo-admin`: deactivate it and add
+    the three administrators."""
+    if User.objects.filter(username=ADMINS[0][0]).exists():
+        return
+    admins = _admins(make_password(DEMO_PASSWORD))
+    with audit.acting_as(name="load_demo", source="import"):
+        User.objects.bulk_create(admins)
+        audit.record_bulk(admins)
+        for old in User.objects.filter(username="demo-admin", is_synthetic=True):
+            old.is_active = old.is_superuser = False
+            old.save(update_fields=["is_active", "is_superuser"])
+    say("演示账号：已补建三员管理员账号，停用超级用户 demo-admin")

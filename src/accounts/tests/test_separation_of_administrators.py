@@ -121,3 +121,14 @@ def test_the_demo_creates_three_administrators_and_no_superuser(world) -> None: 
     assert all(a.is_synthetic and a.is_staff and a.division_id is None for a in admins.values())
     assert not User.objects.filter(username="demo-admin").exists()
     assert not User.objects.filter(is_superuser=True, is_synthetic=True).exists()
+
+
+def test_an_older_demo_database_gets_the_three_administrators_and_loses_its_superuser(world) -> None:  # noqa: ANN001
+    from accounts import demo
+
+    account("demo-city", [Role.CITY_COMMAND], "321000000000", is_synthetic=True)
+    account("demo-admin", [], None, is_synthetic=True, is_superuser=True, is_staff=True)
+    demo.load(lambda message: None)
+    old = User.objects.get(username="demo-admin")
+    assert not old.is_active and not old.is_superuser
+    assert User.objects.filter(username__in=["demo-sysadmin", "demo-secadmin", "demo-auditadmin"]).count() == 3
