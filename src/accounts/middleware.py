@@ -18,8 +18,9 @@ from django.urls import reverse
 
 from accounts.security import otp_satisfied, password_change_reason
 
-OPEN_PREFIXES = ("/static/", "/media/", "/i18n/", "/healthz", "/login/", "/logout/", "/account/otp/",
-                 "/account/password/", "/favicon.ico")
+OPEN_PREFIXES = ("/static/", "/media/", "/i18n/", "/healthz", "/login/", "/logout/", "/favicon.ico")
+OTP_PAGE = "/account/otp/"
+PASSWORD_PAGE = "/account/password/"
 
 
 class AccountSecurityMiddleware:
@@ -28,10 +29,15 @@ class AccountSecurityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user: Any = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or request.path.startswith(OPEN_PREFIXES):
+        path = request.path
+        if user is None or not user.is_authenticated or path.startswith(OPEN_PREFIXES):
             return self.get_response(request)
-        if not otp_satisfied(request):
+        if path.startswith(OTP_PAGE):
+            return self.get_response(request)
+        if not otp_satisfied(request):  # the second factor first, even before a password change
             return self._refuse(request, "accounts:otp", "otp_required", "请先完成动态口令（TOTP）验证")
+        if path.startswith(PASSWORD_PAGE):
+            return self.get_response(request)
         if password_change_reason(user):
             return self._refuse(request, "accounts:password-change", "password_change_required",
                                 "请先修改初始密码或已过期的密码")

@@ -83,3 +83,14 @@ def test_staff_without_an_administrator_role_reach_the_admin_without_totp(world)
 def test_the_admin_login_page_sends_to_the_platform_sign_in(world) -> None:  # noqa: ANN001
     answer = Client().get("/admin/login/?next=/admin/")
     assert answer.status_code == 302 and answer["Location"].startswith("/login/?next=")
+
+
+def test_the_second_factor_comes_before_a_forced_password_change(world) -> None:  # noqa: ANN001
+    user = account("new-admin", ["audit_admin"], None, is_staff=True, must_change_password=True)
+    device = confirmed_device(user)
+    client = Client()
+    sign_in(client, "new-admin")
+    assert client.get("/account/password/")["Location"].startswith("/account/otp/")
+    client.post("/account/otp/", {"otp_token": totp_code(device), "next": "/admin/"})
+    assert client.get("/admin/")["Location"].startswith("/account/password/")
+    assert client.get("/account/password/").status_code == 200
