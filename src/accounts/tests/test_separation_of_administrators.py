@@ -132,3 +132,16 @@ def test_an_older_demo_database_gets_the_three_administrators_and_loses_its_supe
     old = User.objects.get(username="demo-admin")
     assert not old.is_active and not old.is_superuser
     assert User.objects.filter(username__in=["demo-sysadmin", "demo-secadmin", "demo-auditadmin"]).count() == 3
+
+
+def test_a_new_installation_creates_its_administrators_with_a_command(world, monkeypatch) -> None:  # noqa: ANN001
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("FIRST_PASSWORD", "Slender-West-Lake-9")
+    call_command("create_administrator", "secadmin", Role.SECURITY_ADMIN, "--password-from-env", "FIRST_PASSWORD")
+    user = User.objects.get(username="secadmin")
+    assert user.roles == [Role.SECURITY_ADMIN] and user.is_staff and user.must_change_password
+    assert user.division_id is None and not user.is_superuser and not user.is_synthetic
+    monkeypatch.setenv("WEAK_PASSWORD", "12345678")
+    with pytest.raises(CommandError, match="四类中的 3 类"):
+        call_command("create_administrator", "auditadmin", Role.AUDIT_ADMIN, "--password-from-env", "WEAK_PASSWORD")
