@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +34,7 @@ class User(ScopedModel, AbstractUser):
     scope_lookup = "division__code"
     scope_kind = OPERATIONAL
 
-    objects = PlatformUserManager()
+    objects: ClassVar[PlatformUserManager] = PlatformUserManager()
 
     class Meta:
         verbose_name = _("用户")
