@@ -207,3 +207,15 @@ def test_the_server_header_names_no_version() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.mark.django_db
+def test_maps_draw_the_configured_base_map_and_nothing_else(world, settings) -> None:  # noqa: ANN001
+    account("map-clerk", ["town_command", "grid_worker"])
+    client = Client()
+    sign_in(client, "map-clerk")
+    assert "data-map-tiles" not in client.get("/grids/map/").content.decode()  # no base map by default
+    settings.MAP_TILE_URL = "https://tiles.example.gov.cn/{z}/{x}/{y}.png"
+    page = client.get("/grids/map/").content.decode()
+    assert 'data-map-tiles="https://tiles.example.gov.cn/{z}/{x}/{y}.png"' in page
+    assert "L.tileLayer(document.body.dataset.mapTiles" in page
