@@ -1,6 +1,7 @@
 """Pages: map list and import, the modeler, an item's map, cases, a case with its map, my tasks."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from core.roles import has_role
 from core.scoping import code_level
 from divisions.models import Division
 from flows import engine, selectors, services
+from flows import inputs as flow_inputs
 from flows.choices import TEMPLATE_FOR_KIND, TEMPLATE_LABELS, MapStatus
 from flows.filtersets import CaseFilterSet, ProcessMapFilterSet
 from flows.models import Case, CaseAttachment, ProcessMap
@@ -140,15 +142,30 @@ def _cases_xlsx(qs):  # noqa: ANN001, ANN202
                          area=area, stream=True)
 
 
+def _form_field(f: flow_inputs.Field) -> dict:
+    """A gateway input as the case page renders it: choices carry their JSON value."""
+    return {"name": f.name, "kind": f.kind, "label": f.label,
+            "choices": [(json.dumps(v, ensure_ascii=False), lab) for v, lab in f.choices]}
+
+
+def _when(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
 @login_required
 def case_detail(request, pk: int):  # noqa: ANN001, ANN201
+    """A case: its map with the current step marked, the step form (typed gateway inputs with the
+    map's labels, nothing preselected) and the history (inputs as label：value, local times)."""
     case = get_object_or_404(Case.objects.visible_to(request.user).select_related("item", "division",
                                                                                   "process_map__document"), pk=pk)
     comp = engine.compiled(case.process_map.document.sha256, loader=lambda: case.process_map.document.xml_bytes)
-    ready = [{**r, "you_may_act": selectors.user_may_act(request.user, r["keys"]),
-              "fields": engine.gateway_fields(comp.analysis, r["spec"])} for r in case.ready_tasks]
-    steps = case.steps.prefetch_related("attachments").order_by("seq")
-    done = list(steps.values_list("task_spec", flat=True))
+    ready = [{**r, "you_may_act": selectors.user_may_act(request.user, r["keys"]), "due": _when(r.get("due_at")),
+              "inputs": [_form_field(f) for f in flow_inputs.fields(comp.analysis, r["spec"])]}
+             for r in case.ready_tasks]
+    steps = list(case.steps.prefetch_related("attachments").order_by("seq"))
+    for step in steps:
+        step.shown_inputs = flow_inputs.describe(comp.analysis, step.task_spec, step.inputs)
+    done = [step.task_spec for step in steps]
     return render(request, "flows/case.html", {
         "case": case, "ready": ready, "steps": steps,
         "highlight": json.dumps({"current": [r["spec"] for r in case.ready_tasks], "done": done}),
