@@ -145,3 +145,12 @@ def test_a_new_installation_creates_its_administrators_with_a_command(world, mon
     monkeypatch.setenv("WEAK_PASSWORD", "12345678")
     with pytest.raises(CommandError, match="四类中的 3 类"):
         call_command("create_administrator", "auditadmin", Role.AUDIT_ADMIN, "--password-from-env", "WEAK_PASSWORD")
+
+
+def test_an_administrator_lands_on_pages_that_show_no_business_data(world) -> None:  # noqa: ANN001
+    for user in _admins().values():
+        client = _admin_client(user)
+        for url in ("/", "/divisions/", "/account/"):
+            assert client.get(url).status_code in (200, 302, 403, 404), url
+        home = client.get("/")
+        assert home.status_code == 200 and "东关街道" not in home.content.decode()
