@@ -49,11 +49,12 @@ from django.utils import timezone
 
 from core import audit
 from core.roles import Role
-from core.workcal import TZ, due_time
+from core.workcal import TZ, add_working_hours, due_time
 from events import lifecycle, routing
 from events.choices import Channel, Level, LocationStatus, Severity
 from events.lifecycle import State
 from events.models import Event, EventClass, EventCounter, Step
+from events.services._common import WARN_SHARE, working_hours_between
 
 DEFAULT_RATE = 1500  # events a day over Yangzhou's 98 towns (12345 and grid reports together)
 BATCH = 2000
@@ -155,8 +156,6 @@ class World:
                                                                                        "last")}
         self.counters_seen = set(self.counters)
         self._routes: dict[tuple[Any, ...], routing.Route] = {}
-        self.action_labels: dict[str, Callable[[], str]] = {
-            value: _constant(str(label)) for value, label in lifecycle.Action.choices}
 
     def route(self, cls: EventClass, loc: routing.Location, severity: str, day: dt.date) -> routing.Route:
         key = (loc.town, loc.county, cls.code, severity, day)
@@ -180,10 +179,6 @@ class World:
         key = (county, class_code)
         self.counters[key] = self.counters.get(key, 0) + 1
         return f"{county[:6]}{class_code}{self.counters[key]:06d}"
-
-
-def _constant(text: str) -> Callable[[], str]:
-    return lambda: text
 
 
 def _class_weights(classes: list[EventClass]) -> list[float]:
@@ -222,6 +217,7 @@ class Walk:
         self.steps: list[Step] = []
         self.at = event.reported_at
         self.left_open: dt.datetime | None = None  # when the event became closed or void
+        self.suspended_at: dt.datetime | None = None
         self.merge_target: Walk | None = None
 
     def report(self, actor: Actor, data: dict[str, Any]) -> None:
@@ -281,8 +277,20 @@ class Walk:
             ev.closed_at = at
         elif action == "suspend":
             ev.suspended_from = self.state
+            self.suspended_at = at
         elif action == "resume":
+            # the clock stops while suspended (services' _resume): the working time spent
+            # suspended moves the deadline, the warning mark and the current step's due time
             ev.suspended_from = ""
+            hours = working_hours_between(self.suspended_at, at) if self.suspended_at else 0.0
+            data["suspended_hours"] = round(hours, 4)
+            if hours > 0:
+                for name in ("due_at", "warn_at", "step_due_at"):
+                    value = getattr(ev, name)
+                    if value is not None:
+                        setattr(ev, name, add_working_hours(value, hours))
+                if ev.due_at is not None:
+                    data["due_at"] = ev.due_at.isoformat()
         elif action == "supervise":
             ev.priority += 1
         elif action == "rate":
@@ -296,6 +304,7 @@ class Walk:
             base = ev.due_at or at
             found = due_time(base, amount, unit)
             ev.due_at, ev.due_provisional = found.due_at, found.provisional
+            ev.warn_at = due_time(base, amount * WARN_SHARE, unit).due_at
             data["granted"] = {"amount": amount, "unit": unit, "from": base.isoformat(),
                                "due_at": found.due_at.isoformat()}
 
@@ -303,14 +312,10 @@ class Walk:
                 due: dt.datetime | None, prov: bool, data: dict[str, Any]) -> None:
         ev = self.event
         ev.version = len(self.steps) + 1
-        step = Step(event=ev, seq=ev.version, action=action, outcome=outcome, actor_id=actor.user_id,
-                    actor_name=actor.name[:150], unit_id=actor.unit_id, at=at, note=note[:2000], from_state=old,
-                    to_state=new, level=ev.level, due_at=due, due_provisional=prov, data=data)
-        # str(step) (the audit row's object_repr) calls get_action_display(), which rebuilds Django's
-        # choices dict of lazy translations on every call (~0.2 ms, most of the bulk audit's time);
-        # the same label, translated once per run, shadows it on the instance.
-        step.get_action_display = self.world.action_labels[action]  # type: ignore[method-assign]
-        self.steps.append(step)
+        self.steps.append(Step(
+            event=ev, seq=ev.version, action=action, outcome=outcome, actor_id=actor.user_id,
+            actor_name=actor.name[:150], unit_id=actor.unit_id, at=at, note=note[:2000], from_state=old, to_state=new,
+            level=ev.level, due_at=due, due_provisional=prov, data=data))
 
     def is_open_at(self, at: dt.datetime) -> bool:
         return self.left_open is None or self.left_open > at
@@ -387,6 +392,8 @@ class Generator:
         place = w.names.get(loc.village or "", "") or w.names.get(loc.town or "", "")
         description = f"{place}{rng.choice(('附近', '路口', '小区门口', '沿街', '河边'))}发现{cls.name}问题，请尽快处置"
         due_at, prov = _due(at, cls, lifecycle.DUE_HANDLE)
+        amount, unit = cls.limit(lifecycle.DUE_HANDLE)
+        warn_at = due_time(at, amount * WARN_SHARE, unit).due_at  # yellow at 80 % (services' _warn)
         step_due, step_prov = _due(at, cls, lifecycle.DUE_ACCEPT)
         stamp = f"{day:%Y%m%d}{n:05d}"
         ev = Event(
@@ -399,8 +406,8 @@ class Generator:
             matter_id=proposal.matter_id, proposed_unit_id=proposal.unit_id, proposed_level=proposal.level,
             unit_id=proposal.unit_id, cooperating=proposal.cooperating, level=proposal.level,
             routing={**proposal.as_dict(), "location_note": loc.note}, severity=severity, reported_at=at,
-            due_at=due_at, step_due_at=step_due, due_provisional=prov or step_prov, is_synthetic=True,
-            created_at=at, updated_at=at)
+            due_at=due_at, warn_at=warn_at, step_due_at=step_due, due_provisional=prov or step_prov,
+            is_synthetic=True, created_at=at, updated_at=at)
         walk = Walk(ev, cls, w, self.now)
         walk.report(reporter, {"channel": channel, "location": loc.status, "routing": proposal.as_dict()})
         return walk
@@ -611,7 +618,7 @@ def _insert_steps(steps: list[Step]) -> None:
     prepared by each field's own `get_db_prep_save`, as bulk_create does."""
     fields = [f for f in Step._meta.concrete_fields if not f.primary_key]
     sql = (f"INSERT INTO {connection.ops.quote_name(Step._meta.db_table)} "
-           f"({', '.join(connection.ops.quote_name(f.column) for f in fields)}) "
+           f"({', '.join(connection.ops.quote_name(str(f.column)) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
     for step in steps:
         step.event = step.event  # sets event_id from the now saved event, keeping the cached instance

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from core.models import AuditLog
-from core.workcal import due_time
+from core.workcal import add_working_hours, due_time
 from events import generator, lifecycle
 from events.choices import CITY_SEVERITIES, Channel, LocationStatus
 from events.generator import Generator, Mix
@@ -99,13 +99,21 @@ def test_generated_rows_look_like_what_the_services_write() -> None:
             assert answer["inside"] and answer["grids"][0]["id"] == ev.grid_id
         else:
             assert ev.location_status == LocationStatus.ADDRESS and ev.grid_id is None and ev.channel == "hotline"
-    # the event's deadline is the class's 处置 limit on the working calendar, extensions added
+    # the event's deadline is the class's 处置 limit on the working calendar, moved by approved
+    # extensions and by the working time spent suspended; the warning mark at 80 % of it
     for ev in events:
         amount, unit = ev.event_class.limit("handle")
         due = due_time(ev.reported_at, amount, unit).due_at
-        for granted in Step.objects.filter(event=ev, action="extend", outcome="approved").order_by("seq"):
-            due = due_time(due, granted.data["granted"]["amount"], granted.data["granted"]["unit"]).due_at
-        assert ev.due_at == due
+        warn = due_time(ev.reported_at, amount * 0.8, unit).due_at
+        for step in Step.objects.filter(event=ev, action__in=["extend", "resume"]).order_by("seq"):
+            if step.outcome == "approved":
+                granted = step.data["granted"]
+                warn = due_time(due, granted["amount"] * 0.8, granted["unit"]).due_at
+                due = due_time(due, granted["amount"], granted["unit"]).due_at
+            elif step.action == "resume" and step.data["suspended_hours"]:
+                due = add_working_hours(due, step.data["suspended_hours"])
+                warn = add_working_hours(warn, step.data["suspended_hours"])
+        assert abs((ev.due_at - due).total_seconds()) < 1 and abs((ev.warn_at - warn).total_seconds()) < 1
     # routing is the catalog's: 06010 in 东关街道 goes to its 综合执法局, town level
     exposed = [e for e in events if e.event_class.code == "06010" and e.town_id == factory.A
                and e.severity not in CITY_SEVERITIES]  # a reporter may mark one 重大 (→ city)
