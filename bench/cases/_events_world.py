@@ -112,6 +112,7 @@ def _build(tiny: bool) -> dict[str, Any]:
     with audit.acting_as(name="bench", source="bench"):
         user, _ = User.objects.get_or_create(username=BENCH_USER, defaults=dict(
             division_id="321000000000", roles=[Role.CITY_COMMAND], display_name="基准测试（12345热线接口）"))
+        user.is_synthetic = True  # a synthetic service account: its password is not a person's initial one
         user.set_password(BENCH_PASSWORD)
         user.save()
     return {"user": BENCH_USER, "password": BENCH_PASSWORD, "world": world,

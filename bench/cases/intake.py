@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -110,8 +111,11 @@ def _token(port: int, user: str, password: str) -> str:
     req = urllib.request.Request(f"http://127.0.0.1:{port}/api/auth/token/", method="POST",
                                  data=json.dumps({"username": user, "password": password}).encode(),
                                  headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as answer:
-        return str(json.loads(answer.read())["token"])
+    try:
+        with urllib.request.urlopen(req, timeout=30) as answer:
+            return str(json.loads(answer.read())["token"])
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"sign-in refused ({exc.code}): {exc.read().decode(errors='replace')}")
 
 
 def _wrk(port: int, path: str, script: Path, seconds: int, threads: int, connections: int) -> dict[str, Any]:
