@@ -7,6 +7,8 @@ no audit), i.e. what the generator could reach if walking the lifecycles and aud
 The world lives in the events benchmarks' own database (bench/cases/_events_world.py)."""
 from __future__ import annotations
 
+import os
+
 from bench.cases import _events_world
 from bench.run import Context
 
@@ -16,6 +18,7 @@ def run(ctx: Context) -> None:
 
     url = _events_world.ensure(ctx)
     days, rate = 1, (150 if ctx.tiny else DEFAULT_RATE)
+    ctx.dataset["generate_load_average_before"] = [round(x, 2) for x in os.getloadavg()]
     stats = _events_world.run_script(url, "generate", str(days), str(rate))
     ctx.dataset["generate_days"] = days
     ctx.dataset["generate_rate_asked"] = rate

@@ -144,6 +144,7 @@ def run(ctx: Context) -> None:
     warm, seconds = (1, 2) if ctx.tiny else (20, 30)
     threads, connections = (1, 2) if ctx.tiny else (2, 8)
     db = DB_NAMES.get(ctx.vendor, ctx.vendor)
+    ctx.dataset["intake_load_average_before"] = [round(x, 2) for x in os.getloadavg()]
     port = _free_port()
     proc = _start(url, port)
     try:

@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from core.models import AuditLog
 from core.workcal import add_working_hours, due_time
@@ -158,3 +158,5 @@ def test_generating_more_continues_the_codes_and_the_command_reports_what_it_wro
     assert len(after) == len(set(after)) > len(before)
     assert "事件" in capsys.readouterr().out
     assert generator.replay_problems(Event.objects.all()) == []
+    with pytest.raises(CommandError, match="种子"):  # the same seed over the same day: refused, not a traceback
+        call_command("generate_events", "--days", "1", "--rate", "100", "--seed", "2", "--no-progress")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError
 from tqdm import tqdm
 
 from events import generator
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             stats = generator.generate(days=days, rate=rate, seed=options["seed"], progress=bar.update)
         except RuntimeError as exc:
             raise CommandError(str(exc))
+        except IntegrityError:
+            raise CommandError("这些日期已用同一种子生成过事件（client_id 重复）：请换一个 --seed")
         finally:
             bar.close()
         kinds = ", ".join(f"{state} {n}" for state, n in sorted(stats.by_state.items()))
