@@ -12,6 +12,7 @@ classes (no flows, no generated events). `--tiny`: the events tests' small world
     python bench/cases/_events_world.py build [--tiny]    → {"user", "password"}
     python bench/cases/_events_world.py generate DAYS RATE → the generator's Stats as JSON
     python bench/cases/_events_world.py sample N          → {"points": [[lat, lng], …], "classes": […]}
+    python bench/cases/_events_world.py profile N         → CPU per intake, and the top of its cProfile
 """
 from __future__ import annotations
 
@@ -150,6 +151,50 @@ def _sample(n: int) -> dict[str, Any]:
     return {"points": points, "classes": classes}
 
 
+def _profile(n: int) -> dict[str, Any]:
+    """`n` intakes in this process through the API stack (DRF's test client: no gunicorn, no
+    socket) under cProfile, after as many unmeasured ones: CPU per intake with and without the
+    profiler, and the top of the profile by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+    import random
+    import time
+
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+
+    sample = _sample(300)
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username=BENCH_USER))
+    rng = random.Random(5)
+
+    def post(tag: str, i: int) -> None:
+        lat, lng = sample["points"][rng.randrange(len(sample["points"]))]
+        answer = client.post("/api/events/", {"category": sample["classes"][i % len(sample["classes"])], "lat": lat,
+                                              "lng": lng, "description": "基准测试：剖析", "channel": "hotline",
+                                              "client_id": f"profile-{tag}-{time.time()}-{i}"}, format="json")
+        assert answer.status_code == 201, answer.content
+
+    for i in range(n):
+        post("warm", i)
+    started = time.process_time()
+    for i in range(n):
+        post("plain", i)
+    plain = (time.process_time() - started) / n * 1000
+    profiler = cProfile.Profile()
+    started = time.process_time()
+    profiler.enable()
+    for i in range(n):
+        post("profiled", i)
+    profiler.disable()
+    profiled = (time.process_time() - started) / n * 1000
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+    return {"cpu_ms_per_intake": plain, "cpu_ms_per_intake_profiled": profiled, "top": out.getvalue()}
+
+
 def main(argv: list[str]) -> None:
     sys.path[:0] = [str(REPO / "src"), str(REPO)]
     import django
@@ -162,6 +207,8 @@ def main(argv: list[str]) -> None:
         result = _generate(int(argv[1]), float(argv[2]))
     elif command == "sample":
         result = _sample(int(argv[1]))
+    elif command == "profile":
+        result = _profile(int(argv[1]))
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(result, ensure_ascii=False))

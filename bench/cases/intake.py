@@ -172,6 +172,14 @@ def run(ctx: Context) -> None:
     ctx.record(f"intake.{db}.throughput", rate(intake), "events/s", limit=rate(bare), limit_name=bare_name)
     ctx.record(f"intake.{db}.p50", intake["p50_us"] / 1000, "ms", limit=bare["p50_us"] / 1000, limit_name=bare_name)
     ctx.record(f"intake.{db}.p99", intake["p99_us"] / 1000, "ms", limit=bare["p99_us"] / 1000, limit_name=bare_name)
+    if not ctx.tiny:
+        # where the time goes: the same intake in one process under cProfile (bench/README.md)
+        profile = _events_world.run_script(url, "profile", "300")
+        ctx.record(f"intake.{db}.cpu_per_intake", profile["cpu_ms_per_intake"], "ms")
+        out = Path(os.environ.get("VAR_DIR", REPO / "var")) / "bench" / f"intake-{db}-profile.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(profile["top"], encoding="utf-8")
+        print(f"  profile written to {out}")
     errors = {k: r["status_errors"] + r["socket_errors"] + r["timeouts"] for k, r in results.items()}
     if any(errors.values()):
         ctx.record(f"intake.{db}.errors", errors["intake"], "requests", limit=errors["bare"],
