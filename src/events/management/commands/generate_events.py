@@ -33,6 +33,7 @@ class Command(BaseCommand):
         except IntegrityError:
             raise CommandError("这些日期已用同一种子生成过事件（client_id 重复）：请换一个 --seed")
         finally:
+            bar.total = bar.n  # the day counts vary around the rate: end the bar where it got to
             bar.close()
         kinds = ", ".join(f"{state} {n}" for state, n in sorted(stats.by_state.items()))
         self.stdout.write(f"事件 {stats.events}，步骤 {stats.steps}，审计 {stats.audit_rows}；"
