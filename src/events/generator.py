@@ -49,7 +49,7 @@ from django.utils import timezone
 
 from core import audit
 from core.roles import Role
-from core.workcal import TZ, add_working_hours, due_time
+from core.workcal import TZ, add_working_hours, due_time, hours_per_day
 from events import lifecycle, routing
 from events.choices import Channel, Level, LocationStatus, Severity
 from events.lifecycle import State
@@ -124,6 +124,7 @@ class World:
     def __init__(self) -> None:
         from accounts.models import User
         from grids import locator
+        from grids.choices import TeamRole
         from grids.models import GridMembership
         from org.models import Unit
 
@@ -150,7 +151,7 @@ class World:
             if Role.DEPT_HANDLER in actor.roles and unit_id:
                 self.handlers.setdefault(unit_id, actor)
         self.heads: dict[int, tuple[int | None, str]] = {
-            grid: (user, name) for grid, user, name in GridMembership.objects.filter(role="head").order_by(
+            grid: (user, name) for grid, user, name in GridMembership.objects.filter(role=TeamRole.HEAD).order_by(
                 "grid_id").values_list("grid_id", "worker__user_id", "worker__name")}
         self.counters = {(d, c): last for d, c, last in EventCounter.objects.values_list("division_id", "class_code",
                                                                                        "last")}
@@ -194,8 +195,6 @@ def _class_weights(classes: list[EventClass]) -> list[float]:
 
 
 def _limit_hours(cls: EventClass, step: str) -> float:
-    from core.workcal import hours_per_day
-
     amount, unit = cls.limit(step)
     return amount * (hours_per_day() if unit == "days" else 1.0)
 
