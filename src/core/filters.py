@@ -162,7 +162,8 @@ def _common_ancestor(codes: set[str]) -> str | None:
 def resolve_division(text: str, within: str | None = None) -> Resolution:
     """The division a text names (see the module docstring). `within`: a division code the answer
     must lie inside (e.g. the caller's scope); None = the whole tree. A 12-digit code is
-    answered as itself when it exists."""
+    answered as itself when it exists. A text that names nothing inside `within` answers no
+    division (not `within`): the caller decides what an unplaced report means."""
     raw = normalize_key(text)
     index = name_index()
     result = Resolution(text=text)
@@ -193,6 +194,8 @@ def resolve_division(text: str, within: str | None = None) -> Resolution:
             pending = codes
         if current and code_level(current) == "village" and not pending:
             break
+    if not result.matched:
+        return result  # the text names no division (inside `within`): never answer `within` itself
     result.division = index.places.get(current) if current else None
     if pending:
         result.candidates = sorted((index.places[c] for c in pending), key=lambda p: p.code)

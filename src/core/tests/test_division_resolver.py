@@ -88,3 +88,9 @@ def test_the_index_follows_a_division_import(tree: None) -> None:
     text = SHIPPED.read_text(encoding="utf-8").replace("321002106000,湾头镇,", "321002106000,测试甲镇,")
     division_import(text=text)
     assert resolve_division("测试甲").code == "321002106000"
+
+
+def test_within_a_scope_only_names_inside_it_count(tree: None) -> None:
+    assert resolve_division("扬州市广陵区东关街道琼花观社区", within="321002001000").code == "321002001001"
+    assert resolve_division("扬州市广陵区湾头镇壁虎路", within="321002001000").division is None
+    assert resolve_division("湾头镇", within="321002001001").division is None

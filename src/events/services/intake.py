@@ -73,8 +73,9 @@ def _locate(*, user: Any, channel: str, point: tuple[float, float] | None, crs: 
         found = routing.locate_address(address, _scope_root(user))
         if found.division:
             return found
-    return routing.location_of_division(_reporter_division(user), LocationStatus.REPORTER,
-                                        "未给出可识别的位置，暂按上报人所属区划（无网格）")
+    note = (f"地址“{address[:40]}”未能在您的管辖范围内识别，暂按上报人所属区划（无网格）" if address
+            else "未给出位置，暂按上报人所属区划（无网格）")
+    return routing.location_of_division(_reporter_division(user), LocationStatus.REPORTER, note)
 
 
 def _reporter_division(user: Any) -> str:

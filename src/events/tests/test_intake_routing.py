@@ -142,3 +142,14 @@ def test_bad_input_is_a_400_with_a_message() -> None:
         assert r.status_code == 400, (payload, r.content)
         assert field in r.json()["error"]["fields"], r.json()
     assert not Event.objects.exists()
+
+
+def test_an_address_outside_the_reporters_area_is_not_placed_by_it() -> None:
+    ew = factory.build()
+    r = api_for(ew.users["centre_a"]).post("/api/events/", {
+        "category": "06010", "address": "扬州市广陵区湾头镇壁虎路", "description": "x", "channel": "citizen"},
+        format="json")
+    body = r.json()
+    assert r.status_code == 201 and body["division"]["code"] == A  # the reporter's own town, and it says so
+    assert body["location_status"] == "reporter" and body["town"]["code"] == A
+    assert "未能在您的管辖范围内识别" in body["routing"]["location_note"]

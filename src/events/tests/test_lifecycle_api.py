@@ -291,3 +291,16 @@ def test_a_citizen_without_an_account_reports_a_place_anywhere() -> None:
     detail = as_(ew.users["centre_b"]).get(f"/api/events/{event.pk}/").json()
     assert detail["reporter_phone"] == "138****1234"
     assert event_report(user=None, channel="citizen", description="x", client_id="web-1").event.pk == event.pk
+
+
+def test_the_detail_page_shows_the_timeline_and_what_may_be_done() -> None:
+    from django.test import Client
+
+    ew = factory.build()
+    event = to_dispatched(ew)
+    page = Client()
+    page.force_login(ew.users["handler_a"])
+    html = page.get(f"/events/{event.pk}/").content.decode()
+    assert "32100206010000001" in html and "办理过程" in html
+    assert html.count("<tr><td>") >= 4  # report, accept, file, dispatch
+    assert "<code>feedback</code>" in html and "<code>return</code>" in html
