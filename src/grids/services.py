@@ -27,6 +27,10 @@ from grids.choices import (FindingCategory, FindingStatus, GridStatus, GridType,
 from grids.models import Finding, Grid, GridMembership, GridVersion, GridWorker, Patrol
 
 GRID_FIELDS = ("code", "name", "type", "category", "status", "geometry")
+# A grid wider or taller than this (degrees, ≈ 220 km) is a wrong file, not a grid: refused at import.
+MAX_GRID_EXTENT_DEG = 2.0
+# An overlap with a grid outside the importer's scope: refused, naming and measuring nothing.
+HIDDEN_CONFLICT = "与已有网格冲突（边界重叠），未导入；请核对边界"
 
 
 # --- import / export -----------------------------------------------------------------------------
@@ -63,25 +67,45 @@ def _problem(problems: list[dict], index: int | None, code: str, message: str) -
                      "text": f"{where}{f'（{code}）' if code else ''}：{message}"})
 
 
-def _parse(collection: Any, scope: Scope, problems: list[dict]) -> list[_Planned]:
+def _parse(collection: Any, scope: Scope, problems: list[dict], crs: str | None = None) -> list[_Planned]:
+    """Every feature checked on its own: properties (RFC 7946 allows `null`), code, type, division
+    and scope, then the geometry: structure, lon/lat in China (a projected file, or one with latitude
+    and longitude swapped, is refused before any area is computed from it), validity."""
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" \
             or not isinstance(collection.get("features"), list):
         _problem(problems, None, "", "文件不是 GeoJSON FeatureCollection")
         return []
+    try:
+        file_crs = geo.crs_of(collection)
+    except geo.CrsProblem as exc:
+        _problem(problems, None, "", str(exc))  # one problem for the file; no feature is looked at
+        return []
+    source_crs = file_crs if file_crs != "wgs84" or crs is None else crs
     length = geo.code_length()
     features = collection["features"]
+
+    def props_of(feature: Any) -> dict:
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        return props if isinstance(props, dict) else {}
+
     divisions = {d.code: d for d in Division.objects.filter(
-        code__in={str((f or {}).get("properties", {}).get("code", ""))[:12] for f in features if isinstance(f, dict)})}
+        code__in={str(props_of(f).get("code", "")).strip()[:12] for f in features})}
     seen: dict[str, int] = {}
     planned: list[_Planned] = []
     for i, feature in enumerate(features):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             _problem(problems, i, "", "不是 GeoJSON Feature")
             continue
-        props = feature.get("properties") or {}
+        raw_props = feature.get("properties")
+        if raw_props is not None and not isinstance(raw_props, dict):
+            _problem(problems, i, "", "properties 须为对象或 null")
+            continue
+        props = raw_props or {}
         code = str(props.get("code", "")).strip()
         before = len(problems)
-        if not (code.isdigit() and len(code) == length):
+        if not code:
+            _problem(problems, i, code, f"缺少网格编码（properties.code，{length} 位数字）")
+        elif not (code.isdigit() and len(code) == length):
             _problem(problems, i, code, f"网格编码必须是 {length} 位数字")
         elif code in seen:
             _problem(problems, i, code, f"编码与第 {seen[code] + 1} 个要素重复")
@@ -105,30 +129,55 @@ def _parse(collection: Any, scope: Scope, problems: list[dict]) -> list[_Planned
                 _problem(problems, i, code, "专属网格编码须为 乡镇代码+000+序号，前 12 位应是乡镇（街道）代码")
             if not scope.covers(division.code):
                 _problem(problems, i, code, "不在您的管辖范围内")
-        geometry = feature.get("geometry")
-        shape = None
-        text = ""
-        if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            _problem(problems, i, code, "几何必须是 Polygon 或 MultiPolygon")
-        else:
-            try:
-                text = geo.normalise_geometry(geometry)
-                shape = geo.to_shape(text)
-            except Exception:  # noqa: BLE001 - any parse failure is the user's data, reported
-                _problem(problems, i, code, "几何坐标无法解析")
-            else:
-                if shape.is_empty:
-                    _problem(problems, i, code, "几何为空")
-                elif not shape.is_valid:
-                    _problem(problems, i, code, f"多边形无效（自相交或环不闭合）：{shapely.is_valid_reason(shape)}")
+        shape, text = _parse_geometry(feature.get("geometry"), source_crs, i, code, problems)
         if len(problems) == before and shape is not None and division is not None:
             planned.append(_Planned(i, code, str(props.get("name") or code), gtype, category, status, text, shape,
                                     division))
     return planned
 
 
-def _check_topology(planned: list[_Planned], problems: list[dict]) -> None:
-    """Comprehensive grids must not overlap each other and must cover their village's boundary."""
+def _parse_geometry(geometry: Any, source_crs: str, i: int, code: str,
+                    problems: list[dict]) -> tuple[Any, str]:
+    """(shape, normalised GeoJSON text) of a feature's geometry, or (None, "") with the problem listed."""
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        _problem(problems, i, code, "几何必须是 Polygon 或 MultiPolygon")
+        return None, ""
+    structure = geo.ring_problem(geometry)
+    if structure:
+        _problem(problems, i, code, structure)
+        return None, ""
+    try:
+        shape = geo.to_shape(geo.normalise_geometry(geometry))
+    except Exception:  # noqa: BLE001 - any parse failure is the user's data, reported
+        _problem(problems, i, code, "几何坐标无法解析")
+        return None, ""
+    if shape.is_empty:
+        _problem(problems, i, code, "几何为空")
+        return None, ""
+    lonlat = geo.lonlat_problem(tuple(shape.bounds))
+    if lonlat:
+        _problem(problems, i, code, lonlat)
+        return None, ""
+    if source_crs == "gcj02":
+        geometry = geo.gcj02_geometry_to_wgs84(geometry)
+        shape = geo.to_shape(geo.normalise_geometry(geometry))
+    minx, miny, maxx, maxy = shape.bounds
+    if max(maxx - minx, maxy - miny) > MAX_GRID_EXTENT_DEG:
+        _problem(problems, i, code, f"网格范围过大（跨度超过 {MAX_GRID_EXTENT_DEG:g}°，约 "
+                                    f"{MAX_GRID_EXTENT_DEG * 111:.0f} 公里），不像一个网格")
+        return None, ""
+    if not shape.is_valid:
+        _problem(problems, i, code, geo.invalid_reason(shape))
+        return None, ""
+    return shape, geo.normalise_geometry(geometry)
+
+
+def _check_topology(planned: list[_Planned], problems: list[dict], scope: Scope) -> None:
+    """Comprehensive grids must not overlap each other and must cover their village's boundary.
+
+    Existing grids outside the importer's scope are compared (an overlap with them is still
+    refused) but never named nor measured: the problem says only that the grid conflicts with an
+    existing grid, once per feature, as for any conflict the importer cannot see."""
     index = locator.get_index(max_age=0)
     replaced = {p.code for p in planned}
     final = [p for p in planned if p.type == GridType.COMPREHENSIVE and p.status == GridStatus.ACTIVE]
@@ -141,16 +190,23 @@ def _check_topology(planned: list[_Planned], problems: list[dict]) -> None:
                 existing[i] = index.geoms[i]
     shapes = [p.shape for p in final] + list(existing.values())
     labels = [(p.index, p.code) for p in final] + [(None, index.codes[i]) for i in existing]
+    hidden = {k for k, i in enumerate(existing, start=len(final)) if not scope.covers(index.codes[i])}
     if len(shapes) > 1:
         tree = STRtree(shapes)
         left, right = tree.query(shapes, predicate="intersects")
+        conflicted: set[int] = set()
         for a, b in zip(left.tolist(), right.tolist()):
             if a >= b or a >= len(final):
                 continue
             area = geo.area_m2(shapes[a].intersection(shapes[b]))
-            if area > geo.AREA_TOLERANCE_M2:
-                _problem(problems, labels[a][0], labels[a][1],
-                         f"与综合网格 {labels[b][1]} 重叠约 {area:.0f} 平方米")
+            if area <= geo.AREA_TOLERANCE_M2:
+                continue
+            if b in hidden:
+                if a not in conflicted:
+                    conflicted.add(a)
+                    _problem(problems, labels[a][0], labels[a][1], HIDDEN_CONFLICT)
+            else:
+                _problem(problems, labels[a][0], labels[a][1], f"与综合网格 {labels[b][1]} 重叠约 {area:.0f} 平方米")
     villages = {p.division.code for p in final} | {p.division.code for p in planned
                                                     if p.type == GridType.COMPREHENSIVE}
     kept: dict[str, list[Any]] = {}
@@ -207,13 +263,18 @@ def _fill_shape_fields(grid: Grid, shape: Any) -> None:
 
 
 @transaction.atomic
-def grids_import(*, collection: Any, scope: Scope, dry_run: bool = False, note: str = "GeoJSON 导入") -> ImportResult:
+def grids_import(*, collection: Any, scope: Scope, dry_run: bool = False, note: str = "GeoJSON 导入",
+                 crs: str | None = None) -> ImportResult:
     """Validate a FeatureCollection, then create or update grids by code. Any problem refuses
-    the whole import, listing every problem, and changes nothing."""
+    the whole import, listing every problem, and changes nothing.
+
+    Coordinates: WGS84 or CGCS2000 longitude/latitude (no `crs` member, OGC CRS84, EPSG:4326 or
+    EPSG:4490 in any of the URN/URL forms), or GCJ-02 (a `crs` named GCJ02, or `crs="gcj02"` from
+    the importer), converted to WGS84 before storing. Anything else is refused ("坐标不是经纬度…")."""
     result = ImportResult(dry_run=dry_run)
-    planned = _parse(collection, scope, result.problems)
+    planned = _parse(collection, scope, result.problems, crs)
     _check_towns(planned, result.problems)
-    _check_topology(planned, result.problems)  # on every well-formed feature: list all problems at once
+    _check_topology(planned, result.problems, scope)  # on every well-formed feature: list all problems at once
     if result.problems:
         result.problems.sort(key=lambda p: (p["index"] is None, p["index"] or 0))
         transaction.set_rollback(True)

@@ -94,7 +94,10 @@ class GridViewSet(ScopedReadOnlyViewSet):
             response["Content-Disposition"] = 'attachment; filename="grids.geojson"'
         return response
 
-    @extend_schema(request=dict, responses=dict, parameters=[OpenApiParameter("dry_run", bool)])
+    @extend_schema(request=dict, responses=dict, parameters=[
+        OpenApiParameter("dry_run", bool),
+        OpenApiParameter("crs", str, enum=["wgs84", "gcj02"],
+                         description="坐标系：缺省按文件的 crs（无则 WGS84/CGCS2000 经纬度）；gcj02 时转换为 WGS84")])
     @action(detail=False, methods=["post"], url_path="import", url_name="import")
     def import_geojson(self, request):  # noqa: ANN001, ANN201
         """Import a GeoJSON FeatureCollection (body, or a `file` upload). Refused as a whole, with
@@ -106,7 +109,11 @@ class GridViewSet(ScopedReadOnlyViewSet):
             except (ValueError, UnicodeDecodeError):
                 raise PlatformError("文件不是合法的 GeoJSON（JSON）", code="import_invalid")
         dry_run = request.query_params.get("dry_run") in ("1", "true")
-        result = services.grids_import(collection=data, scope=scope_for(request.user), dry_run=dry_run)
+        crs = request.query_params.get("crs") or None
+        if crs not in (None, "wgs84", "gcj02"):
+            raise PlatformError("crs 只支持 wgs84 或 gcj02（CGCS2000 经纬度按 wgs84 导入）", code="bad_crs",
+                                fields={"crs": ["只支持 wgs84 或 gcj02"]})
+        result = services.grids_import(collection=data, scope=scope_for(request.user), dry_run=dry_run, crs=crs)
         if result.problems:
             raise PlatformError(f"导入被拒绝：发现 {len(result.problems)} 个问题，未做任何修改", code="import_invalid",
                                 fields={"problems": [p["text"] for p in result.problems]})
