@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import Role
+from core.roles import Role, has_role
 from core.scoping import OPERATIONAL, ScopedModel, ScopedQuerySet
 
 
@@ -40,4 +40,4 @@ class User(ScopedModel, AbstractUser):
         return [str(labels.get(r, r)) for r in self.roles]
 
     def has_role(self, *roles: str) -> bool:
-        return self.is_superuser or bool(set(self.roles) & set(roles))
+        return has_role(self, *roles)

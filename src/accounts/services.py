@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import User
-from accounts.roles import ROLE_CODES
 from core.errors import PlatformError
+from core.roles import ROLE_CODES
 
 
 @transaction.atomic

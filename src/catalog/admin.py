@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from core.admin import ScopedAdmin, ScopedRelatedFilter
 from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
+from core.admin import ScopedAdmin, ScopedRelatedFilter
 
 
 @admin.register(Item)

@@ -17,7 +17,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalog.choices import (
-    LIST_KIND_OF_ITEM, AdmissionState, ChangeKind, ChangeState, EntryOp, Holder, ItemKind, ListKind, ReturnReason,
+    LIST_KIND_OF_ITEM,
+    AdmissionState,
+    ChangeKind,
+    ChangeState,
+    EntryOp,
+    Holder,
+    ItemKind,
+    ListKind,
+    ReturnReason,
     VersionSource,
 )
 from core.scoping import GLOBAL, OPERATIONAL, REFERENCE, ScopedModel

@@ -20,8 +20,8 @@ from catalog.api.views import xlsx_response
 from catalog.choices import AdmissionState, ChangeKind, ChangeState, ItemKind, ListKind, ReturnReason, ReviewDecision
 from catalog.filtersets import AdmissionFilterSet, ItemFilterSet, PowerChangeFilterSet
 from catalog.models import Admission, Assignment, Item, ItemList, Matter, PowerChange, Responsibility
-from core.api.permissions import has_role
 from core.errors import PlatformError
+from core.roles import has_role
 from core.scoping import code_level
 from divisions.models import Division
 from org.models import Unit

@@ -2,9 +2,19 @@
 
 Working days are Monday–Friday, minus published holidays, plus published make-up working days
 (调休). Working hours default to 08:30–12:00 and 13:30–17:30 (settings.WORKING_HOURS), in
-Asia/Shanghai. A working day is therefore 7.5 working hours, and `add_working_days(n)` is
-`add_working_hours(7.5 * n)`: the same rule for every limit. Years without a published
-arrangement count weekends only and are reported as provisional.
+Asia/Shanghai. Years without a published arrangement count weekends only and are reported as
+provisional.
+
+How a limit is counted (the rule shown on the calendar page, `RULE_TEXT`):
+
+- a limit of N **working hours** runs in working time from the moment of the step;
+- a limit of N **working days** starts on the next working day (the day of the step is not
+  counted) and ends at the close of business of the Nth working day — 行政许可法 art. 82
+  ("期限以工作日计算，不含法定节假日"), 民法典 art. 201 (the first day is not counted) and
+  art. 203 (a period ends at the close of business of its last day);
+- a fraction of a working day (events' limits allow 0.5 day) counts as that share of a
+  working day's hours, added in working time after the whole days (or from the moment of the
+  step when there are no whole days).
 """
 from __future__ import annotations
 
@@ -100,8 +110,49 @@ def add_working_hours(start: dt.datetime, hours: float) -> dt.datetime:
     raise ValueError("time limit too long for the working calendar")
 
 
+RULE_TEXT = (
+    "以工作小时计的时限，自环节发生时刻起按工作时间连续计算；"
+    "以工作日计的时限，自下一个工作日起算（当日不计入），至第N个工作日下班时截止"
+    "（《行政许可法》第八十二条，《民法典》第二百零一条、第二百零三条）；"
+    "不足一日的部分按当日工作时长折算为工作小时，接续计算。节假日不计入，调休上班日计入。"
+)
+
+
+def close_of_business(day: dt.date) -> dt.datetime:
+    """The end of the last working period of `day` (17:30 by default), Asia/Shanghai."""
+    return dt.datetime.combine(day, working_periods()[-1][1], TZ)
+
+
+def nth_working_day_after(day: dt.date, n: int) -> dt.date:
+    """The `n`th working day after `day` (n ≥ 1; `day` itself never counts)."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    cursor = day
+    for _ in range(3660 + n):  # a bound: ten years of days beyond n
+        cursor += dt.timedelta(days=1)
+        if is_working_day(cursor):
+            n -= 1
+            if n == 0:
+                return cursor
+    raise ValueError("time limit too long for the working calendar")
+
+
 def add_working_days(start: dt.datetime, days: float) -> dt.datetime:
-    return add_working_hours(start, days * hours_per_day())
+    """The deadline of a limit of `days` working days from the step at `start` (see module doc).
+
+    Whole days: close of business of the Nth working day after the step's day. A fraction f is
+    then added as f × the working day's hours of working time.
+    """
+    if days < 0:
+        raise ValueError("a time limit cannot be negative")
+    whole = int(days)
+    fraction = days - whole
+    if whole == 0:
+        return add_working_hours(start, fraction * hours_per_day())
+    end = close_of_business(nth_working_day_after(start.astimezone(TZ).date(), whole))
+    if fraction > 1e-9:
+        end = add_working_hours(end, fraction * hours_per_day())
+    return end
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import audit
+from core.roles import Role
 from divisions.models import Division
 from flows import services
 from flows.choices import TEMPLATE_FOR_KIND, MapStatus
@@ -25,9 +26,9 @@ from flows.templates_dir import template_bytes
 DEMO_TOWNS = ["321002001000", "321002106000", "321003001000"]  # 东关街道, 湾头镇, 蒋王街道
 # (username suffix, roles, unit name, display suffix)
 STAFF = [
-    ("handler", ["dept_handler"], "行政审批局", "行政审批局窗口"),
-    ("officer", ["dept_handler"], "综合执法局", "综合执法局执法队员"),
-    ("leader", ["leader"], "党政办公室", "分管领导"),
+    ("handler", [Role.DEPT_HANDLER], "行政审批局", "行政审批局窗口"),
+    ("officer", [Role.DEPT_HANDLER], "综合执法局", "综合执法局执法队员"),
+    (Role.LEADER, [Role.LEADER], "党政办公室", "分管领导"),
 ]
 # Answers that drive each template down its common path (the alternative branch for some cases).
 ANSWERS = {
@@ -37,7 +38,7 @@ ANSWERS = {
     "inspection": [{"Task_OnSite": {"finding": "ok"}}, {"Task_OnSite": {"finding": "problem"}}],
     "public_service": [{"Task_Handle": {"result": "done"}}, {"Task_Handle": {"result": "refer"}}],
 }
-LANE_USER = {"受理窗口": "handler", "承办人": "handler", "审核人": "handler", "负责人": "leader",
+LANE_USER = {"受理窗口": "handler", "承办人": "handler", "审核人": "handler", "负责人": Role.LEADER,
              "执法队员": "officer", "法制审核": "officer", "网格员": "handler"}
 
 
@@ -151,7 +152,7 @@ def load(say: Callable[[str], Any]) -> None:
     for town in towns[:2]:
         editor = next(iter(staff[town.code].values()))
         editor_roles = list(editor.roles)
-        editor.roles = ["town_command"]  # map editing needs an editing role; the demo user keeps theirs
+        editor.roles = [Role.TOWN_COMMAND]  # map editing needs an editing role; the demo user keeps theirs
         with audit.acting_as(name="load_demo", source="import"):
             for item in by_kind.get("approval", [])[:3]:
                 pm = services.processmap_import(user=editor, item=item, division_code=town.code, xml=_override_xml(),

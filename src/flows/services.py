@@ -27,21 +27,18 @@ from django.utils import timezone
 
 from core import audit, cachegen, workcal
 from core.errors import Conflict, NotAllowed, NotFound, PlatformError
+from core.roles import Role, has_role
 from core.scoping import code_level, scope_for
 from flows import engine, selectors
 from flows.choices import CaseState, MapStatus
 from flows.layout import generate_layout
 from flows.models import BpmnDocument, Case, CaseAttachment, CaseStep, LaneMapping, ProcessMap
 
-MAP_WRITERS = ("reform_office", "county_command", "town_command", "city_command")
-CASE_STARTERS = ("dept_handler", "town_command", "county_command", "city_command")
+MAP_WRITERS = (Role.REFORM_OFFICE, Role.COUNTY_COMMAND, Role.TOWN_COMMAND, Role.CITY_COMMAND)
+CASE_STARTERS = (Role.DEPT_HANDLER, Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
 MAX_XML = 2 * 1024 * 1024
 MAX_FILE = 20 * 1024 * 1024
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,49}$")
-
-
-def _has_role(user: Any, roles: Iterable[str]) -> bool:
-    return bool(getattr(user, "is_superuser", False) or set(getattr(user, "roles", None) or ()) & set(roles))
 
 
 def _covers(user: Any, code: str) -> bool:
@@ -76,7 +73,7 @@ def _check_xml(xml: Any) -> bytes:
 
 
 def _map_writable(user: Any, division_code: str) -> None:
-    if not _has_role(user, MAP_WRITERS):
+    if not has_role(user, MAP_WRITERS):
         raise NotAllowed("您的角色无权维护流程图")
     if not _covers(user, division_code):
         raise NotFound("区划不存在或不在您的管辖范围内")
@@ -239,7 +236,7 @@ def _build_case(*, user: Any, item: Any, town_code: str, pm: ProcessMap, now: dt
 
 
 def _start_checks(user: Any, item: Any, town_code: str) -> ProcessMap:
-    if not _has_role(user, CASE_STARTERS):
+    if not has_role(user, CASE_STARTERS):
         raise NotAllowed("您的角色无权发起办件")
     if code_level(town_code) != "town":
         raise PlatformError("办件必须属于一个镇（街道）", code="bad_division", fields={"division": ["应为镇街区划"]})

@@ -13,6 +13,7 @@ from django.urls import reverse
 from catalog.models import Item
 from core import audit
 from core.errors import PlatformError
+from core.roles import has_role
 from core.scoping import code_level
 from divisions.models import Division
 from flows import engine, selectors, services
@@ -60,7 +61,7 @@ def maps(request):  # noqa: ANN001, ANN201
     divisions = Division.objects.visible_to(user).filter(level__in=["county", "town"], code__startswith=(user.division_id or "")[:6]).order_by("code")[:300] if user.division_id else Division.objects.none()
     return render(request, "flows/maps.html", {"rows": rows, "filters": request.GET, "statuses": MapStatus.choices,
                                                "templates": TEMPLATE_LABELS, "divisions": divisions,
-                                               "can_edit": services._has_role(user, services.MAP_WRITERS),
+                                               "can_edit": has_role(user, services.MAP_WRITERS),
                                                "lane_rows": sorted(selectors.lane_mappings().values(), key=lambda m: m.name)})
 
 
@@ -70,11 +71,11 @@ def map_detail(request, pk: int):  # noqa: ANN001, ANN201
     pm = get_object_or_404(ProcessMap.objects.visible_to(request.user).select_related("item", "division", "document"),
                            pk=pk)
     writable = ProcessMap.objects.writable_by(request.user).filter(pk=pk).exists() and \
-        services._has_role(request.user, services.MAP_WRITERS)
+        has_role(request.user, services.MAP_WRITERS)
     versions = ProcessMap.objects.visible_to(request.user).filter(item=pm.item, division=pm.division).order_by("-version")
     # A town editor looking at the county's map may save it as the town's own version (本镇街版本).
     own_town = request.user.division_id if request.user.division_id and code_level(request.user.division_id) == "town" \
-        and pm.division_id != request.user.division_id and services._has_role(request.user, services.MAP_WRITERS) else ""
+        and pm.division_id != request.user.division_id and has_role(request.user, services.MAP_WRITERS) else ""
     return render(request, "flows/modeler.html", {"pm": pm, "writable": writable, "versions": versions,
                                                   "lanes": sorted(selectors.lane_mappings()), "own_town": own_town})
 

@@ -1,9 +1,10 @@
 from django.contrib import admin
 
 from core.admin import ScopedAdmin, ScopedRelatedFilter
+from core.roles import Role
 from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol
 
-GRID_MANAGERS = ("town_command", "county_command", "city_command")
+GRID_MANAGERS = (Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
 
 
 class ReadOnlyAdmin(ScopedAdmin):

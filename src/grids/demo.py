@@ -20,11 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import audit
+from core.roles import Role
 from core.synthetic import NameMaker
 from divisions.choices import Level
 from divisions.models import Division
 from grids import geo, layout, services
-from grids.choices import (FindingCategory, GridType, PatrolStatus, SpecialCategory, TeamRole, WorkerKind)
+from grids.choices import FindingCategory, GridType, PatrolStatus, SpecialCategory, TeamRole, WorkerKind
 from grids.models import Finding, Grid, GridMembership, GridWorker, Patrol
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -246,7 +247,7 @@ def load(say: Callable[[str], Any]) -> None:
                            and grids[g].type == GridType.COMPREHENSIVE)
         from accounts.models import User
 
-        user = User(username=DEMO_LOGIN, division_id=demo_worker.division_id, roles=["grid_worker"],
+        user = User(username=DEMO_LOGIN, division_id=demo_worker.division_id, roles=[Role.GRID_WORKER],
                     display_name=f"{demo_worker.name}（网格员）", password=make_password("demo12345"), is_synthetic=True)
         if not User.objects.filter(username=DEMO_LOGIN).exists():
             user.save()

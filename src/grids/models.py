@@ -13,8 +13,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.scoping import OPERATIONAL, ScopedModel
-from grids.choices import (FindingCategory, FindingStatus, GridStatus, GridType, PatrolStatus, ReportKind,
-                           SpecialCategory, TeamRole, VersionAction, WorkerKind)
+from grids.choices import (
+    FindingCategory,
+    FindingStatus,
+    GridStatus,
+    GridType,
+    PatrolStatus,
+    ReportKind,
+    SpecialCategory,
+    TeamRole,
+    VersionAction,
+    WorkerKind,
+)
 
 
 class Grid(ScopedModel):

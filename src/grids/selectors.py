@@ -5,7 +5,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.scoping import code_prefix

@@ -22,8 +22,17 @@ from core.scoping import Scope
 from divisions.choices import Level
 from divisions.models import Division
 from grids import geo, locator
-from grids.choices import (FindingCategory, FindingStatus, GridStatus, GridType, PatrolStatus, SpecialCategory,
-                           TeamRole, VersionAction, WorkerKind)
+from grids.choices import (
+    FindingCategory,
+    FindingStatus,
+    GridStatus,
+    GridType,
+    PatrolStatus,
+    SpecialCategory,
+    TeamRole,
+    VersionAction,
+    WorkerKind,
+)
 from grids.models import Finding, Grid, GridMembership, GridVersion, GridWorker, Patrol
 
 GRID_FIELDS = ("code", "name", "type", "category", "status", "geometry")

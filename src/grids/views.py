@@ -12,15 +12,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.api.permissions import has_role
+from core.roles import Role, has_role
 from core.scoping import code_prefix, scope_for
 from divisions.models import Division
 from grids import selectors, services
 from grids.choices import FindingCategory
 from grids.filtersets import GridFilterSet
-from grids.models import Grid, GridReport, GridVersion, Patrol
+from grids.models import GridReport, GridVersion, Patrol
 
-GRID_MANAGERS = ("town_command", "county_command", "city_command")
+GRID_MANAGERS = (Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
 
 
 @login_required

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from core.admin import ScopedAdmin, ScopedRelatedFilter
+from core.roles import Role
 from org.models import Absence, Post, Staff, Unit, UnitTemplate, UnitTemplateEntry
 
 
@@ -27,17 +28,17 @@ class StaffAdmin(ScopedAdmin):
     list_display = ("name", "unit", "division", "establishment", "is_leader", "served_village_secretary", "is_synthetic")
     list_filter = ("establishment", "is_leader", ("unit", ScopedRelatedFilter))
     search_fields = ("name",)
-    write_roles = ("reform_office", "town_command")
+    write_roles = (Role.REFORM_OFFICE, Role.TOWN_COMMAND)
 
 
 @admin.register(Post)
 class PostAdmin(ScopedAdmin):
     list_display = ("name", "unit", "holder_a", "holder_b")
     list_filter = (("unit", ScopedRelatedFilter),)
-    write_roles = ("reform_office", "town_command")
+    write_roles = (Role.REFORM_OFFICE, Role.TOWN_COMMAND)
 
 
 @admin.register(Absence)
 class AbsenceAdmin(ScopedAdmin):
     list_display = ("staff", "start", "end", "reason")
-    write_roles = ("reform_office", "town_command")
+    write_roles = (Role.REFORM_OFFICE, Role.TOWN_COMMAND)

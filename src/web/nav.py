@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.conventions import optional_module
+from core.roles import Role
 
 CORE_NAV: list[tuple[str, object, tuple[str, ...] | None]] = [
     ("web:home", _("首页"), None),
@@ -15,7 +16,7 @@ CORE_NAV: list[tuple[str, object, tuple[str, ...] | None]] = [
     ("web:leadership", _("班子结构"), None),
 ]
 TAIL_NAV = [
-    ("web:audit", _("审计日志"), ("auditor", "reform_office", "city_command", "county_command", "town_command")),
+    ("web:audit", _("审计日志"), (Role.AUDITOR, Role.REFORM_OFFICE, Role.CITY_COMMAND, Role.COUNTY_COMMAND, Role.TOWN_COMMAND)),
 ]
 
 

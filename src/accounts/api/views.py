@@ -4,8 +4,8 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from core.api.views import PlatformAPIView
 from core.errors import PlatformError
 
 
@@ -14,7 +14,7 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField()
 
 
-class TokenView(APIView):
+class TokenView(PlatformAPIView):
     """`POST {"username", "password"}` → `{"token"}`; then send `Authorization: Token <token>`."""
 
     permission_classes = [AllowAny]
@@ -33,7 +33,7 @@ class TokenView(APIView):
         return Response({"token": token.key})
 
 
-class MeView(APIView):
+class MeView(PlatformAPIView):
     """The signed-in user's division, unit and roles."""
 
     @extend_schema(responses=inline_serializer("Me", {

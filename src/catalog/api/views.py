@@ -11,18 +11,23 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from catalog import excel, selectors, services
 from catalog.api import serializers as s
 from catalog.filtersets import (
-    AdmissionFilterSet, AssignmentFilterSet, ItemFilterSet, ItemListFilterSet, ListVersionFilterSet,
-    MatterFilterSet, PowerChangeFilterSet, ResponsibilityFilterSet,
+    AdmissionFilterSet,
+    AssignmentFilterSet,
+    ItemFilterSet,
+    ItemListFilterSet,
+    ListVersionFilterSet,
+    MatterFilterSet,
+    PowerChangeFilterSet,
+    ResponsibilityFilterSet,
 )
 from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
-from core import audit
-from core.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from core.errors import NotFound
+from core.roles import Role
 from divisions.models import Division
 
 LIST_WRITERS = services.REFORM
@@ -165,7 +170,7 @@ class ResponsibilityViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewset
     write_roles = LIST_WRITERS
 
 
-class ResponsibilityAnswerView(APIView):
+class ResponsibilityAnswerView(PlatformAPIView):
     """Who is responsible for a matter in a town (or anything inside it), and who cooperates."""
 
     @extend_schema(parameters=[OpenApiParameter("division", str, required=True),
@@ -173,7 +178,6 @@ class ResponsibilityAnswerView(APIView):
                                OpenApiParameter("as_of", str, description="YYYY-MM-DD, default today")],
                    responses=s.AnswerSerializer)
     def get(self, request: Any) -> Response:
-        audit.set_actor(request.user, "api")
         code = request.query_params.get("division", "")
         matter = request.query_params.get("matter", "")
         if not matter:
@@ -186,7 +190,7 @@ class ResponsibilityAnswerView(APIView):
         return Response(selectors.responsibility_for(town, matter, on).as_dict(division=code, as_of=on))
 
 
-class GapsView(APIView):
+class GapsView(PlatformAPIView):
     """Matters without a main responsible unit in some town of your scope."""
 
     @extend_schema(parameters=[OpenApiParameter("town", str), OpenApiParameter("matter", str),
@@ -194,7 +198,6 @@ class GapsView(APIView):
                                OpenApiParameter("page_size", int)],
                    responses=s.GapSerializer(many=True))
     def get(self, request: Any) -> Response:
-        audit.set_actor(request.user, "api")
         towns = Division.objects.visible_to(request.user).filter(level="town")
         if request.query_params.get("town"):
             towns = towns.filter(code=request.query_params["town"])
@@ -238,13 +241,12 @@ class AdmissionViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewsets.Rea
         return Response(self.get_serializer(admission).data)
 
 
-class HandoverCheckView(APIView):
+class HandoverCheckView(PlatformAPIView):
     """May this task be handed to this town? `?town=<code>&admission=<准入编号>&task=<名称>`."""
 
     @extend_schema(parameters=[OpenApiParameter("town", str, required=True), OpenApiParameter("admission", str),
                                OpenApiParameter("task", str)], responses=s.HandoverCheckSerializer)
     def get(self, request: Any) -> Response:
-        audit.set_actor(request.user, "api")
         town = _visible_division(request, request.query_params.get("town", ""))
         code = request.query_params.get("admission") or None
         admission = services.admission_require(town=town, admission=code, task=request.query_params.get("task", ""))
@@ -259,7 +261,7 @@ class AssignmentViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewsets.Re
     queryset = Assignment.objects.select_related("admission", "department")
     serializer_class = s.AssignmentSerializer
     filterset_class = AssignmentFilterSet
-    write_roles = services.DEPT + services.REFORM + ("county_command",)
+    write_roles = services.DEPT + services.REFORM + (Role.COUNTY_COMMAND,)
 
 
 class PowerChangeViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -2,15 +2,34 @@
 
 Who may do what is described in `catalog/services/_common.py`."""
 from catalog.services._common import (  # noqa: F401
-    REFORM, DEPT, TOWN_FILERS, COUNTY_FILERS, OPEN_CHANGE_STATES, county_department_for,
-)
-from catalog.services.lists import (  # noqa: F401
-    list_version_record, item_list_issue, item_list_adopt, list_import, responsibility_set,
+    COUNTY_FILERS,
+    DEPT,
+    OPEN_CHANGE_STATES,
+    REFORM,
+    TOWN_FILERS,
+    county_department_for,
 )
 from catalog.services.admission import (  # noqa: F401
-    admission_file, admission_review, admission_resubmit, admission_withdraw, admission_require, assignment_create,
+    admission_file,
+    admission_require,
+    admission_resubmit,
+    admission_review,
+    admission_withdraw,
+    assignment_create,
 )
 from catalog.services.changes import (  # noqa: F401
-    change_file, change_department_opinion, change_decide, change_resubmit, change_withdraw, changes_apply_due,
+    change_decide,
+    change_department_opinion,
+    change_file,
+    change_resubmit,
+    change_withdraw,
+    changes_apply_due,
     open_work_for,
+)
+from catalog.services.lists import (  # noqa: F401
+    item_list_adopt,
+    item_list_issue,
+    list_import,
+    list_version_record,
+    responsibility_set,
 )

@@ -18,17 +18,17 @@ from django.utils import timezone
 
 from catalog.choices import ChangeState
 from core import audit
-from core.api.permissions import has_role
 from core.errors import NotAllowed, NotFound, PlatformError
+from core.roles import Role, has_role
 from core.scoping import code_level, scope_for
 from divisions.models import Division
 from org.choices import UnitKind
 from org.models import Unit
 
-REFORM = ("reform_office",)
-DEPT = ("dept_handler",)
-TOWN_FILERS = ("town_command", "reform_office")
-COUNTY_FILERS = ("reform_office", "dept_handler", "county_command")
+REFORM = (Role.REFORM_OFFICE,)
+DEPT = (Role.DEPT_HANDLER,)
+TOWN_FILERS = (Role.TOWN_COMMAND, Role.REFORM_OFFICE)
+COUNTY_FILERS = (Role.REFORM_OFFICE, Role.DEPT_HANDLER, Role.COUNTY_COMMAND)
 OPEN_CHANGE_STATES = (ChangeState.SUBMITTED, ChangeState.DEPT_REVIEWED, ChangeState.RETURNED, ChangeState.APPROVED)
 
 

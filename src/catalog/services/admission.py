@@ -11,10 +11,18 @@ from django.utils import timezone
 from catalog.choices import AdmissionState, ReviewDecision
 from catalog.models import Admission, Assignment
 from catalog.services._common import (
-    DEPT, REFORM, _as_user, _reason, _require_role, _require_scope, _require_town, _step, _town,
+    DEPT,
+    REFORM,
+    _as_user,
+    _reason,
+    _require_role,
+    _require_scope,
+    _require_town,
+    _step,
+    _town,
 )
-from core.api.permissions import has_role
 from core.errors import Conflict, NotAllowed, PlatformError
+from core.roles import Role, has_role
 from core.scoping import code_level
 from divisions.models import Division
 from org.choices import UnitKind
@@ -161,7 +169,7 @@ def assignment_create(*, town: Division, admission: Admission | str | None, titl
                       due_date: dt.date | None = None, user: Any = None) -> Assignment:
     """Hand a task to a town (交办). Refused unless admitted (admission_require)."""
     _require_town(town)
-    _require_role(user, DEPT + REFORM + ("county_command",), "向乡镇交办任务")
+    _require_role(user, DEPT + REFORM + (Role.COUNTY_COMMAND,), "向乡镇交办任务")
     _require_scope(user, town.code, "向乡镇交办任务")
     title = _reason(title, "title", "交办内容")
     found = admission_require(town=town, admission=admission, task=title)

@@ -11,13 +11,25 @@ from catalog import hooks, selectors
 from catalog.choices import ChangeKind, ChangeState, EntryOp, ListKind, ReturnReason, ReviewDecision
 from catalog.models import Item, Matter, PowerChange, Responsibility
 from catalog.services._common import (
-    COUNTY_FILERS, DEPT, OPEN_CHANGE_STATES, REFORM, TOWN_FILERS, _as_user, _county_of, _reason, _require_above,
-    _require_role, _require_scope, _require_town, _step, county_department_for,
+    COUNTY_FILERS,
+    DEPT,
+    OPEN_CHANGE_STATES,
+    REFORM,
+    TOWN_FILERS,
+    _as_user,
+    _county_of,
+    _reason,
+    _require_above,
+    _require_role,
+    _require_scope,
+    _require_town,
+    _step,
+    county_department_for,
 )
 from catalog.services.lists import list_version_record, responsibility_set
 from core import cachegen
-from core.api.permissions import has_role
 from core.errors import Conflict, NotAllowed, PlatformError
+from core.roles import has_role
 from core.scoping import code_level
 from divisions.models import Division
 from org.choices import UnitKind

@@ -12,7 +12,14 @@ from catalog import selectors
 from catalog.choices import LIST_KIND_OF_ITEM, EntryOp, ListKind, VersionSource
 from catalog.models import Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
 from catalog.services._common import (
-    REFORM, _actor_name, _as_user, _county_of, _reason, _require_above, _require_role, _require_scope,
+    REFORM,
+    _actor_name,
+    _as_user,
+    _county_of,
+    _reason,
+    _require_above,
+    _require_role,
+    _require_scope,
     _require_town,
 )
 from core import cachegen

@@ -1,4 +1,11 @@
-"""Every API error is `{"error": {"code", "message", "fields"}}` with a 4xx status."""
+"""Every API error is `{"error": {"code", "message", "fields"}}`.
+
+The platform's own refusals (`core.errors.PlatformError`), DRF's exceptions, Http404,
+PermissionDenied and Django's ValidationError are the client's fault: a 4xx with a Chinese
+message. Anything else — ValueError, TypeError, IntegrityError included — is a bug: it is
+logged with its traceback and answered as a 500 in the same envelope, so it is seen and fixed
+instead of being passed off as bad input.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,7 +13,6 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -57,16 +63,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(body("invalid", "请求数据有误", fields), status=status.HTTP_400_BAD_REQUEST)
-    elif isinstance(exc, IntegrityError):
-        log.warning("integrity error turned into 409: %s", exc)
-        return Response(body("conflict", "数据与已有记录冲突（重复或引用不存在）"), status=status.HTTP_409_CONFLICT)
-    elif isinstance(exc, (ValueError, TypeError)) and not isinstance(exc, exceptions.APIException):
-        log.warning("bad input turned into 400: %s", exc)
-        return Response(body("invalid", f"请求数据有误：{exc}"), status=status.HTTP_400_BAD_REQUEST)
 
     response = drf_handler(exc, context)
     if response is None:
-        return None
+        view = context.get("view")
+        log.error("unhandled error in %s", type(view).__name__ if view else "API", exc_info=exc)
+        return Response(body("server_error", "服务器内部错误，已记录，请稍后再试"),
+                        status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     code = getattr(exc, "default_code", "error")
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)

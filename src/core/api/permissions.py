@@ -1,12 +1,9 @@
+"""API permission: reads need a signed-in user; writes one of the view's `write_roles`."""
 from typing import Any
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-
-def has_role(user: Any, roles: set[str] | frozenset[str] | tuple[str, ...]) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    return bool(set(getattr(user, "roles", None) or ()) & set(roles))
+from core.roles import has_role
 
 
 class RoleWritePermission(BasePermission):

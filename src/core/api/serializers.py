@@ -20,7 +20,7 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         user = getattr(request, "user", None)
         for field in fields.values():
-            target = getattr(field, "child_relation", field)
+            target: Any = getattr(field, "child_relation", field)
             queryset = getattr(target, "queryset", None)
             if queryset is not None and is_scoped_model(queryset.model):
                 target.queryset = queryset.visible_to(user)

@@ -7,12 +7,29 @@ from django.db import transaction
 from rest_framework import viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.views import APIView
 
 from core import audit
 from core.api.permissions import RoleWritePermission
 
 
-class ScopedViewSetMixin:
+class ActorMixin:
+    """Sets the audit actor once the request is authenticated (every API view needs it)."""
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        audit.set_actor(request.user, "api")
+
+
+class PlatformAPIView(ActorMixin, APIView):
+    """The base of every non-model API view: audit actor set, errors in the platform envelope."""
+
+
+class PlatformViewSet(ActorMixin, viewsets.GenericViewSet):
+    """The base of a viewset that is not a scoped model viewset."""
+
+
+class ScopedViewSetMixin(ActorMixin):
     """Reads see `visible_to(user)`; writes reach only `writable_by(user)` (else 404).
 
     After a create or update the saved row is checked again inside the transaction: if it
@@ -20,13 +37,10 @@ class ScopedViewSetMixin:
     re-check after save).
     """
 
-    permission_classes = [RoleWritePermission]
+    permission_classes: Any = [RoleWritePermission]
     write_roles: tuple[str, ...] = ()
     queryset: Any
-
-    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
-        audit.set_actor(request.user, "api")
+    request: Any
 
     def base_queryset(self) -> Any:
         return self.queryset.all()

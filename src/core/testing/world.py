@@ -16,8 +16,10 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 
-ALL_ROLES = ["city_command", "county_command", "town_command", "dept_handler", "grid_worker",
-             "reform_office", "leader", "auditor"]
+from core.roles import Role
+
+ALL_ROLES: list[str] = [Role.CITY_COMMAND, Role.COUNTY_COMMAND, Role.TOWN_COMMAND, Role.DEPT_HANDLER, Role.GRID_WORKER,
+             Role.REFORM_OFFICE, Role.LEADER, Role.AUDITOR]
 _HASH: dict[str, str] = {}
 
 

@@ -79,3 +79,21 @@ def test_a_write_that_would_leave_the_subtree_is_refused() -> None:
     from org.models import Unit
 
     assert not Unit.objects.filter(name="越级机构").exists()
+
+
+def test_a_bug_is_a_logged_500_in_the_envelope_not_a_400(caplog: pytest.LogCaptureFixture) -> None:
+    """ValueError, TypeError and IntegrityError are bugs, not bad input: never passed off as 4xx."""
+    from django.db import IntegrityError
+    from rest_framework.test import APIRequestFactory
+
+    from core.api.errors import exception_handler
+    from core.api.views import PlatformAPIView
+
+    view = PlatformAPIView()
+    request = APIRequestFactory().get("/api/x/")
+    for exc in (ValueError("invalid literal for int()"), TypeError("x"), IntegrityError("dup")):
+        response = exception_handler(exc, {"view": view, "request": request})
+        assert response is not None and response.status_code == 500
+        assert response.data["error"]["code"] == "server_error"
+        assert "invalid literal" not in response.data["error"]["message"]
+    assert "unhandled error" in caplog.text

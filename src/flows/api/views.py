@@ -10,12 +10,11 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from catalog.models import Item
-from core import audit
-from core.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
+from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet
 from core.errors import Conflict, NotFound, PlatformError
+from core.roles import Role
 from flows import engine, selectors, services
 from flows.api import serializers as s
 from flows.choices import MapStatus
@@ -118,7 +117,7 @@ class CaseViewSet(ScopedReadOnlyViewSet):
     queryset = Case.objects.select_related("item", "process_map")
     serializer_class = s.CaseSerializer
     filterset_class = CaseFilterSet
-    write_roles = services.CASE_STARTERS + ("leader", "grid_worker")
+    write_roles = services.CASE_STARTERS + (Role.LEADER, Role.GRID_WORKER)
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(request=s.CaseStartSerializer, responses=s.CaseSerializer)
@@ -172,12 +171,11 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         return Response({"count": len(data), "results": data})
 
 
-class MyTasksView(APIView):
+class MyTasksView(PlatformAPIView):
     """Ready tasks the signed-in user may act on, soonest due first."""
 
     @extend_schema(responses=s.CaseSerializer(many=True))
     def get(self, request):  # noqa: ANN001, ANN201
-        audit.set_actor(request.user, "api")
         from core.api.pagination import PlatformPagination
 
         paginator = PlatformPagination()

@@ -7,11 +7,11 @@ from django.conf import settings
 from django.test import Client
 
 from core import workcal
+from core.testing.world import build_world
 from flows import services
 from flows.models import Case, ProcessMap
 from flows.templates_dir import template_bytes
 from flows.tests.helpers import COUNTY, Actors, make_item
-from core.testing.world import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,9 +3,9 @@ demo staff who can act, cases in every state; a second run skips itself."""
 import pytest
 
 from catalog.models import Item
+from core.testing.world import build_world
 from flows import demo, services
 from flows.models import Case, ProcessMap
-from core.testing.world import build_world
 from org.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_publishes_maps_and_opens_cases_in_every_state(monkeypatch):
     monkeypatch.setattr(demo, "DEMO_TOWNS", ["321002001000"])  # one town keeps the test short
-    world = build_world()
+    build_world()
     services.lanemapping_seed_defaults()
     for town in ("321002001000", "321002106000", "321003001000"):
         for name, kind in (("行政审批局", "bureau"), ("综合执法局", "bureau"), ("党政办公室", "office")):

@@ -28,8 +28,9 @@ def test_2026_spring_festival_holiday_and_make_up_saturdays():
     assert workcal.is_working_day(dt.date(2026, 2, 14)) and workcal.is_working_day(dt.date(2026, 2, 28))
     assert workcal.due_time(at(2026, 2, 13, 17), 1, "hours").due_at == at(2026, 2, 14, 9)
     assert workcal.due_time(at(2026, 2, 14, 17), 1, "hours").due_at == at(2026, 2, 24, 9)
-    # 3 working days from Friday 2026-02-13 08:30: Fri, Sat 14 (make-up), then Tue 24 after the holiday
-    assert workcal.due_time(at(2026, 2, 13, 8, 30), 3, "days").due_at == at(2026, 2, 24, 17, 30)
+    # 3 working days from Friday 2026-02-13 08:30: the next working day counts first (Sat 14, make-up),
+    # then Tue 24 and Wed 25 after the holiday
+    assert workcal.due_time(at(2026, 2, 13, 8, 30), 3, "days").due_at == at(2026, 2, 25, 17, 30)
 
 
 def test_weekends_skip_and_an_unpublished_year_is_provisional():

@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,19 +15,18 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from core import audit
-from core.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet
+from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet
 from core.errors import NotFound, PlatformError
 from core.filters import require_division_code
+from core.roles import Role
 from core.scoping import code_prefix, scope_for
 from grids import locator, selectors, services
 from grids.api import serializers as s
 from grids.filtersets import FindingFilterSet, GridFilterSet, MembershipFilterSet, PatrolFilterSet, WorkerFilterSet
 from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol
 
-GRID_MANAGERS = ("town_command", "county_command", "city_command")
+GRID_MANAGERS = (Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
 SIMPLIFY = {4: 0.0006, 6: 0.00025, 9: 0.0, 12: 0.0}
 
 
@@ -160,7 +158,7 @@ class GridViewSet(ScopedReadOnlyViewSet):
                          "no_workers": [row(g) for g in gaps["no_workers"]]})
 
 
-class LocateView(APIView):
+class LocateView(PlatformAPIView):
     """Which grids contain a point, and its village, town and county.
 
     Outside every grid the user may see the answer is `inside: false` with no divisions: a user
@@ -171,7 +169,6 @@ class LocateView(APIView):
     @extend_schema(parameters=[OpenApiParameter("lat", float), OpenApiParameter("lng", float),
                                OpenApiParameter("crs", str, enum=["wgs84", "gcj02"])], responses=dict)
     def get(self, request):  # noqa: ANN001, ANN201
-        audit.set_actor(request.user, "api")
         errors = {}
         values = {}
         for name, low, high in (("lat", -90, 90), ("lng", -180, 180)):
@@ -214,7 +211,7 @@ class PatrolViewSet(ScopedReadOnlyViewSet):
     queryset = Patrol.objects.select_related("worker").prefetch_related("findings")
     serializer_class = s.PatrolSerializer
     filterset_class = PatrolFilterSet
-    write_roles = ("grid_worker",) + GRID_MANAGERS
+    write_roles = (Role.GRID_WORKER,) + GRID_MANAGERS
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def _mine(self) -> Patrol:
@@ -292,12 +289,11 @@ class ReportViewSet(ScopedReadOnlyViewSet):
     filterset_fields = ["kind", "division"]
 
 
-class ReportDownloadView(APIView):
+class ReportDownloadView(PlatformAPIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, pk: int, fmt: str):  # noqa: ANN001, ANN201
-        audit.set_actor(request.user, "api")
         return report_file_response(request.user, pk, fmt)
 
 
@@ -310,14 +306,13 @@ def report_file_response(user, pk: int, fmt: str) -> FileResponse:  # noqa: ANN0
     return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=filename)
 
 
-class CoverageView(APIView):
+class CoverageView(PlatformAPIView):
     """Daily patrol coverage per grid: patrolled that day, and by whom."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[OpenApiParameter("division", str), OpenApiParameter("date", str)], responses=dict)
     def get(self, request):  # noqa: ANN001, ANN201
-        audit.set_actor(request.user, "api")
         division = _division_param(request, required=True)
         day = _date_param(request, "date", timezone.localdate())
         rows = selectors.coverage_rows(request.user, division, day)
@@ -326,7 +321,7 @@ class CoverageView(APIView):
                          "patrolled": sum(r["patrolled"] for r in data), "results": data})
 
 
-class AnalysisView(APIView):
+class AnalysisView(PlatformAPIView):
     """Weekly / monthly figures for a division (patrols, findings by category, hot spots, not patrolled)."""
 
     permission_classes = [IsAuthenticated]
@@ -334,7 +329,6 @@ class AnalysisView(APIView):
     @extend_schema(parameters=[OpenApiParameter("division", str), OpenApiParameter("start", str),
                                OpenApiParameter("end", str)], responses=dict)
     def get(self, request):  # noqa: ANN001, ANN201
-        audit.set_actor(request.user, "api")
         division = _division_param(request, required=True)
         end = _date_param(request, "end", timezone.localdate())
         start = _date_param(request, "start", end - dt.timedelta(days=6))

@@ -131,8 +131,9 @@ def check_patrol_actions(world, api, session, insider):  # noqa: ANN001, ANN201
 
 
 def check_import_pages(world, api, session, insider):  # noqa: ANN001, ANN201
-    from django.core.files.uploadedfile import SimpleUploadedFile
     import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
     fixtures.lay_out(world)
     collection = insider.get("/api/grids/export/?division=321002106000").json()

@@ -29,8 +29,9 @@ def test_counts_by_type_and_division_for_the_city():
 
 
 def test_row_has_code_type_village_and_a_centroid_inside_the_polygon():
-    from grids import geo
     import shapely
+
+    from grids import geo
 
     world = build_world()
     fixtures.lay_out(world)

@@ -99,8 +99,9 @@ def test_another_process_picks_up_the_change_through_the_generation():
     locator._INDEX = stale  # the other process still holds the old index …
     cachegen._local.clear()  # … and has made no local bumps
     cachegen.forget_local()
-    from core.models import CacheGeneration
     from django.db.models import F
+
+    from core.models import CacheGeneration
 
     # the writer's commit hook (what another process sees: the stored counter moved)
     updated = CacheGeneration.objects.filter(name="grids").update(generation=F("generation") + 1)

@@ -7,7 +7,7 @@ from core.errors import Conflict
 from core.models import AuditLog
 from core.testing.world import build_world
 from grids import services
-from grids.models import GridMembership, GridWorker
+from grids.models import GridMembership
 from grids.tests import fixtures
 
 pytestmark = pytest.mark.django_db

@@ -1,16 +1,15 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from core import audit
-from core.api.views import ScopedModelViewSet
+from core.api.views import PlatformAPIView, ScopedModelViewSet
+from core.roles import Role
 from divisions.models import Division
 from org import selectors
 from org.api import serializers as s
 from org.filtersets import AbsenceFilterSet, PostFilterSet, StaffFilterSet, UnitFilterSet
 from org.models import Absence, Post, Staff, Unit, UnitTemplate, UnitTemplateEntry
 
-ORG_WRITERS = ("reform_office", "town_command", "county_command", "city_command")
+ORG_WRITERS = (Role.REFORM_OFFICE, Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
 
 
 class UnitTemplateViewSet(ScopedModelViewSet):
@@ -31,7 +30,7 @@ class UnitViewSet(ScopedModelViewSet):
     queryset = Unit.objects.all()
     serializer_class = s.UnitSerializer
     filterset_class = UnitFilterSet
-    write_roles = ("reform_office",)
+    write_roles = (Role.REFORM_OFFICE,)
 
 
 class StaffViewSet(ScopedModelViewSet):
@@ -57,7 +56,7 @@ class AbsenceViewSet(ScopedModelViewSet):
     write_roles = ORG_WRITERS
 
 
-class LeadershipCheckView(APIView):
+class LeadershipCheckView(PlatformAPIView):
     """The ≥30% village/community-secretary check for every town in your scope."""
 
     @extend_schema(
@@ -66,7 +65,6 @@ class LeadershipCheckView(APIView):
         responses=s.LeadershipCheckSerializer(many=True),
     )
     def get(self, request):  # noqa: ANN001, ANN201
-        audit.set_actor(request.user, "api")
         towns = Division.objects.visible_to(request.user)
         if request.query_params.get("town"):
             towns = towns.filter(code=request.query_params["town"])

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from core.models import AuditLog
+from core.roles import Role
 from divisions import selectors as division_selectors
 from divisions.choices import Level
 from divisions.models import Division
@@ -13,14 +14,14 @@ from org import selectors as org_selectors
 from org.models import Post, Staff, Unit
 
 ROLE_HOME_HINTS = {
-    "city_command": "全市指挥调度：统筹管大事",
-    "county_command": "县级指挥中心：统抓管难事",
-    "town_command": "镇街指挥调度中心：统办管琐事",
-    "dept_handler": "部门处置：处理交办与上报事项",
-    "grid_worker": "网格员：巡查、上报与核查",
-    "reform_office": "编办：清单、准入与权力调整",
-    "leader": "领导驾驶舱：全局态势与考核",
-    "auditor": "审计：查看变更记录",
+    Role.CITY_COMMAND: "全市指挥调度：统筹管大事",
+    Role.COUNTY_COMMAND: "县级指挥中心：统抓管难事",
+    Role.TOWN_COMMAND: "镇街指挥调度中心：统办管琐事",
+    Role.DEPT_HANDLER: "部门处置：处理交办与上报事项",
+    Role.GRID_WORKER: "网格员：巡查、上报与核查",
+    Role.REFORM_OFFICE: "编办：清单、准入与权力调整",
+    Role.LEADER: "领导驾驶舱：全局态势与考核",
+    Role.AUDITOR: "审计：查看变更记录",
 }
 
 
