@@ -36,7 +36,7 @@ from grids import geo
 CACHE_NAME = "grids"
 _ROUND = re.compile(r"(\.\d{5})\d+")
 _LOCK = threading.Lock()
-_INDEX: "GridIndex | None" = None
+_INDEX: GridIndex | None = None
 
 
 @dataclass

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 from django.core.files.storage import default_storage
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -189,9 +190,15 @@ class LocateView(PlatformAPIView):
 
 
 class WorkerViewSet(ScopedModelViewSet):
-    """Grid workers (full-time, part-time, embedded cadres); each row lists the grids served."""
+    """Grid workers (full-time, part-time, embedded cadres); each row lists the grids served that
+    the user may see (a worker may serve on a grid of another town of the county: that grid is not
+    listed to users outside that town)."""
 
-    queryset = GridWorker.objects.prefetch_related("memberships__grid")
+    queryset = GridWorker.objects.all()
+
+    def get_queryset(self):  # noqa: ANN201
+        visible = GridMembership.objects.visible_to(self.request.user).select_related("grid")
+        return super().get_queryset().prefetch_related(Prefetch("memberships", queryset=visible))
     serializer_class = s.GridWorkerSerializer
     filterset_class = WorkerFilterSet
     write_roles = GRID_MANAGERS
@@ -205,53 +212,44 @@ class MembershipViewSet(ScopedModelViewSet):
 
 
 class PatrolViewSet(ScopedReadOnlyViewSet):
-    """Patrols. POST starts one (idempotent on the client-generated `uuid`); then `{id}/points/`,
-    `{id}/findings/` (idempotent on the finding's `uuid`) and `{id}/end/`."""
+    """Patrols. POST starts one (idempotent on the client-generated `uuid`: a retry answers 200 with
+    the first row); then `{id}/points/` (idempotent on each point's `seq`), `{id}/findings/`
+    (idempotent on the finding's `uuid`) and `{id}/end/`. The rules (own worker only, visible
+    grids only) are the services'; the views only parse."""
 
-    queryset = Patrol.objects.select_related("worker").prefetch_related("findings")
+    queryset = Patrol.objects.select_related("worker", "grid").prefetch_related("findings__grid", "points")
     serializer_class = s.PatrolSerializer
     filterset_class = PatrolFilterSet
-    write_roles = (Role.GRID_WORKER,) + GRID_MANAGERS
+    write_roles = (Role.GRID_WORKER, *GRID_MANAGERS)
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    def _mine(self) -> Patrol:
-        patrol = self.get_object()
-        worker = services.worker_for_user(self.request.user)
-        if patrol.worker_id != worker.pk:
-            raise NotFound("巡查不存在或不是您的巡查")
-        return patrol
-
-    def get_object(self):  # noqa: ANN201
-        # actions that write still read through visible_to (then `_mine` checks the owner)
-        obj = Patrol.objects.visible_to(self.request.user).filter(pk=self.kwargs["pk"]).first() \
-            if str(self.kwargs["pk"]).isdigit() else None
-        if obj is None:
+    def _pk(self) -> int:
+        pk = str(self.kwargs["pk"])
+        if not pk.isdigit():
             raise Http404
-        return obj
+        return int(pk)
+
+    def _out(self, patrol: Patrol) -> dict:
+        fresh = Patrol.objects.visible_to(self.request.user).filter(pk=patrol.pk).first() or patrol
+        return s.PatrolSerializer(fresh, context=self.get_serializer_context()).data
 
     @extend_schema(request=s.PatrolStartSerializer, responses=s.PatrolSerializer)
     def create(self, request):  # noqa: ANN001, ANN201
-        body = s.PatrolStartSerializer(data=request.data)
+        body = s.PatrolStartSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        grid = data.get("grid")
-        if grid is not None and not Grid.objects.visible_to(request.user).filter(pk=grid.pk).exists():
-            raise PlatformError("网格不存在或不在您的管辖范围内", fields={"grid": ["网格不存在"]})
         point = {"lat": data["lat"], "lng": data["lng"], "crs": data["crs"]} if "lat" in data and "lng" in data else None
         patrol, created = services.patrol_start(user=request.user, uuid=data["uuid"], started_at=data.get("started_at"),
-                                                point=point)
-        if grid is not None and created:
-            patrol.grid = grid
-            patrol.save()
-        return Response(s.PatrolSerializer(patrol).data, status=201 if created else 200)
+                                                point=point, grid=data.get("grid"))
+        return Response(self._out(patrol), status=201 if created else 200)
 
-    @extend_schema(request=s.PointsSerializer, responses=s.PatrolSerializer)
+    @extend_schema(request=s.PointsSerializer, responses=s.PointsResultSerializer)
     @action(detail=True, methods=["post"])
     def points(self, request, pk=None):  # noqa: ANN001, ANN201
         body = s.PointsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        patrol = services.patrol_add_points(patrol=self._mine(), points=body.validated_data["points"])
-        return Response(s.PatrolSerializer(patrol).data)
+        result = services.patrol_add_points(user=request.user, patrol=self._pk(), points=body.validated_data["points"])
+        return Response(s.PointsResultSerializer(result).data)
 
     @extend_schema(request=s.FindingCreateSerializer, responses=s.FindingSerializer)
     @action(detail=True, methods=["post"])
@@ -259,17 +257,18 @@ class PatrolViewSet(ScopedReadOnlyViewSet):
         body = s.FindingCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
-        finding, created = services.finding_add(patrol=self._mine(), uuid=d["uuid"], category=d["category"],
-                                                description=d["description"],
+        finding, created = services.finding_add(user=request.user, patrol=self._pk(), uuid=d["uuid"],
+                                                category=d["category"], description=d["description"],
                                                 point={"lat": d["lat"], "lng": d["lng"], "crs": d["crs"]},
                                                 photo=d.get("photo"), found_at=d.get("found_at"))
-        return Response(s.FindingSerializer(finding).data, status=201 if created else 200)
+        data = s.FindingSerializer(finding, context=self.get_serializer_context()).data
+        return Response(data, status=201 if created else 200)
 
     @extend_schema(request=None, responses=s.PatrolSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):  # noqa: ANN001, ANN201
-        patrol = services.patrol_end(patrol=self._mine())
-        return Response(s.PatrolSerializer(Patrol.objects.get(pk=patrol.pk)).data)
+        patrol = services.patrol_end(user=request.user, patrol=self._pk())
+        return Response(self._out(patrol))
 
 
 class FindingViewSet(ScopedReadOnlyViewSet):

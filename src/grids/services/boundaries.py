@@ -1,39 +1,30 @@
-"""Writes for grids. Keyword-only `<entity>_<action>` functions, transactional, audited.
+"""Grid boundaries: import (every check), export, retire, bulk create.
 
 Every change to grids bumps the `grids` cache generation (on commit), so every process's
 locating index is rebuilt.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 from shapely import STRtree
 
 from core import audit, cachegen
-from core.errors import Conflict, NotAllowed, PlatformError
 from core.scoping import Scope
 from divisions.choices import Level
 from divisions.models import Division
 from grids import geo, locator
 from grids.choices import (
-    FindingCategory,
-    FindingStatus,
     GridStatus,
     GridType,
-    PatrolStatus,
     SpecialCategory,
-    TeamRole,
     VersionAction,
-    WorkerKind,
 )
-from grids.models import Finding, Grid, GridMembership, GridVersion, GridWorker, Patrol
+from grids.models import Grid, GridVersion
 
 GRID_FIELDS = ("code", "name", "type", "category", "status", "geometry")
 # A grid wider or taller than this (degrees, ≈ 220 km) is a wrong file, not a grid: refused at import.
@@ -367,182 +358,3 @@ def grids_bulk_create(*, grids: list[Grid], note: str = "批量生成") -> list[
     audit.record_bulk(versions)
     cachegen.bump(locator.CACHE_NAME)
     return grids
-
-
-# --- teams ---------------------------------------------------------------------------------------
-@transaction.atomic
-def worker_create(*, division: Division, name: str, kind: str = WorkerKind.FULL_TIME, phone: str = "",
-                  user: Any = None) -> GridWorker:
-    if division.level not in (Level.VILLAGE, Level.TOWN):
-        raise PlatformError("网格员须隶属于村（社区）或乡镇（街道）", code="bad_division",
-                            fields={"division": ["须为村（社区）或乡镇（街道）"]})
-    return GridWorker.objects.create(division=division, name=name, kind=kind, phone=phone, user=user)
-
-
-@transaction.atomic
-def membership_add(*, grid: Grid, worker: GridWorker, role: str = TeamRole.MEMBER, replace_head: bool = False,
-                   since: dt.date | None = None) -> GridMembership:
-    """Put a person on a grid's team. A grid has exactly one head: adding a second is refused
-    unless `replace_head` (then the old head becomes a member)."""
-    if not worker.division_id[:6] == grid.division_id[:6]:
-        raise PlatformError("网格员只能加入本县（市、区）的网格", code="outside_county", fields={"worker": ["不在本县"]})
-    if GridMembership.objects.filter(grid=grid, worker=worker).exists():
-        raise Conflict(f"{worker.name} 已在网格 {grid.code} 的团队中", code="already_member")
-    if role == TeamRole.HEAD:
-        current = GridMembership.objects.select_for_update().filter(grid=grid, role=TeamRole.HEAD).first()
-        if current is not None:
-            if not replace_head:
-                raise Conflict(f"网格 {grid.code} 已有网格长 {current.worker.name}，一格只能有一名网格长",
-                               code="head_exists", fields={"role": ["该网格已有网格长"]})
-            current.role = TeamRole.MEMBER
-            current.save()
-    try:
-        with transaction.atomic():
-            return GridMembership.objects.create(grid=grid, worker=worker, role=role, since=since or timezone.localdate())
-    except IntegrityError as exc:
-        raise Conflict("一格只能有一名网格长", code="head_exists") from exc
-
-
-@transaction.atomic
-def membership_remove(*, membership: GridMembership) -> None:
-    membership.delete()
-
-
-# --- patrols -------------------------------------------------------------------------------------
-def worker_for_user(user: Any) -> GridWorker:
-    worker = GridWorker.objects.filter(user=user, active=True).order_by("id").first()
-    if worker is None:
-        raise NotAllowed("当前账号未登记为网格员，不能巡查", code="not_a_grid_worker")
-    return worker
-
-
-def _coerce_point(point: Any, what: str = "point") -> tuple[float, float]:
-    try:
-        lat = float(point["lat"])
-        lng = float(point["lng"])
-    except (TypeError, KeyError, ValueError):
-        raise PlatformError("坐标格式有误，需要 lat 与 lng 数值", code="bad_point", fields={what: ["坐标格式有误"]})
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise PlatformError("坐标超出范围", code="bad_point", fields={what: ["坐标超出范围"]})
-    if point.get("crs") == "gcj02":
-        lng, lat = geo.gcj02_to_wgs84(lng, lat)
-    return lng, lat
-
-
-@transaction.atomic
-def patrol_start(*, user: Any, uuid: uuidlib.UUID | str, started_at: dt.datetime | None = None,
-                 point: dict | None = None) -> tuple[Patrol, bool]:
-    """Start a patrol (idempotent on the client's uuid: a retried request returns the same row)."""
-    worker = worker_for_user(user)
-    existing = Patrol.objects.filter(uuid=uuid).first()
-    if existing is not None:
-        if existing.worker_id != worker.pk:
-            raise Conflict("该巡查编号已被使用", code="uuid_taken")
-        return existing, False
-    head = worker.memberships.order_by("role", "grid__code").select_related("grid").first()
-    patrol = Patrol.objects.create(uuid=uuid, worker=worker, division_id=worker.division_id,
-                                   grid=head.grid if head else None, started_at=started_at or timezone.now())
-    if point:
-        patrol_add_points(patrol=patrol, points=[{**point, "seq": 0}])
-    return patrol, True
-
-
-def _track_coords(patrol: Patrol) -> list[list[float]]:
-    if not patrol.track:
-        return []
-    data = json.loads(patrol.track)
-    return data["coordinates"] if data["type"] == "LineString" else [data["coordinates"]]
-
-
-def _set_track(patrol: Patrol, coords: list[list[float]]) -> None:
-    if len(coords) == 1:
-        patrol.track = json.dumps({"type": "Point", "coordinates": coords[0]}, separators=(",", ":"))
-    else:
-        patrol.track = json.dumps({"type": "LineString", "coordinates": coords}, separators=(",", ":"))
-
-
-@transaction.atomic
-def patrol_add_points(*, patrol: Patrol, points: list[dict]) -> Patrol:
-    """Append track points [{lat, lng, t (ISO), seq}]. A point whose `seq` was already received is
-    ignored, so a retried submission does not duplicate."""
-    patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
-    if patrol.status != PatrolStatus.ACTIVE:
-        raise Conflict("巡查已结束，不能再添加轨迹点", code="patrol_ended")
-    if not isinstance(points, list) or not points:
-        raise PlatformError("没有轨迹点", code="no_points", fields={"points": ["至少一个点"]})
-    coords = _track_coords(patrol)
-    seen = set(patrol.point_seqs)
-    for n, point in enumerate(points):
-        if not isinstance(point, dict):
-            raise PlatformError("轨迹点格式有误", code="bad_point", fields={"points": [f"第 {n + 1} 个点格式有误"]})
-        seq = point.get("seq")
-        if seq is not None and seq in seen:
-            continue
-        lng, lat = _coerce_point(point, "points")
-        coords.append([lng, lat])
-        patrol.timestamps.append(str(point.get("t") or timezone.now().isoformat()))
-        if seq is not None:
-            seen.add(seq)
-            patrol.point_seqs.append(seq)
-    _set_track(patrol, coords)
-    patrol.save()
-    return patrol
-
-
-@transaction.atomic
-def finding_add(*, patrol: Patrol, uuid: uuidlib.UUID | str, category: str, description: str,
-                point: dict, photo: Any = None, found_at: dt.datetime | None = None) -> tuple[Finding, bool]:
-    existing = Finding.objects.filter(uuid=uuid).first()
-    if existing is not None:
-        if existing.patrol_id != patrol.pk:
-            raise Conflict("该发现编号已被使用", code="uuid_taken")
-        return existing, False
-    if category not in FindingCategory.values:
-        raise PlatformError("发现类别不存在", code="bad_category", fields={"category": ["请选择类别"]})
-    if not (description or "").strip():
-        raise PlatformError("请填写发现描述", code="no_description", fields={"description": ["必填"]})
-    lng, lat = _coerce_point(point)
-    codes = locator.locate_many([lat], [lng])[0]
-    grid = Grid.objects.filter(code=codes[0]).first() if codes else None
-    finding = Finding(uuid=uuid, patrol=patrol, grid=grid, category=category, description=description.strip(),
-                      lng=lng, lat=lat, found_at=found_at or timezone.now(), status=FindingStatus.UNREPORTED)
-    if photo is not None:
-        name = getattr(photo, "name", "photo.jpg")
-        if not name.lower().endswith((".jpg", ".jpeg", ".png", ".webp", ".heic")):
-            raise PlatformError("照片须为 jpg、png、webp 或 heic 格式", code="bad_photo", fields={"photo": ["格式不支持"]})
-        if getattr(photo, "size", 0) > 10 * 1024 * 1024:
-            raise PlatformError("照片不能超过 10MB", code="bad_photo", fields={"photo": ["超过 10MB"]})
-        from django.core.files.storage import default_storage
-
-        finding.photo = default_storage.save(
-            f"grids/findings/{timezone.localdate():%Y/%m}/{uuid}{name[name.rfind('.'):].lower()}", photo)
-    finding.save()
-    return finding, True
-
-
-def covered_codes(coords: list[list[float]]) -> list[str]:
-    """Grids touched by a track (its points, and the segments between them)."""
-    if not coords:
-        return []
-    index = locator.get_index()
-    if index.tree is None:
-        return []
-    shape = shapely.LineString(coords) if len(coords) > 1 else shapely.Point(coords[0])
-    hits = index.tree.query(shape, predicate="intersects").tolist()
-    return sorted({index.codes[i] for i in hits}, key=lambda c: (c[9:12] == "000", c))
-
-
-@transaction.atomic
-def patrol_end(*, patrol: Patrol, ended_at: dt.datetime | None = None) -> Patrol:
-    """End a patrol: duration, distance and the grids covered. Ending twice changes nothing."""
-    patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
-    if patrol.status == PatrolStatus.ENDED:
-        return patrol
-    coords = _track_coords(patrol)
-    patrol.ended_at = ended_at or timezone.now()
-    patrol.duration_s = max(0, int((patrol.ended_at - patrol.started_at).total_seconds()))
-    patrol.distance_m = round(geo.distance_m(coords), 1)
-    patrol.grids_covered = covered_codes(coords)
-    patrol.status = PatrolStatus.ENDED
-    patrol.save()
-    return patrol
