@@ -68,14 +68,14 @@ def build_layout(counties: list[Division], towns: list[Division], villages: list
         shapes[county.code] = regions[county.code]
         ctowns = [t for t in towns_of.get(county.code[:6], []) if villages_of.get(t.code[:9])]
         weights = [len(villages_of[t.code[:9]]) * rng.uniform(0.8, 1.2) for t in ctowns]
-        for town, part in zip(ctowns, layout.split(regions[county.code], weights)):
+        for town, part in zip(ctowns, layout.split(regions[county.code], weights), strict=False):
             shapes[town.code] = part
             tv = villages_of[town.code[:9]]
-            for village, vpart in zip(tv, layout.split(part, [village_weight(v, rng) for v in tv])):
+            for village, vpart in zip(tv, layout.split(part, [village_weight(v, rng) for v in tv]), strict=False):
                 shapes[village.code] = vpart
     counts = layout.allocate(comprehensive_total, [shapes[v.code].area ** 0.5 * village_weight(v, rng)
                                                    for v in villages])
-    cells = {v.code: layout.grid_cells(shapes[v.code], k, rng) for v, k in zip(villages, counts)}
+    cells = {v.code: layout.grid_cells(shapes[v.code], k, rng) for v, k in zip(villages, counts, strict=False)}
     return {"shapes": shapes, "cells": cells}
 
 
@@ -97,7 +97,7 @@ def specialised_grids(towns: list[Division], villages: list[Division], shapes: d
     vtree_codes = [v.code for v in villages if v.code in shapes]
     vtree = shapely.STRtree([shapes[c] for c in vtree_codes])
     grids = []
-    for town, n in zip(towns, per_town):
+    for town, n in zip(towns, per_town, strict=False):
         tshape = shapes[town.code]
         size = math.sqrt(tshape.area / max(1, n)) * 0.35
         seq = 0
@@ -198,7 +198,7 @@ def patrols(grids: list[Grid], heads: dict[int, GridWorker], rng: random.Random,
                        grid=g, status=PatrolStatus.ENDED, started_at=start, ended_at=end, point_count=n,
                        duration_s=minutes * 60, distance_m=round(geo.distance_m(coords), 1),
                        grids_covered=services.covered_codes(coords), is_synthetic=True)
-            points[len(out)] = [PatrolPoint(seq=k, lng=x, lat=y, t=t) for k, ((x, y), t) in enumerate(zip(coords, stamps))]
+            points[len(out)] = [PatrolPoint(seq=k, lng=x, lat=y, t=t) for k, ((x, y), t) in enumerate(zip(coords, stamps, strict=False))]
             out.append(p)
             if rng.random() < 0.12:
                 x, y = coords[rng.randrange(n)]

@@ -55,7 +55,7 @@ def representative(geom: BaseGeometry) -> tuple[float, float]:
 
 def distance_m(coords: list[list[float]]) -> float:
     total = 0.0
-    for (x1, y1), (x2, y2) in zip(coords, coords[1:]):
+    for (x1, y1), (x2, y2) in zip(coords, coords[1:], strict=False):
         dx = (x2 - x1) * _M_PER_DEG_LAT * math.cos(math.radians((y1 + y2) / 2))
         dy = (y2 - y1) * _M_PER_DEG_LAT
         total += math.hypot(dx, dy)
@@ -160,7 +160,8 @@ def crs_of(collection: dict) -> str:
         return "wgs84"
     name = ""
     if isinstance(crs, dict):
-        props = crs.get("properties") if isinstance(crs.get("properties"), dict) else {}
+        raw = crs.get("properties")
+        props: dict = raw if isinstance(raw, dict) else {}
         if str(crs.get("type", "")).lower() == "epsg" and "code" in props:  # the 2008 draft's form
             name = f"EPSG:{props.get('code')}"
         else:

@@ -38,7 +38,7 @@ def insert_ignoring_conflicts(model: type[Model], objs: Sequence[Model],
     opts = model._meta
     fields = [f for f in opts.local_concrete_fields if not f.primary_key]
     query = InsertQuery(model, on_conflict=OnConflict.IGNORE)
-    query.insert_values(fields, objs)
+    query.insert_values(fields, list(objs))
     compiler = query.get_compiler(using=using)
     compiler.returning_fields = [opts.get_field(name) for name in returning]
     (sql, params), = compiler.as_sql()

@@ -61,7 +61,7 @@ class GridIndex:
     rows: list[dict] = field(default_factory=list)
     places: dict[str | None, tuple[dict | None, dict | None, dict | None]] = field(default_factory=dict)
     _codes: np.ndarray | None = None
-    _masks: dict[str, np.ndarray] = field(default_factory=dict)
+    _masks: dict[str, Any] = field(default_factory=dict)  # per-index caches: scope masks, texts, code sets
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -102,9 +102,9 @@ class GridIndex:
     def specialised_codes(self) -> frozenset[str]:
         codes = self._masks.get("specialised")
         if codes is None:
-            codes = frozenset(c for c, comp in zip(self.codes, self.comprehensive) if not comp)
-            self._masks["specialised"] = codes  # type: ignore[assignment]
-        return codes  # type: ignore[return-value]
+            codes = frozenset(c for c, comp in zip(self.codes, self.comprehensive, strict=False) if not comp)
+            self._masks["specialised"] = codes
+        return codes
 
     @property
     def code_array(self) -> np.ndarray:
@@ -130,8 +130,8 @@ class GridIndex:
             if tolerance:
                 geoms = shapely.set_precision(shapely.simplify(geoms, tolerance, preserve_topology=True), 1e-5)
             texts = [_ROUND.sub(r"\1", t) for t in shapely.to_geojson(geoms).tolist()]
-            self._masks[key] = texts  # type: ignore[assignment]
-        return texts  # type: ignore[return-value]
+            self._masks[key] = texts
+        return texts
 
 
 _intersects_xy = shapely.intersects_xy
@@ -170,12 +170,12 @@ def _in_parts(parts: Any, x: float, y: float) -> int:
     """Inside a (multi)polygon: inside some part's exterior and none of its holes; NEAR when the
     point is within rounding distance of any ring it was tested against."""
     for rings in parts:
-        outer = _in_ring(*rings[0], x, y)
+        outer = _in_ring(rings[0][0], rings[0][1], x, y)
         if outer == NEAR:
             return NEAR
         if outer:
             for hole in rings[1:]:
-                h = _in_ring(*hole, x, y)
+                h = _in_ring(hole[0], hole[1], x, y)
                 if h == NEAR:
                     return NEAR
                 if h:
@@ -220,7 +220,7 @@ def _buckets(boxes: np.ndarray) -> tuple[float, dict[tuple[int, int], tuple[int,
     wide = tuple(np.flatnonzero(~small).tolist())
     found: dict[tuple[int, int], list[int]] = {}
     rows = np.flatnonzero(small)
-    for i, (ax, ay, bx, by) in zip(rows.tolist(), np.hstack([lo[rows], hi[rows]]).astype(np.int64).tolist()):
+    for i, (ax, ay, bx, by) in zip(rows.tolist(), np.hstack([lo[rows], hi[rows]]).astype(np.int64).tolist(), strict=False):
         for ix in range(ax, bx + 1):
             for iy in range(ay, by + 1):
                 found.setdefault((ix, iy), []).append(i)
@@ -236,7 +236,10 @@ def build_index(generation: int) -> GridIndex:
                 .values_list("id", "code", "name", "type", "village_id", "division_id", "geometry"))
     names = dict(Division.objects.values_list("code", "name"))
     geoms = shapely.from_geojson([r[6] for r in rows]) if rows else np.empty(0, dtype=object)
-    cell, buckets, wide, boxes = 0.01, {}, (), []
+    cell = 0.01
+    buckets: dict[tuple[int, int], tuple[int, ...]] = {}
+    wide: tuple[int, ...] = ()
+    boxes: list[tuple[float, float, float, float]] = []
     if rows:
         shapely.prepare(geoms)
         bounds = shapely.bounds(geoms)
@@ -248,13 +251,15 @@ def build_index(generation: int) -> GridIndex:
     comprehensive = [r[3] == GridType.COMPREHENSIVE for r in rows]
     villages = [r[4] or (r[5] if r[3] == GridType.COMPREHENSIVE else None) for r in rows]
     answer_rows = [{"id": i, "code": c, "name": n, "type": "comprehensive" if comp else "specialised"}
-                   for i, c, n, comp in zip(ids, codes, grid_names, comprehensive)]
-    places = {}
+                   for i, c, n, comp in zip(ids, codes, grid_names, comprehensive, strict=False)]
+    places: dict[str | None, tuple[dict | None, dict | None, dict | None]] = {}
+
+    def ref(d: str | None) -> dict | None:
+        return {"code": d, "name": names.get(d, "")} if d else None
+
     for code in set(villages) | {c[:12] for c in codes}:
         if code:
-            places[code] = tuple({"code": d, "name": names.get(d, "")} if d else None
-                                 for d in (code if code[9:] != "000" else None, code[:9] + "000",
-                                           code[:6] + "000000"))
+            places[code] = (ref(code if code[9:] != "000" else None), ref(code[:9] + "000"), ref(code[:6] + "000000"))
     return GridIndex(
         rings=[_rings(g) for g in geoms],
         division_names=names,
@@ -335,7 +340,7 @@ def locate_many(lats: Any, lngs: Any, crs: str = "wgs84", scope: Scope | None = 
     lats = np.asarray(lats, dtype=float)
     lngs = np.asarray(lngs, dtype=float)
     if crs == "gcj02":
-        pairs = [geo.gcj02_to_wgs84(x, y) for x, y in zip(lngs.tolist(), lats.tolist())]
+        pairs = [geo.gcj02_to_wgs84(x, y) for x, y in zip(lngs.tolist(), lats.tolist(), strict=False)]
         lngs = np.array([p[0] for p in pairs])
         lats = np.array([p[1] for p in pairs])
     index = get_index()
@@ -345,7 +350,7 @@ def locate_many(lats: Any, lngs: Any, crs: str = "wgs84", scope: Scope | None = 
         point_idx, grid_idx = point_idx[keep], grid_idx[keep]
     out: list[list[str]] = [[] for _ in range(len(lats))]
     codes = index.code_array[grid_idx].tolist()
-    for p, code in zip(point_idx.tolist(), codes):
+    for p, code in zip(point_idx.tolist(), codes, strict=False):
         out[p].append(code)
     special = None
     for n, row in enumerate(out):

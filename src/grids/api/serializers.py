@@ -73,16 +73,8 @@ class GridMembershipSerializer(ScopedModelSerializer):
         return services.membership_add(**validated_data)
 
     def update(self, instance, validated_data):  # noqa: ANN001, ANN201
-        from core.errors import PlatformError
-
         validated_data.pop("replace_head", None)
-        if validated_data.get("role", instance.role) == "head" and instance.role != "head":
-            if GridMembership.objects.filter(grid=instance.grid, role="head").exists():
-                raise PlatformError("该网格已有网格长，一格只能有一名网格长", code="head_exists", status=409)
-        for key in ("grid", "worker"):
-            if key in validated_data and validated_data[key] != getattr(instance, key):
-                raise PlatformError("不能修改网格或人员，请删除后重新添加", code="immutable")
-        return super().update(instance, validated_data)
+        return services.membership_update(membership=instance, **validated_data)
 
 
 def _scope(serializer: serializers.Serializer) -> Scope:

@@ -18,7 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet
-from core.errors import NotFound, PlatformError
+from core.errors import PlatformError
 from core.filters import require_division_code
 from core.roles import Role
 from core.scoping import code_prefix, scope_for
@@ -31,16 +31,17 @@ GRID_MANAGERS = (Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
 SIMPLIFY = {4: 0.0006, 6: 0.00025, 9: 0.0, 12: 0.0}
 
 
-def _division_param(request, required: bool = False) -> str | None:  # noqa: ANN001
+def _division_param(request) -> str | None:  # noqa: ANN001
     value = request.query_params.get("division") or ""
+    return require_division_code(value) if value else None
+
+
+def _division_or_own(request) -> str:  # noqa: ANN001
+    """`?division=`, else the user's own division; PlatformError (400) when neither is there."""
+    value = _division_param(request) or getattr(request.user, "division_id", None)
     if not value:
-        if required:
-            code = getattr(request.user, "division_id", None)
-            if code:
-                return code
-            raise PlatformError("请提供 division（12 位区划代码）", fields={"division": ["必填"]})
-        return None
-    return require_division_code(value)
+        raise PlatformError("请提供 division（12 位区划代码）", fields={"division": ["必填"]})
+    return value
 
 
 def _date_param(request, name: str, default: dt.date) -> dt.date:  # noqa: ANN001
@@ -123,7 +124,7 @@ class GridViewSet(ScopedReadOnlyViewSet):
     def map_layer(self, request):  # noqa: ANN001, ANN201
         """Polygons of the division for the map, with today's coverage. Served from the in-process
         locate index (no geometry query, no parsing); simplified for county and city views."""
-        division = _division_param(request, required=True)
+        division = _division_or_own(request)
         prefix = code_prefix(division)
         scope = scope_for(request.user)
         if not scope.covers(division) and scope.prefix and scope.prefix.startswith(prefix):
@@ -312,7 +313,7 @@ class CoverageView(PlatformAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("division", str), OpenApiParameter("date", str)], responses=dict)
     def get(self, request):  # noqa: ANN001, ANN201
-        division = _division_param(request, required=True)
+        division = _division_or_own(request)
         day = _date_param(request, "date", timezone.localdate())
         rows = selectors.coverage_rows(request.user, division, day)
         data = [{"code": r["code"], "name": r["name"], "patrolled": r["patrolled"], "by": r["by"]} for r in rows]
@@ -328,7 +329,7 @@ class AnalysisView(PlatformAPIView):
     @extend_schema(parameters=[OpenApiParameter("division", str), OpenApiParameter("start", str),
                                OpenApiParameter("end", str)], responses=dict)
     def get(self, request):  # noqa: ANN001, ANN201
-        division = _division_param(request, required=True)
+        division = _division_or_own(request)
         end = _date_param(request, "end", timezone.localdate())
         start = _date_param(request, "start", end - dt.timedelta(days=6))
         if start > end:

@@ -25,11 +25,11 @@ from grids.services.patrols import (
     track,
     worker_for_user,
 )
-from grids.services.teams import membership_add, membership_remove, worker_create
+from grids.services.teams import membership_add, membership_remove, membership_update, worker_create
 
 __all__ = [
     "GRID_FIELDS", "HIDDEN_CONFLICT", "MAX_GRID_EXTENT_DEG", "ImportResult", "PointsResult", "covered_codes",
     "finding_add", "grid_retire", "grids_bulk_create", "grids_export", "grids_import", "membership_add",
-    "membership_remove", "own_patrol", "patrol_add_points", "patrol_end", "patrol_start", "track",
+    "membership_remove", "membership_update", "own_patrol", "patrol_add_points", "patrol_end", "patrol_start", "track",
     "worker_create", "worker_for_user",
 ]

@@ -195,7 +195,7 @@ def _check_topology(planned: list[_Planned], problems: list[dict], scope: Scope)
         tree = STRtree(shapes)
         left, right = tree.query(shapes, predicate="intersects")
         conflicted: set[int] = set()
-        for a, b in zip(left.tolist(), right.tolist()):
+        for a, b in zip(left.tolist(), right.tolist(), strict=False):
             if a >= b or a >= len(final):
                 continue
             area = geo.area_m2(shapes[a].intersection(shapes[b]))
@@ -211,8 +211,9 @@ def _check_topology(planned: list[_Planned], problems: list[dict], scope: Scope)
                                                     if p.type == GridType.COMPREHENSIVE}
     kept: dict[str, list[Any]] = {}
     for i in range(len(index)):
-        if index.comprehensive[i] and index.villages[i] in villages and index.codes[i] not in replaced:
-            kept.setdefault(index.villages[i], []).append(index.geoms[i])
+        village_code = index.villages[i]
+        if index.comprehensive[i] and village_code and village_code in villages and index.codes[i] not in replaced:
+            kept.setdefault(village_code, []).append(index.geoms[i])
     for village in Division.objects.filter(code__in=villages).exclude(boundary=""):
         boundary = geo.to_shape(village.boundary)
         mine = [p.shape for p in final if p.division.code == village.code]
@@ -343,7 +344,7 @@ def grid_retire(*, grid: Grid, note: str = "") -> Grid:
 def grids_bulk_create(*, grids: list[Grid], note: str = "批量生成") -> list[Grid]:
     """Insert many grids at once (demo, benchmarks): shape fields filled, versions and audit written."""
     shapes = shapely.from_geojson([g.geometry for g in grids])
-    for g, s in zip(grids, shapes):
+    for g, s in zip(grids, shapes, strict=False):
         if not g.centroid_lng:
             _fill_shape_fields(g, s)
     Grid.objects.bulk_create(grids, batch_size=1000)

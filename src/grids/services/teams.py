@@ -48,5 +48,28 @@ def membership_add(*, grid: Grid, worker: GridWorker, role: str = TeamRole.MEMBE
 
 
 @transaction.atomic
+def membership_update(*, membership: GridMembership, role: str | None = None, since: dt.date | None = None,
+                      grid: Grid | None = None, worker: GridWorker | None = None) -> GridMembership:
+    """Change a member's role or start date. The grid and the person cannot change (remove and add
+    again); a second head is refused (409), as in `membership_add`."""
+    for key, value in (("grid", grid), ("worker", worker)):
+        if value is not None and value != getattr(membership, key):
+            raise PlatformError("不能修改网格或人员，请删除后重新添加", code="immutable")
+    if role == TeamRole.HEAD and membership.role != TeamRole.HEAD \
+            and GridMembership.objects.filter(grid=membership.grid, role=TeamRole.HEAD).exists():
+        raise Conflict("该网格已有网格长，一格只能有一名网格长", code="head_exists")
+    if role is not None:
+        membership.role = role
+    if since is not None:
+        membership.since = since
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError as exc:
+        raise Conflict("一格只能有一名网格长", code="head_exists") from exc
+    return membership
+
+
+@transaction.atomic
 def membership_remove(*, membership: GridMembership) -> None:
     membership.delete()

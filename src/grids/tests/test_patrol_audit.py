@@ -44,9 +44,9 @@ def test_audit_bytes_per_point_are_constant_as_the_track_grows():
     assert max(per_call) - min(per_call) <= 16, (min(per_call), max(per_call))
     assert max(per_call) < 400
     assert 2.95 <= sizes[149] / sizes[49] <= 3.05  # linear: three times the points, three times the bytes
-    rows = AuditLog.objects.filter(id__gt=first)
-    assert rows.count() == 150 and {r.model for r in rows} == {"grids.Patrol"}
-    assert rows.order_by("id").last().after == {"points_added": [[149, pytest.approx(grid.centroid_lng + 149e-6),
+    written = AuditLog.objects.filter(id__gt=first)
+    assert written.count() == 150 and {r.model for r in written} == {"grids.Patrol"}
+    assert written.order_by("id").last().after == {"points_added": [[149, pytest.approx(grid.centroid_lng + 149e-6),
                                                    pytest.approx(grid.centroid_lat + 149e-6),
                                                    "2026-01-05T09:02:29+08:00"]]}
     # a retried call adds no row at all

@@ -8,9 +8,10 @@ import subprocess
 import sys
 import threading
 import uuid
-from pathlib import Path
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection

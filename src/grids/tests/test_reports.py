@@ -49,7 +49,7 @@ def test_weekly_task_writes_xlsx_and_pdf_with_chinese_text(settings, tmp_path):
     rows = api.get("/api/grids/reports/").json()["results"]
     assert any(r["title"] == report.title for r in rows)
     download = api.get(rows[0]["pdf_url"])
-    assert download.status_code == 200 and b"".join(download.streaming_content)[:4] == b"%PDF"
+    assert download.status_code == 200 and b"".join(download.streaming_content)[:4] == b"%PDF"  # type: ignore[attr-defined]
     assert tasks.weekly_grid_reports.call_local() == 3  # rerun replaces, never duplicates
     assert GridReport.objects.filter(kind="weekly").count() == 3
 
