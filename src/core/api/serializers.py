@@ -6,6 +6,15 @@ from typing import Any
 from rest_framework import serializers
 
 from core.scoping import is_scoped_model
+from core.text import text_problem
+
+
+def readable_text(value: Any) -> None:
+    """Validator for every text field: no bidi controls, not only invisible characters."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
 
 
 class ScopedModelSerializer(serializers.ModelSerializer):
@@ -14,6 +23,12 @@ class ScopedModelSerializer(serializers.ModelSerializer):
     So a POST or PUT that points at another town's object fails validation with
     "does not exist", exactly as if the object were not there.
     """
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[Any, dict[str, Any]]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.CharField):
+            kwargs["validators"] = [*kwargs.get("validators", []), readable_text]
+        return field_class, kwargs
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
