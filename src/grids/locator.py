@@ -113,9 +113,12 @@ class GridIndex:
         return self._codes
 
     def scope_mask(self, prefix: str) -> np.ndarray:
-        """Which grids a scope (code prefix) may see, cached per prefix for this index."""
+        """Which grids a scope (code prefix) may see, cached per prefix for this index (at most
+        MAX_CACHED_MASKS prefixes: a province has thousands of divisions)."""
         mask = self._masks.get(prefix)
         if mask is None:
+            if len(self._masks) >= MAX_CACHED_MASKS:
+                self._masks = {k: v for k, v in self._masks.items() if k and not k.isdigit()}
             mask = np.array([bool(prefix) and c.startswith(prefix) for c in self.codes], dtype=bool)
             self._masks[prefix] = mask
         return mask
@@ -201,6 +204,7 @@ def _rings(geom: Any) -> Any:
 
 
 MAX_CELLS_PER_GRID = 64
+MAX_CACHED_MASKS = 256
 
 
 def _buckets(boxes: np.ndarray) -> tuple[float, dict[tuple[int, int], tuple[int, ...]], tuple[int, ...]]:

@@ -25,6 +25,7 @@ from core.scoping import code_prefix, scope_for
 from grids import locator, selectors, services
 from grids.api import serializers as s
 from grids.filtersets import FindingFilterSet, GridFilterSet, MembershipFilterSet, PatrolFilterSet, WorkerFilterSet
+from grids.forms import read_geojson
 from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol
 
 GRID_MANAGERS = (Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
@@ -104,10 +105,7 @@ class GridViewSet(ScopedReadOnlyViewSet):
         every problem listed, when anything is wrong."""
         data = request.data
         if "file" in request.FILES:
-            try:
-                data = json.loads(request.FILES["file"].read().decode("utf-8-sig"))
-            except (ValueError, UnicodeDecodeError):
-                raise PlatformError("文件不是合法的 GeoJSON（JSON）", code="import_invalid")
+            data = read_geojson(request.FILES["file"])
         dry_run = request.query_params.get("dry_run") in ("1", "true")
         crs = request.query_params.get("crs") or None
         if crs not in (None, "wgs84", "gcj02"):

@@ -170,3 +170,30 @@ def test_management_command_refuses_the_projected_file(tmp_path):
         call_command("import_grids", str(FILES / "g_epsg3857.geojson"))
     call_command("import_grids", str(FILES / "gcj02_named.geojson"))
     assert Grid.objects.filter(code="321002001000905").exists()
+
+
+def test_the_import_page_takes_the_coordinate_system_and_refuses_oversized_files(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.errors import PlatformError
+    from grids.forms import MAX_GRID_FILE_BYTES, read_geojson
+
+    world = build_world()
+    client.force_login(world.users["county-user"])
+    text = (FILES / "ogr2ogr_crs84.geojson").read_bytes()
+    page = client.post("/grids/import/", {"file": SimpleUploadedFile("g.geojson", text), "crs": "gcj02"})
+    body = page.content.decode()
+    assert "校验通过" in body and 'name="crs" value="gcj02"' in body
+    payload = json.loads(text)
+    client.post("/grids/import/confirm/", {"payload": json.dumps(payload), "crs": "gcj02"})
+    stored = json.loads(Grid.objects.get(code="321002001000901").geometry)["coordinates"][0][0]
+    assert stored != [119.43, 32.39]  # converted from GCJ-02
+    projected = client.post("/grids/import/", {"file": SimpleUploadedFile("p.geojson",
+                                                                          (FILES / "g_epsg3857.geojson").read_bytes())})
+    assert "坐标不是经纬度（crs urn:ogc:def:crs:EPSG::3857 不支持）" in projected.content.decode()
+
+    class Huge:
+        size = MAX_GRID_FILE_BYTES + 1
+
+    with pytest.raises(PlatformError, match="文件超过 50 MB"):
+        read_geojson(Huge())

@@ -71,3 +71,18 @@ def test_the_utm_file_is_refused_and_the_index_stays_bounded_under_a_memory_cap(
     assert out["bucket_entries"] <= 64 * out["grids"]
     assert out["located"][0] == out["expected"]
     assert out["maxrss_kb"] < CAP_BYTES // 1024
+
+
+@pytest.mark.django_db
+def test_cached_scope_masks_are_bounded():
+    from core.testing.world import build_world
+    from grids import locator
+    from grids.tests import fixtures
+
+    fixtures.lay_out(build_world())
+    index = locator.get_index(max_age=0)
+    for n in range(3 * locator.MAX_CACHED_MASKS):
+        mask = index.scope_mask(f"321002{n:06d}")
+        assert not mask.any()
+    assert len(index._masks) <= locator.MAX_CACHED_MASKS
+    assert index.scope_mask("321002001").sum() == sum(c.startswith("321002001") for c in index.codes) > 0

@@ -21,7 +21,7 @@ def test_stored_tracks_become_points():
         Division.objects.create(code="321002001001", name="琼花观社区", level="village", kind="社区")
         worker = old.get_model("grids", "GridWorker").objects.create(division_id="321002001001", name="老网格员")
         Patrol = old.get_model("grids", "Patrol")
-        start = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.timezone.utc)
+        start = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.UTC)
         line = Patrol.objects.create(
             worker=worker, division_id="321002001001", started_at=start, status="ended",
             track=json.dumps({"type": "LineString", "coordinates": [[119.40, 32.40], [119.41, 32.41], [119.42, 32.40]]}),
@@ -35,7 +35,7 @@ def test_stored_tracks_become_points():
         Point = new.get_model("grids", "PatrolPoint")
         rows = list(Point.objects.filter(patrol_id=line.pk).order_by("seq").values_list("seq", "lng", "lat", "t"))
         assert [r[:3] for r in rows] == [(3, 119.40, 32.40), (7, 119.41, 32.41), (9, 119.42, 32.40)]
-        assert rows[1][3] == dt.datetime(2026, 1, 5, 1, 5, tzinfo=dt.timezone.utc)
+        assert rows[1][3] == dt.datetime(2026, 1, 5, 1, 5, tzinfo=dt.UTC)
         assert rows[2][3] == start  # an unreadable time falls back to the patrol's start
         assert list(Point.objects.filter(patrol_id=single.pk).values_list("seq", "lng", "lat")) == [(0, 119.4, 32.4)]
         counts = dict(new.get_model("grids", "Patrol").objects.values_list("pk", "point_count"))
