@@ -62,3 +62,22 @@ def test_a_workers_memberships_list_only_grids_the_reader_may_see():
         assert theirs.code not in json.dumps(body) and str(theirs.pk) not in [str(g["grid"]) for g in row["grids"]]
     county = _api(world.users["county-user"]).get(f"/api/grids/workers/{worker.pk}/").json()
     assert sorted(g["code"] for g in county["grids"]) == sorted([mine.code, theirs.code])
+
+
+def test_filter_choices_and_filter_ids_show_nothing_of_another_town():
+    world = build_world()
+    fixtures.lay_out(world)
+    theirs = fixtures.grid_in(TOWN_B)
+    worker = GridWorker.objects.create(division_id="321002106001", name="湾头独有网格员")
+    GridMembership.objects.create(grid=theirs, worker=worker, role="head")
+    town_a = _api(world.outsider)
+    for url in ("/api/grids/memberships/?format=api", "/api/grids/patrols/?format=api",
+                "/api/grids/findings/?format=api"):
+        page = town_a.get(url).content.decode()
+        assert theirs.code not in page and "湾头独有网格员" not in page, url
+    hidden = town_a.get(f"/api/grids/memberships/?grid={theirs.pk}")
+    missing = town_a.get(f"/api/grids/memberships/?grid={10 ** 9}")
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json()["error"] == missing.json()["error"]  # "exists elsewhere" answers as "does not exist"
+    mine = _api(world.insider).get(f"/api/grids/memberships/?grid={theirs.pk}").json()
+    assert [r["worker_name"] for r in mine["results"]] == ["湾头独有网格员"]
