@@ -25,7 +25,7 @@ from typing import Any
 
 import shapely
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Case, Max, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -33,7 +33,7 @@ from core import audit, files
 from core.errors import Conflict, NotAllowed, NotFound, PlatformError
 from core.scoping import Scope, scope_for
 from grids import geo, locator
-from grids.choices import FindingCategory, FindingStatus, PatrolStatus
+from grids.choices import FindingCategory, FindingStatus, PatrolStatus, TeamRole
 from grids.inserts import insert_ignoring_conflicts
 from grids.models import Finding, Grid, GridWorker, Patrol, PatrolPoint
 
@@ -148,8 +148,9 @@ def patrol_start(*, user: Any, uuid: uuidlib.UUID | str, started_at: dt.datetime
     if grid is not None and not Grid.objects.visible_to(user).filter(pk=grid.pk).exists():
         raise PlatformError("网格不存在", code="bad_grid", fields={"grid": ["网格不存在"]})
     if grid is None:
+        head_first = Case(When(role=TeamRole.HEAD, then=Value(0)), default=Value(1))
         head = (worker.memberships.filter(grid__in=Grid.objects.visible_to(user))
-                .order_by("role", "grid__code").select_related("grid").first())
+                .order_by(head_first, "grid__code").select_related("grid").first())
         grid = head.grid if head else None
     if point is not None:
         _coerce_point(point)  # a bad first point refuses the start before anything is written
