@@ -183,3 +183,21 @@ def connect_signals() -> None:
     pre_save.connect(_pre_save, dispatch_uid="audit_pre_save")
     post_save.connect(_post_save, dispatch_uid="audit_post_save")
     post_delete.connect(_post_delete, dispatch_uid="audit_post_delete")
+
+
+def record_event(action: str, *, model: str, object_id: Any = "", object_repr: str = "", division_code: str = "",
+                 after: Any = None, actor: Any = None, source: str | None = None, reason: str = "") -> None:
+    """One entry for an event that is not a row change: sign-in, failed sign-in, lockout, sign-out,
+    token issue and revoke, password change (`action` ≤ 10 characters, e.g. "login", "login_fail").
+
+    `actor` (a user) overrides the current actor, `source` the current source; `after` holds the
+    event's details (JSON-safe: client address, attempted username, token count).
+    """
+    from core.models import AuditLog
+
+    actor_id, actor_name, current_source = _actor.get()
+    if actor is not None and getattr(actor, "pk", None) is not None:
+        actor_id, actor_name = actor.pk, actor.get_username()
+    AuditLog(actor_id=actor_id, actor_name=actor_name[:150], source=source or current_source, action=action[:10],
+             model=model, object_id=str(object_id)[:64], object_repr=object_repr[:200], before=None, after=after,
+             reason=(reason or _reason.get())[:500], division_code=division_code or "").save()
