@@ -18,7 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet
-from core.errors import NotFound, PlatformError
+from core.errors import PlatformError
 from core.filters import division_param
 from core.roles import Role
 from core.scoping import code_prefix, scope_for
