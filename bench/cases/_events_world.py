@@ -192,7 +192,30 @@ def _profile(n: int) -> dict[str, Any]:
     profiled = (time.process_time() - started) / n * 1000
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
-    return {"cpu_ms_per_intake": plain, "cpu_ms_per_intake_profiled": profiled, "top": out.getvalue()}
+    bare = _bare_cpu(n)
+    return {"cpu_ms_per_intake": plain, "cpu_ms_per_intake_profiled": profiled, "cpu_ms_per_bare": bare,
+            "top": out.getvalue()}
+
+
+def _bare_cpu(n: int) -> float:
+    """CPU per request of the bench-only bare insert, through the same stack in this process."""
+    import time
+
+    from django.test import override_settings
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username=BENCH_USER))
+    with override_settings(ROOT_URLCONF="bench.cases._intake_urls"):
+        for i in range(n):
+            client.post("/bench/bare-insert/", {"client_id": f"warm-{i}"}, format="json")
+        started = time.process_time()
+        for i in range(n):
+            answer = client.post("/bench/bare-insert/", {"client_id": f"bare-{i}"}, format="json")
+            assert answer.status_code == 201, answer.content
+        return (time.process_time() - started) / n * 1000
 
 
 def main(argv: list[str]) -> None:
