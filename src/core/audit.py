@@ -1,15 +1,27 @@
 """Audit log: every create, update and delete, with actor, time, before and after.
 
 Model saves and deletes are captured by signals for every platform app; bulk paths
-(bulk_create, queryset.update) call `record_bulk` / `record` themselves. The actor comes from
-a context variable set per request (middleware for pages, the API base view after
+(bulk_create, queryset.update) call `record_bulk` / `record` themselves; events that change no
+row (sign-in, sign-out, token issue, reading a personal field unmasked) call `record_event`. The
+actor comes from a context variable set per request (middleware for pages, the API base view after
 authentication) or by services and commands with `acting_as(...)`.
+
+Rows stay small: on an update, a column whose JSON form is longer than `AUDIT_INLINE_LIMIT`
+characters (a case's data, a patrol's track, a procedure's history) is written as a compact
+change (`compact_change`): the SM3 digest of the old value before, and after it the splice that
+turns old into new (appended list items, the changed stretch of a text) or, for objects, only
+the changed keys, plus the new value's digest.
+
+Personal fields (`core.personal.PersonalField`) appear in snapshots masked, with their lookup
+hash beside them, so a change shows without the number. The rows are sealed into an SM3 chain
+by `core.auditchain` (a background job), and readable only by `READER_ROLES`.
 """
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
 import decimal
+import json
 import uuid
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
@@ -19,12 +31,18 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from core.roles import COMMAND_ROLES, Role
+
 _actor: contextvars.ContextVar[tuple[int | None, str, str]] = contextvars.ContextVar(
     "audit_actor", default=(None, "system", "system")
 )
 _reason: contextvars.ContextVar[str] = contextvars.ContextVar("audit_reason", default="")
 
 SKIP_FIELDS = {"password", "last_login"}  # secrets, and sign-ins that change nothing
+
+#: Who may read the audit log (within their subtree): auditors and the command centres, never
+#: grid workers or case handlers (等保 level 3: the trail is not open to the people it records).
+READER_ROLES: tuple[str, ...] = (Role.AUDITOR, *COMMAND_ROLES)
 
 
 def set_actor(user: Any, source: str) -> None:
@@ -75,6 +93,65 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return out
 
 
+def _size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _digest(value: Any) -> str:
+    from core.crypto import sm3
+
+    return sm3(json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str))
+
+
+def _splice(old: Any, new: Any) -> dict[str, Any]:
+    """The one stretch of a list or string that differs: `new == old[:at] + insert + old[at+remove:]`."""
+    limit = min(len(old), len(new))
+    at = 0
+    while at < limit and old[at] == new[at]:
+        at += 1
+    tail = 0
+    while tail < limit - at and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+        tail += 1
+    return {"at": at, "remove": len(old) - at - tail, "insert": new[at:len(new) - tail]}
+
+
+def compact_change(old: Any, new: Any, limit: int | None = None) -> tuple[Any, Any]:
+    """`(before, after)` for one column: as given when small, else a compact form.
+
+    Shapes (`~` marks a compact value; `sm3` is the digest of the full value in canonical JSON):
+    - before: `{"~": "digest", "sm3": ..., "size": n}` (n = characters of its JSON);
+    - after, object: `{"~": "keys", "set": {key: new value (compacted again if large)}, "unset": [key, ...], "sm3"}`;
+    - after, list or text: `{"~": "splice", "at": i, "remove": k, "insert": [...] or "...", "sm3"}`
+      (appending items is `at` = old length, `remove` 0);
+    - after, anything else: `{"~": "digest", "sm3", "size"}`.
+    """
+    if limit is None:
+        limit = getattr(settings, "AUDIT_INLINE_LIMIT", 1024)
+    if _size(old) <= limit and _size(new) <= limit:
+        return old, new
+    before = {"~": "digest", "sm3": _digest(old), "size": _size(old)}
+    if isinstance(old, dict) and isinstance(new, dict):
+        changed = {k: compact_change(old.get(k), v, limit)[1] for k, v in new.items() if k not in old or old[k] != v}
+        after: dict[str, Any] = {"~": "keys", "set": changed, "unset": sorted(k for k in old if k not in new)}
+    elif (isinstance(old, list) and isinstance(new, list)) or (isinstance(old, str) and isinstance(new, str)):
+        after = {"~": "splice", **_splice(old, new)}
+    else:
+        after = {"~": "digest", "size": _size(new)}
+    after["sm3"] = _digest(new)
+    return before, after
+
+
+def compact_snapshots(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both images of an update, each large column replaced by its compact change."""
+    b, a = dict(before), dict(after)
+    for key, new in after.items():
+        if key in before and before[key] != new:
+            b[key], a[key] = compact_change(before[key], new)
+        elif key in before and _size(new) > getattr(settings, "AUDIT_INLINE_LIMIT", 1024):
+            b[key] = a[key] = {"~": "same", "sm3": _digest(new)}  # unchanged and large: one digest
+    return b, a
+
+
 def _division_code(instance: models.Model) -> str:
     getter = getattr(instance, "scope_code", None)
     try:
@@ -85,9 +162,9 @@ def _division_code(instance: models.Model) -> str:
 
 
 def _audited(sender: type) -> bool:
-    from core.models import AuditLog, CacheGeneration
+    from core.models import AuditAnchor, AuditLog, CacheGeneration
 
-    if sender in (AuditLog, CacheGeneration) or sender.__module__ == "__fake__":
+    if sender in (AuditLog, AuditAnchor, CacheGeneration) or sender.__module__ == "__fake__":
         return False  # historical models in migrations: the migration itself is the record
     label = sender._meta.app_label
     return label in settings.PLATFORM_APPS
@@ -97,6 +174,8 @@ def _entry(instance: models.Model, action: str, before: Any, after: Any) -> Any:
     from core.models import AuditLog
 
     actor_id, actor_name, source = _actor.get()
+    if action == "update" and isinstance(before, dict) and isinstance(after, dict):
+        before, after = compact_snapshots(before, after)
     return AuditLog(
         actor_id=actor_id,
         actor_name=actor_name[:150],
@@ -115,6 +194,35 @@ def _entry(instance: models.Model, action: str, before: Any, after: Any) -> Any:
 def record(instance: models.Model, action: str, before: Any = None, after: Any = None) -> None:
     """Write one audit entry explicitly (for changes made without save())."""
     _entry(instance, action, before, after).save()
+
+
+def record_event(action: str, *, user: Any = None, target: models.Model | None = None, model: str = "",
+                 object_id: str = "", object_repr: str = "", division_code: str | None = None,
+                 detail: dict[str, Any] | None = None, reason: str = "", source: str | None = None) -> Any:
+    """One audit row for an event that changes no platform row (the action names it).
+
+    Actions in use: `login`, `login_failed`, `logout`, `lockout`, `token_issue`, `token_revoke`,
+    `password_change`, `role_change`, `reveal` (a personal field read unmasked), `purge`.
+    `user` is the actor (else the current actor); `target` is the row the event is about (its
+    label, pk, str and division fill the other columns unless given); `detail` goes to `after`
+    (never put a secret or a personal value in it). Returns the saved AuditLog row.
+    """
+    from core.models import AuditLog
+
+    actor_id, actor_name, current_source = _actor.get()
+    if user is not None and getattr(user, "is_authenticated", False):
+        actor_id, actor_name = user.pk, user.get_username()
+    entry = AuditLog(
+        actor_id=actor_id, actor_name=actor_name[:150], source=source or current_source, action=action[:30],
+        model=model or (target._meta.label if target is not None else ""),
+        object_id=object_id or (str(target.pk) if target is not None else ""),
+        object_repr=(object_repr or (str(target) if target is not None else ""))[:200],
+        before=None, after=detail, reason=(reason or _reason.get())[:500],
+        division_code=division_code if division_code is not None else
+        (_division_code(target) if target is not None else ""),
+    )
+    entry.save()
+    return entry
 
 
 def record_many(changes: Iterable[tuple[models.Model, str, Any, Any]]) -> None:

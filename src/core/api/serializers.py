@@ -5,15 +5,33 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.personal import PersonalField
 from core.scoping import is_scoped_model
+
+
+class PersonalSerializerField(serializers.CharField):
+    """A personal field (core.personal): answers the mask ("138****1234"); accepts a new number,
+    or the mask itself sent back unchanged (a client's GET → PUT round trip keeps the number)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        instance = getattr(self.parent, "instance", None)
+        current = getattr(instance, self.source, None) if instance is not None and not isinstance(instance, list) else None
+        if current and value == str(current):
+            return current  # the Masked value: validators skip it, the stored number stays
+        return value
 
 
 class ScopedModelSerializer(serializers.ModelSerializer):
     """Restricts every related field's queryset to the request user's visible rows.
 
     So a POST or PUT that points at another town's object fails validation with
-    "does not exist", exactly as if the object were not there.
+    "does not exist", exactly as if the object were not there. Personal fields are masked
+    (`PersonalSerializerField`); unmasked values come only from the audited reveal action.
     """
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                PersonalField: PersonalSerializerField}
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
