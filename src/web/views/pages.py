@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from core import audit
 from core.models import AuditLog
-from core.roles import Role
+from core.roles import Role, has_role
 from divisions import selectors as division_selectors
 from divisions.choices import Level
 from divisions.models import Division
@@ -99,6 +101,8 @@ def leadership(request):  # noqa: ANN001, ANN201
 
 @login_required
 def audit_log(request):  # noqa: ANN001, ANN201
+    if not has_role(request.user, audit.READER_ROLES):
+        raise PermissionDenied("审计日志仅审计人员和指挥中心可以查看")
     qs = AuditLog.objects.visible_to(request.user)
     model = request.GET.get("model", "").strip()
     if model:

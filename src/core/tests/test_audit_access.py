@@ -1,0 +1,44 @@
+"""The audit log is read only by auditors and the command centres, within their subtree."""
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from core.models import AuditLog
+from core.roles import Role
+from core.testing.world import build_world
+from org.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("role,allowed", [(Role.AUDITOR, True), (Role.TOWN_COMMAND, True), (Role.COUNTY_COMMAND, True),
+                                          (Role.CITY_COMMAND, True), (Role.GRID_WORKER, False),
+                                          (Role.DEPT_HANDLER, False), (Role.LEADER, False),
+                                          (Role.REFORM_OFFICE, False)])
+def test_who_reads_the_audit_log(role: str, allowed: bool) -> None:
+    world = build_world()
+    Unit.objects.create(division=world.town_a, name="东关街道某局", kind="bureau")
+    user = world.user(f"a-{role}", world.town_a.code, [role], is_staff=True)
+    api = APIClient()
+    api.force_authenticate(user)
+    response = api.get("/api/audit/")
+    page = Client()
+    page.force_login(user)
+    if allowed:
+        assert response.status_code == 200 and response.json()["count"] >= 1
+        assert page.get("/audit/").status_code == 200
+    else:
+        assert response.status_code == 403 and "审计" in response.json()["error"]["message"]
+        assert page.get("/audit/").status_code == 403
+        assert not AuditLog.objects.visible_to(user).exists()
+        assert page.get("/admin/core/auditlog/").status_code in (302, 403)
+
+
+def test_a_grid_worker_does_not_see_the_audit_entry_in_the_navigation() -> None:
+    world = build_world()
+    worker = world.user("grid", world.town_a.code, [Role.GRID_WORKER])
+    page = Client()
+    page.force_login(worker)
+    assert 'href="/audit/"' not in page.get("/").content.decode()
