@@ -24,7 +24,8 @@ import decimal
 import json
 import uuid
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db import models

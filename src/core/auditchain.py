@@ -34,7 +34,8 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -57,7 +58,7 @@ def _canonical(seq: int, row: Iterable[Any]) -> str:
     values = list(row)
     at = values[1]
     if isinstance(at, dt.datetime):
-        values[1] = at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+        values[1] = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
     return json.dumps([seq, *values], ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 

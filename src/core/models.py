@@ -25,7 +25,7 @@ class AuditQuerySet(ScopedQuerySet):
     def delete(self):  # noqa: ANN201
         raise AppendOnlyError("审计日志只能追加，不能删除")
 
-    def visible_to(self, user: Any) -> "AuditQuerySet":
+    def visible_to(self, user: Any) -> AuditQuerySet:
         """The user's subtree, and only for `core.audit.READER_ROLES` (nothing for anyone else)."""
         from core.audit import READER_ROLES
 

@@ -19,8 +19,9 @@ A model declares
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Self
 
 from django.core.exceptions import FieldError, ValidationError
 from django.db import models
@@ -38,8 +39,7 @@ ID_CARD = "id_card"
 def _normalise_phone(value: str) -> str:
     digits = re.sub(r"[\s\-()（）]", "", value)
     for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            digits = digits[len(prefix):]
+        digits = digits.removeprefix(prefix)
     return digits
 
 
@@ -107,7 +107,7 @@ class Masked(str):
     _plain: str
     kind: str
 
-    def __new__(cls, plain: str, kind: str) -> "Masked":
+    def __new__(cls, plain: str, kind: str) -> Self:
         obj = super().__new__(cls, mask(plain, kind))
         obj._plain = plain
         obj.kind = kind
@@ -124,7 +124,7 @@ def _plain_of(value: Any) -> Any:
 class PersonalDescriptor(DeferredAttribute):
     """A data descriptor: reads give the mask, writes store the plaintext in the instance."""
 
-    field: "PersonalField"
+    field: PersonalField
 
     def __get__(self, instance: Any, cls: Any = None) -> Any:
         if instance is None:

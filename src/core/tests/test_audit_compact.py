@@ -38,14 +38,14 @@ def test_appended_list_items_are_all_an_update_records() -> None:
 def test_a_changed_stretch_of_long_text_is_recorded_as_a_splice() -> None:
     old = '{"type":"LineString","coordinates":[' + ",".join(f"[119.{i:04d},32.{i:04d}]" for i in range(300)) + "]}"
     new = old[:-2] + ",[119.9999,32.9999]]}"
-    before, after = audit.compact_change(old, new, limit=1024)
+    _before, after = audit.compact_change(old, new, limit=1024)
     assert after["insert"] == ",[119.9999,32.9999]" and _apply_splice(old, after) == new
 
 
 def test_objects_record_only_changed_and_removed_keys() -> None:
     old = {"history": ["x" * 50] * 40, "state": "submitted", "gone": 1}
     new = {"history": ["x" * 50] * 41, "state": "approved"}
-    before, after = audit.compact_change(old, new, limit=1024)
+    _before, after = audit.compact_change(old, new, limit=1024)
     assert after["~"] == "keys" and after["unset"] == ["gone"]
     assert after["set"]["state"] == "approved" and after["set"]["history"]["~"] == "splice"
 
