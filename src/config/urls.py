@@ -1,11 +1,11 @@
 """URL map: pages at the root, the REST API under /api/, OpenAPI at /api/schema/."""
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from web.views.health import healthz
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("core.api.urls")),
     path("", include("divisions.api.urls")),
@@ -28,5 +28,7 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
+handler400 = "web.views.errors.bad_request"
+handler403 = "web.views.errors.permission_denied"
 handler404 = "web.views.errors.not_found"
 handler500 = "web.views.errors.server_error"

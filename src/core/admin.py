@@ -20,19 +20,21 @@ class ScopedAdmin(admin.ModelAdmin):
     write_roles: tuple[str, ...] = (Role.REFORM_OFFICE,)
 
     def get_queryset(self, request: Any) -> Any:
-        qs = super().get_queryset(request)
+        qs: Any = super().get_queryset(request)
         return qs.visible_to(request.user)
 
     def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and is_scoped_model(db_field.related_model):
-            field.queryset = field.queryset.visible_to(request.user)
+            queryset: Any = field.queryset
+            field.queryset = queryset.visible_to(request.user)
         return field
 
     def formfield_for_manytomany(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and is_scoped_model(db_field.related_model):
-            field.queryset = field.queryset.visible_to(request.user)
+            queryset: Any = field.queryset
+            field.queryset = queryset.visible_to(request.user)
         return field
 
     def has_module_permission(self, request: Any) -> bool:

@@ -106,8 +106,11 @@ def scope_for(user: Any) -> Scope:
 class ScopedQuerySet(models.QuerySet):
     """`visible_to(user)` for reads and `writable_by(user)` for writes (NetBox's restrict())."""
 
+    def _meta_model(self) -> Any:
+        return self.model  # a ScopedModel subclass: scope_lookup / scope_kind are declared there
+
     def _lookup(self) -> str:
-        return self.model.scope_lookup
+        return str(self._meta_model().scope_lookup)
 
     def _subtree_q(self, scope: Scope) -> Q:
         return Q(**{f"{self._lookup()}__startswith": scope.prefix})
@@ -125,7 +128,7 @@ class ScopedQuerySet(models.QuerySet):
             return self.all()
         if scope.nothing:
             return self.none()
-        kind = self.model.scope_kind
+        kind = self._meta_model().scope_kind
         if kind == GLOBAL:
             return self.all()
         q = self._subtree_q(scope)
@@ -138,7 +141,7 @@ class ScopedQuerySet(models.QuerySet):
 
     def writable_by(self, user: Any) -> "ScopedQuerySet":
         scope = scope_for(user)
-        if self.model.scope_kind == GLOBAL and not scope.everything:
+        if self._meta_model().scope_kind == GLOBAL and not scope.everything:
             return self.none()
         return self.in_scope(scope)
 

@@ -78,7 +78,9 @@ def parse_csv(text: str) -> list[tuple[str, str, str, str]]:
         raise DivisionImportError(["第1行: 文件为空"]) from None
     if [h.strip() for h in header] != HEADER:
         raise DivisionImportError([f"第1行: 表头应为 {','.join(HEADER)}，实际为 {','.join(header)}"])
-    rows, errors, seen = [], [], {}
+    rows: list[tuple[str, str, str, str]] = []
+    errors: list[str] = []
+    seen: dict[str, str] = {}
     for lineno, row in enumerate(reader, start=2):
         if not any(c.strip() for c in row):
             continue

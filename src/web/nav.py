@@ -16,6 +16,7 @@ CORE_NAV: list[tuple[str, object, tuple[str, ...] | None]] = [
     ("web:leadership", _("班子结构"), None),
 ]
 TAIL_NAV = [
+    ("web:calendar", _("工作日历"), None),
     ("web:audit", _("审计日志"), READER_ROLES),
 ]
 

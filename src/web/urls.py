@@ -13,4 +13,5 @@ urlpatterns = [
     path("divisions/<str:code>/", pages.division_detail, name="division"),
     path("leadership/", pages.leadership, name="leadership"),
     path("audit/", pages.audit_log, name="audit"),
+    path("calendar/", pages.working_calendar, name="calendar"),
 ]

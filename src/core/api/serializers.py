@@ -7,6 +7,15 @@ from rest_framework import serializers
 
 from core.personal import PersonalField
 from core.scoping import is_scoped_model
+from core.text import text_problem
+
+
+def readable_text(value: Any) -> None:
+    """Validator for every text field: no bidi controls, not only invisible characters."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
 
 
 class PersonalSerializerField(serializers.CharField):
@@ -33,12 +42,18 @@ class ScopedModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
                                 PersonalField: PersonalSerializerField}
 
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[Any, dict[str, Any]]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.CharField):
+            kwargs["validators"] = [*kwargs.get("validators", []), readable_text]
+        return field_class, kwargs
+
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
         request = self.context.get("request")
         user = getattr(request, "user", None)
         for field in fields.values():
-            target = getattr(field, "child_relation", field)
+            target: Any = getattr(field, "child_relation", field)
             queryset = getattr(target, "queryset", None)
             if queryset is not None and is_scoped_model(queryset.model):
                 target.queryset = queryset.visible_to(user)

@@ -32,4 +32,5 @@ EXEMPT_URLS = {
     "healthz": "liveness only",
     "web:login": "sign-in form",
     "web:logout": "sign-out",
+    "web:calendar": "reference data (the national holiday calendar), the same for every user",
 }

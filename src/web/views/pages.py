@@ -6,14 +6,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from core import audit
-from core.models import AuditLog
+from core import audit, audit_read, workcal
 from core.roles import Role, has_role
 from divisions import selectors as division_selectors
 from divisions.choices import Level
 from divisions.models import Division
 from org import selectors as org_selectors
 from org.models import Post, Staff, Unit
+from web.forms import AuditFilterForm
 
 ROLE_HOME_HINTS = {
     Role.CITY_COMMAND: "全市指挥调度：统筹管大事",
@@ -101,11 +101,48 @@ def leadership(request):  # noqa: ANN001, ANN201
 
 @login_required
 def audit_log(request):  # noqa: ANN001, ANN201
+    """审计日志: Chinese names, field-by-field changes in local time, filters and an Excel export."""
     if not has_role(request.user, audit.READER_ROLES):
         raise PermissionDenied("审计日志仅审计人员和指挥中心可以查看")
-    qs = AuditLog.objects.visible_to(request.user)
-    model = request.GET.get("model", "").strip()
-    if model:
-        qs = qs.filter(model=model)
+    form = AuditFilterForm(request.GET or None)
+    qs = audit_read.audit_search(request.user, form.filters())
+    if request.GET.get("export") == "xlsx" and (form.is_bound and form.is_valid() or not form.is_bound):
+        return _audit_xlsx(qs)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "web/audit.html", {"page": page, "model": model})
+    rows = [{"e": e, "at": audit_read.local_time(e.at), "model": audit_read.model_label(e.model),
+             "source": audit_read.source_label(e.source), "action": audit_read.ACTIONS.get(e.action, e.action),
+             "changes": audit_read.changes(e)} for e in page]
+    return render(request, "web/audit.html", {"page": page, "rows": rows, "form": form,
+                                              "query": request.GET.urlencode()})
+
+
+AUDIT_EXPORT_LIMIT = 50_000
+
+
+def _audit_xlsx(qs):  # noqa: ANN001, ANN202
+    from django.http import HttpResponse
+
+    from core.reports import xlsx
+
+    rows = []
+    for e in qs[:AUDIT_EXPORT_LIMIT]:
+        detail = "；".join(f"{c.field}：{c.before} → {c.after}" for c in audit_read.changes(e))
+        rows.append([audit_read.local_time(e.at), e.actor_name, audit_read.source_label(e.source),
+                     audit_read.ACTIONS.get(e.action, e.action), audit_read.model_label(e.model), e.object_id,
+                     e.object_repr, e.division_code, detail])
+    data = xlsx.workbook([("审计日志", ["时间", "操作人", "来源", "动作", "对象类型", "对象ID", "对象", "区划", "变更内容"],
+                           rows)])
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''audit.xlsx"
+    return response
+
+
+@login_required
+def working_calendar(request):  # noqa: ANN001, ANN201
+    """工作日历: the published holiday arrangements, provisional years and how limits are counted."""
+    return render(request, "web/calendar.html", {
+        "years": workcal.calendar_overview(),
+        "rule": workcal.RULE_TEXT,
+        "periods": workcal.working_periods(),
+        "hours_per_day": workcal.hours_per_day(),
+    })
