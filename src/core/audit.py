@@ -23,9 +23,9 @@ import datetime as dt
 import decimal
 import json
 import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db import models
@@ -162,7 +162,7 @@ def _division_code(instance: models.Model) -> str:
     return code if isinstance(code, str) else ""
 
 
-def _audited(sender: type) -> bool:
+def _audited(sender: type[models.Model]) -> bool:
     from core.models import AuditAnchor, AuditLog, CacheGeneration
 
     if sender in (AuditLog, AuditAnchor, CacheGeneration) or sender.__module__ == "__fake__":
@@ -246,7 +246,7 @@ def record_many(changes: Iterable[tuple[models.Model, str, Any, Any]]) -> None:
     for entry in entries:
         entry.at = now
         params.extend(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {connection.ops.quote_name(AuditLog._meta.db_table)} ({columns}) "
@@ -264,7 +264,7 @@ def record_bulk(instances: Iterable[models.Model], action: str = "create") -> in
     return len(entries)
 
 
-def _pre_save(sender: type, instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
+def _pre_save(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
     if raw or not _audited(sender) or instance.pk is None or instance._state.adding:
         instance._audit_before = None  # type: ignore[attr-defined]
         return
@@ -272,7 +272,7 @@ def _pre_save(sender: type, instance: models.Model, raw: bool = False, **kwargs:
     instance._audit_before = snapshot(old) if old is not None else None  # type: ignore[attr-defined]
 
 
-def _post_save(sender: type, instance: models.Model, created: bool, raw: bool = False, **kwargs: Any) -> None:
+def _post_save(sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kwargs: Any) -> None:
     if raw or not _audited(sender):
         return
     before = getattr(instance, "_audit_before", None)
@@ -282,7 +282,7 @@ def _post_save(sender: type, instance: models.Model, created: bool, raw: bool = 
     _entry(instance, "create" if created else "update", None if created else before, after).save()
 
 
-def _post_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
+def _post_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     if not _audited(sender):
         return
     _entry(instance, "delete", snapshot(instance), None).save()

@@ -32,10 +32,10 @@ import datetime as dt
 import json
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction

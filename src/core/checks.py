@@ -19,7 +19,7 @@ def audit_retention(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
 
 @checks.register("security", deploy=True)
 def secret_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    out = []
+    out: list[checks.CheckMessage] = []
     for name, what in (("PERSONAL_DATA_KEY", "个人信息加密（SM4）与查找哈希"), ("AUDIT_CHAIN_KEY", "审计链（HMAC-SM3）")):
         if not getattr(settings, name, ""):
             out.append(checks.Error(f"{name} 未设置：{what}的密钥正由 SECRET_KEY 派生，生产环境必须单独配置（可用 {name}_FILE）",

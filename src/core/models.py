@@ -1,14 +1,14 @@
 """Core models: the audit log, cache generations and the working calendar."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import has_role
-from core.scoping import GLOBAL, OPERATIONAL, ScopedModel, ScopedQuerySet
+from core.scoping import GLOBAL, OPERATIONAL, ScopedManager, ScopedModel, ScopedQuerySet
 
 
 class AppendOnlyError(Exception):
@@ -32,6 +32,10 @@ class AuditQuerySet(ScopedQuerySet):
         if not has_role(user, READER_ROLES):
             return self.none()
         return super().visible_to(user)  # type: ignore[return-value]
+
+
+class AuditManager(ScopedManager.from_queryset(AuditQuerySet)):  # type: ignore[misc]
+    pass
 
 
 class AuditLog(ScopedModel):
@@ -65,7 +69,7 @@ class AuditLog(ScopedModel):
     scope_lookup = "division_code"
     scope_kind = OPERATIONAL
 
-    objects = models.Manager.from_queryset(AuditQuerySet)()
+    objects: ClassVar[AuditManager] = AuditManager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -120,7 +124,7 @@ class AuditAnchor(ScopedModel):
     scope_kind = GLOBAL
     scope_lookup = "pk"
 
-    objects = models.Manager.from_queryset(AuditQuerySet)()
+    objects: ClassVar[AuditManager] = AuditManager()
 
     class Meta:
         ordering = ["seq_to", "id"]

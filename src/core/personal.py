@@ -56,7 +56,7 @@ _ID_CHECK = "10X98765432"
 
 def id_card_check_char(first17: str) -> str:
     """The GB 11643-1999 check character (ISO 7064 MOD 11-2) of the first 17 digits."""
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
 def _normalise_id(value: str) -> str:
@@ -248,9 +248,11 @@ def match(model: type[models.Model], field: str, value: str) -> Q:
 
     Raises PlatformError when the field has no PersonalLookupField."""
     source = model._meta.get_field(field)
+    if not isinstance(source, PersonalField):
+        raise PlatformError(f"{model._meta.label}.{field} 不是个人信息字段", code="not_personal")
     for candidate in model._meta.concrete_fields:
         if isinstance(candidate, PersonalLookupField) and candidate.source == field:
-            hashed = source.lookup_hash(value)  # type: ignore[attr-defined]
+            hashed = source.lookup_hash(value)
             return Q(**{candidate.name: hashed}) if hashed else Q(pk__in=[])
     raise PlatformError(f"{model._meta.label}.{field} 没有可查找的哈希列", code="no_lookup")
 

@@ -25,7 +25,8 @@ class PersonalSerializerField(serializers.CharField):
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)
         instance = getattr(self.parent, "instance", None)
-        current = getattr(instance, self.source, None) if instance is not None and not isinstance(instance, list) else None
+        single = instance is not None and not isinstance(instance, list)
+        current = getattr(instance, self.source or "", None) if single else None
         if current and value == str(current):
             return current  # the Masked value: validators skip it, the stored number stays
         return value
