@@ -43,4 +43,4 @@ class RevealPersonalMixin:
         obj = self.get_object()  # type: ignore[attr-defined]
         name = body.validated_data["field"]
         value = reveal_personal(user=request.user, obj=obj, field=name)
-        return Response({"field": name, "value": value})
+        return Response({"field": name, "value": value}, headers={"Cache-Control": "no-store"})

@@ -152,3 +152,42 @@ def test_encrypt_existing_encrypts_plaintext_left_in_the_column() -> None:
     raw = _raw(staff, "phone")
     assert raw.startswith("gm:") and not any(c.isdigit() for c in raw)
     assert list(Staff.objects.filter(personal.match(Staff, "phone", PHONE))) == [staff]
+
+
+def test_the_town_page_shows_the_mask_and_reveals_in_place_with_an_audit_row() -> None:
+    from django.test import Client
+
+    world = build_world()
+    staff = _staff(world, phone=PHONE)
+    Staff.objects.filter(pk=staff.pk).update(is_leader=True)
+    commander = world.user("town-b-command", world.town_b.code, [Role.TOWN_COMMAND])
+    worker = world.user("town-b-grid", world.town_b.code, [Role.GRID_WORKER])
+    page = Client()
+    page.force_login(commander)
+    html = page.get(f"/divisions/{world.town_b.code}/").content.decode()
+    assert "138****1234" in html and PHONE not in html and "personal/org.Staff" in html
+    revealed = page.post(f"/personal/org.Staff/{staff.pk}/phone/reveal/")
+    assert revealed.status_code == 200 and PHONE in revealed.content.decode()
+    assert AuditLog.objects.filter(action="reveal", actor_name="town-b-command").count() == 1
+    page.force_login(worker)
+    html = page.get(f"/divisions/{world.town_b.code}/").content.decode()
+    assert "138****1234" in html and "personal/org.Staff" not in html  # no button without the role
+    assert page.post(f"/personal/org.Staff/{staff.pk}/phone/reveal/").status_code == 403
+    assert page.get(f"/personal/org.Staff/{staff.pk}/phone/reveal/").status_code == 405
+
+
+def test_the_demo_staff_carry_encrypted_synthetic_numbers() -> None:
+    from core.synthetic import NameMaker
+    from org import demo
+    from org.services import units_provision_town
+
+    world = build_world()
+    units_provision_town(town=world.town_a)
+    demo._people([world.town_a], NameMaker())
+    staff = Staff.objects.filter(division=world.town_a).first()
+    raw = _raw(staff, "phone") + _raw(staff, "id_number")
+    assert raw.count("gm:") == 2 and not any(c.isdigit() for c in raw)
+    plain_id = Staff._meta.get_field("id_number").plaintext(staff)
+    assert plain_id.startswith("321002") and personal.id_card_check_char(plain_id[:17]) == plain_id[17]
+    row = AuditLog.objects.filter(model="org.Staff", object_id=str(staff.pk)).get()
+    assert row.after["phone"].count("*") == 4 and row.after["id_number"].count("*") == 10

@@ -85,7 +85,9 @@ def _town_context(user, town):  # noqa: ANN001, ANN202
     coverage = org_selectors.post_coverage(posts)
     check = org_selectors.leadership_check(town)
     leaders = Staff.objects.visible_to(user).filter(division=town, is_leader=True)
+    phone_roles = Staff._meta.get_field("phone").reveal_roles
     return {"units": units, "coverage": coverage, "check": check, "leaders": leaders,
+            "can_reveal_phone": has_role(user, phone_roles),
             "missing": sum(1 for c in coverage if c.missing_holder),
             "acting_b": sum(1 for c in coverage if c.a_absent and c.acting is not None)}
 
