@@ -117,20 +117,23 @@ def _splice(old: Any, new: Any) -> dict[str, Any]:
 
 
 def compact_change(old: Any, new: Any, limit: int | None = None) -> tuple[Any, Any]:
-    """`(before, after)` for one column: as given when small, else a compact form.
+    """`(before, after)` for one column: each side as given when small, else a compact form.
 
     Shapes (`~` marks a compact value; `sm3` is the digest of the full value in canonical JSON):
-    - before: `{"~": "digest", "sm3": ..., "size": n}` (n = characters of its JSON);
+    - before, when large: `{"~": "digest", "sm3": ..., "size": n}` (n = characters of its JSON);
     - after, object: `{"~": "keys", "set": {key: new value (compacted again if large)}, "unset": [key, ...], "sm3"}`;
     - after, list or text: `{"~": "splice", "at": i, "remove": k, "insert": [...] or "...", "sm3"}`
       (appending items is `at` = old length, `remove` 0);
-    - after, anything else: `{"~": "digest", "sm3", "size"}`.
+    - after, large and of another type than before: `{"~": "digest", "sm3", "size"}`.
     """
     if limit is None:
         limit = getattr(settings, "AUDIT_INLINE_LIMIT", 1024)
-    if _size(old) <= limit and _size(new) <= limit:
+    old_size, new_size = _size(old), _size(new)
+    if old_size <= limit and new_size <= limit:
         return old, new
-    before = {"~": "digest", "sm3": _digest(old), "size": _size(old)}
+    before = old if old_size <= limit else {"~": "digest", "sm3": _digest(old), "size": old_size}
+    if new_size <= limit:
+        return before, new
     if isinstance(old, dict) and isinstance(new, dict):
         changed = {k: compact_change(old.get(k), v, limit)[1] for k, v in new.items() if k not in old or old[k] != v}
         after: dict[str, Any] = {"~": "keys", "set": changed, "unset": sorted(k for k in old if k not in new)}
@@ -145,10 +148,17 @@ def compact_change(old: Any, new: Any, limit: int | None = None) -> tuple[Any, A
 def compact_snapshots(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both images of an update, each large column replaced by its compact change."""
     b, a = dict(before), dict(after)
+    limit = getattr(settings, "AUDIT_INLINE_LIMIT", 1024)
+
+    def may_be_large(value: Any) -> bool:  # scalars and short text never are (6 = longest JSON escape)
+        return isinstance(value, (list, dict)) or (isinstance(value, str) and len(value) * 6 > limit)
+
     for key, new in after.items():
-        if key in before and before[key] != new:
-            b[key], a[key] = compact_change(before[key], new)
-        elif key in before and _size(new) > getattr(settings, "AUDIT_INLINE_LIMIT", 1024):
+        if key not in before or not (may_be_large(new) or may_be_large(before[key])):
+            continue
+        if before[key] != new:
+            b[key], a[key] = compact_change(before[key], new, limit)
+        elif _size(new) > limit:
             b[key] = a[key] = {"~": "same", "sm3": _digest(new)}  # unchanged and large: one digest
     return b, a
 
