@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,15 +17,23 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from catalog import excel, selectors, services
-from catalog.api.views import xlsx_response
 from catalog.choices import AdmissionState, ChangeKind, ChangeState, ItemKind, ListKind, ReturnReason, ReviewDecision
 from catalog.filtersets import AdmissionFilterSet, ItemFilterSet, PowerChangeFilterSet
 from catalog.models import Admission, Assignment, Item, ItemList, Matter, PowerChange, Responsibility
 from core.errors import PlatformError
 from core.roles import has_role
 from core.scoping import code_level
+from core.text import normalize_text, search_variants
 from divisions.models import Division
 from org.models import Unit
+
+
+def _any_contains(field: str, q: str) -> Q:
+    """`field` contains the search text in any of its forms (乡(镇) finds 乡（镇）)."""
+    cond = Q()
+    for v in search_variants(q):
+        cond |= Q(**{f"{field}__icontains": v})
+    return cond
 
 
 def _page(request: Any, qs: Any, size: int = 50) -> Any:
@@ -69,7 +78,7 @@ def index(request: Any) -> Any:
         lists = lists.filter(kind=kind)
     q = request.GET.get("q", "").strip()
     if q:
-        lists = lists.filter(division__name__icontains=q)
+        lists = lists.filter(_any_contains("division__name", q))
     page = _page(request, lists.order_by("division_id", "kind"))
     as_of = _as_of(request)
     rows = [(lst, selectors.list_state(lst, as_of)) for lst in page]
@@ -101,7 +110,7 @@ def list_detail(request: Any, pk: int) -> Any:
 def list_export(request: Any, pk: int) -> Any:
     item_list = get_object_or_404(ItemList.objects.visible_to(request.user), pk=pk)
     state = selectors.list_state(item_list, _as_of(request))
-    return xlsx_response(excel.export_list(state), excel.filename(item_list, state.as_of))
+    return excel.export_response(state)
 
 
 @login_required
@@ -116,7 +125,7 @@ def list_import(request: Any, pk: int) -> Any:
         effective = _date(request.POST.get("effective_date"), label="生效日期")
         if effective is None:
             raise PlatformError("请填写生效日期")
-        rows = excel.read_list(item_list, upload.read())
+        rows, skipped = excel.read_list_report(item_list, upload.read())
         version = services.list_import(item_list=item_list, rows=rows, effective_date=effective,
                                        reason=request.POST.get("reason", ""), user=request.user)
     except PlatformError as exc:
@@ -124,6 +133,8 @@ def list_import(request: Any, pk: int) -> Any:
         for line in exc.fields.get("rows", [])[10:50]:
             messages.error(request, line)
         return HttpResponseRedirect(target)
+    for line in skipped:
+        messages.info(request, line)
     if version is None:
         messages.info(request, f"已校验 {len(rows)} 行：与现行清单一致，未产生新版本")
     else:
@@ -155,7 +166,7 @@ def matters(request: Any) -> Any:
     qs = Matter.objects.select_related("item").order_by("code")
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(code__icontains=q)
+        qs = qs.filter(_any_contains("name", q) | _any_contains("code", q))
     only_gaps = bool(request.GET.get("gaps"))
     as_of = _as_of(request)
     page = _page(request, qs)
@@ -290,7 +301,7 @@ def changes(request: Any) -> Any:
     if request.method == "POST":
         try:
             town = get_object_or_404(Division.objects.writable_by(user), code=request.POST.get("division", ""))
-            item = Item.objects.filter(code=request.POST.get("item", "").strip()).first()
+            item = Item.objects.filter(code=normalize_text(request.POST.get("item", ""))).first()
             if item is None:
                 raise PlatformError("事项编码不存在")
             effective = _date(request.POST.get("effective_date"), label="生效日期")
@@ -372,7 +383,7 @@ def public_index(request: Any) -> Any:
         .order_by("code")
     q = request.GET.get("q", "").strip()
     if q:
-        towns = towns.filter(name__icontains=q)
+        towns = towns.filter(_any_contains("name", q))
     return render(request, "catalog/public_index.html", {"page": _page(request, towns, 100), "q": q})
 
 
@@ -398,4 +409,4 @@ def public_town_export(request: Any, code: str, kind: str) -> Any:
     if item_list is None:
         raise Http404("清单不存在")
     state = selectors.list_state(item_list, _as_of(request))
-    return xlsx_response(excel.export_list(state), excel.filename(item_list, state.as_of))
+    return excel.export_response(state)

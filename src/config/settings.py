@@ -186,6 +186,9 @@ CACHE_GENERATION_TTL = float(os.environ.get("CACHE_GENERATION_TTL", "0.5"))
 # Grid codes (DESIGN.md §4): county 6 + town 3 + village 3 + sequence; the total length is configurable.
 GRID_CODE_LENGTH = envint("GRID_CODE_LENGTH", 15)
 
+# Spreadsheet uploads (core.reports.xlsx_read): refused above this unpacked size (zip-bomb guard).
+SPREADSHEET_MAX_UNPACKED_BYTES = envint("SPREADSHEET_MAX_UNPACKED_MB", 32) * 1024 * 1024
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

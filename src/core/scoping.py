@@ -59,6 +59,23 @@ def ancestor_codes(code: str) -> list[str]:
     return out
 
 
+def common_division_code(codes: list[str]) -> str | None:
+    """The smallest division whose subtree holds every code (city level at least), or None.
+
+    Codes sort by their digits, so the lowest and highest code of a set are enough:
+    `common_division_code([min(codes), max(codes)])` names the area of a whole query.
+    """
+    codes = [c for c in codes if c]
+    if not codes:
+        return None
+    for length in (12, 9, 6, 4):
+        if len({c[:length] for c in codes}) == 1:
+            candidate = codes[0][:length].ljust(12, "0")
+            if len(code_prefix(candidate)) <= length:
+                return candidate
+    return None
+
+
 @dataclass(frozen=True)
 class Scope:
     """What one user may reach. `everything` is for platform administrators."""

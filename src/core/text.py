@@ -48,3 +48,20 @@ def text_problem(value: str) -> str | None:
     if "\x00" in value:
         return "不能包含空字符"
     return None
+
+
+# Punctuation that Chinese text writes full-width: NFKC folds these to ASCII, a stored name keeps them.
+_FULL_WIDTH = str.maketrans({"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "!": "！", "?": "？"})
+
+
+def search_variants(value: object) -> list[str]:
+    """The forms to look for when a database search (`icontains`) cannot normalise the stored side:
+    the query as typed (trimmed), its `normalize_text` form and that form with Chinese punctuation
+    full-width, without repeats. '乡(镇)' → ['乡(镇)', '乡（镇）']; '' → []."""
+    typed = " ".join(str(value or "").split())
+    base = normalize_text(typed)
+    out: list[str] = []
+    for v in (typed, base, base.translate(_FULL_WIDTH)):
+        if v and v not in out:
+            out.append(v)
+    return out

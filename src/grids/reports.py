@@ -51,7 +51,7 @@ def report_generate(*, kind: str, division: Division, start: dt.date, end: dt.da
         report.period_end = end
         report.title = title
         report.summary = {k: data[k] for k in ("patrols", "findings", "grids", "patrolled_grids", "coverage")}
-        report.xlsx = default_storage.save(f"{stem}.xlsx", ContentFile(xlsx.workbook(sections)))
+        report.xlsx = default_storage.save(f"{stem}.xlsx", ContentFile(xlsx.workbook(sections, title=title, area=division.name)))
         report.pdf = default_storage.save(f"{stem}.pdf", ContentFile(pdf.table_report(
             title, pdf_sections, subtitle=f"{division.name} · 生成于 {dt.date.today():%Y-%m-%d}",
             note="说明：演示环境中的网格、人员与巡查均为合成数据。")))

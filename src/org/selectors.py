@@ -8,10 +8,23 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from core.text import normalize_text
 from divisions.choices import Level
 from divisions.models import Division
 from org.choices import LEADERSHIP_SECRETARY_SHARE
-from org.models import Absence, Post, Staff
+from org.models import Absence, Post, Staff, Unit
+
+
+def unit_named(division_code: str, name: str, exclude_pk: int | None = None) -> Unit | None:
+    """The body of a division with this name, compared after `normalize_text` (NFKC, trimmed,
+    spaces collapsed: 综合执法局 == 综合执法局␣, 乡(镇) == 乡（镇）); None when there is none."""
+    wanted = normalize_text(name)
+    if not wanted:
+        return None
+    for unit in Unit.objects.filter(division_id=division_code).exclude(pk=exclude_pk).order_by("order", "pk"):
+        if normalize_text(unit.name) == wanted:
+            return unit
+    return None
 
 
 def is_absent(staff_id: int | None, on: dt.date) -> bool:

@@ -5,11 +5,13 @@ import datetime as dt
 
 from django.db import transaction
 
-from core.errors import PlatformError
+from core.errors import Conflict, PlatformError
+from core.text import normalize_text
 from divisions.choices import Kind, Level
 from divisions.models import Division
 from org.choices import TemplateScope, UnitKind
 from org.models import Absence, Post, Staff, Unit, UnitTemplate
+from org.selectors import unit_named
 
 SERVICE_CENTRE_NAME = "综合服务中心"
 COMMAND_CENTRE_NAME = "指挥调度中心"
@@ -33,10 +35,10 @@ def units_provision_town(*, town: Division) -> list[Unit]:
         raise PlatformError(f"没有适用于 {town.get_kind_display()} 的机构模板", code="no_template")
     wanted = [(e.name, e.kind, e.order) for e in template.entries.all()]
     wanted += [(SERVICE_CENTRE_NAME, UnitKind.SERVICE_CENTRE, 90), (COMMAND_CENTRE_NAME, UnitKind.COMMAND_CENTRE, 91)]
-    existing = set(Unit.objects.filter(division=town).values_list("name", flat=True))
+    existing = {normalize_text(n) for n in Unit.objects.filter(division=town).values_list("name", flat=True)}
     created = []
     for name, kind, order in wanted:
-        if name not in existing:
+        if normalize_text(name) not in existing:
             created.append(Unit.objects.create(division=town, name=name, kind=kind, order=order))
     return created
 
@@ -48,6 +50,9 @@ def stationed_body_create(*, town: Division, name: str, home_department: Unit) -
         raise PlatformError("派出部门必须是县级部门", code="not_a_department")
     if not town.code.startswith(home_department.division_id[:6]):
         raise PlatformError("派驻机构只能派驻到本县（市、区）的乡镇（街道）", code="outside_county")
+    if unit_named(town.code, name) is not None:
+        raise Conflict(f"{town.name} 已有名为“{normalize_text(name)}”的机构", code="duplicate_name",
+                       fields={"name": ["同一区划内机构名称不能重复（全角、半角视为相同）"]})
     return Unit.objects.create(division=town, name=name, kind=UnitKind.STATIONED, home_department=home_department)
 
 

@@ -65,8 +65,12 @@ def test_export_holds_the_filtered_rows_in_local_time() -> None:
     _unit_change(world)
     response = _client(world.outsider).get("/audit/", {"q": "审计测试", "export": "xlsx"})
     assert response.status_code == 200
-    ws = load_workbook(io.BytesIO(response.content)).active
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = [list(row) for row in ws.iter_rows(values_only=True)]
     flat = "\n".join(str(v) for row in values for v in row)
     assert "审计测试局（更名）" in flat and "机构" in flat and "名称：审计测试局 → 审计测试局（更名）" in flat
-    assert "年" in flat  # local times as people read them
+    assert str(ws["A1"].value).startswith("审计日志") and "东关街道" in str(ws["A1"].value)
+    moment = ws["A3"].value
+    assert isinstance(moment, dt.datetime) and moment.tzinfo is None  # a local time cell, not UTC text
+    now_local = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+    assert abs((now_local - moment).total_seconds()) < 600
