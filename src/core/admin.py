@@ -89,14 +89,6 @@ class AuditLogAdmin(ScopedAdmin):
     search_fields = ("object_repr", "actor_name", "object_id")
     write_roles = ()
 
-    def has_module_permission(self, request: Any) -> bool:
-        from core.audit import READER_ROLES
-
-        return super().has_module_permission(request) and has_role(request.user, READER_ROLES)
-
-    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
-        return self.has_module_permission(request) and super().has_view_permission(request, obj)
-
     def has_add_permission(self, request: Any) -> bool:
         return False
 

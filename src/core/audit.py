@@ -163,6 +163,11 @@ def compact_snapshots(before: dict[str, Any], after: dict[str, Any]) -> tuple[di
     return b, a
 
 
+def division_code_of(instance: models.Model) -> str:
+    """The division code an audit row about `instance` is filed under ("" when it has none)."""
+    return _division_code(instance)
+
+
 def _division_code(instance: models.Model) -> str:
     getter = getattr(instance, "scope_code", None)
     try:
@@ -207,30 +212,35 @@ def record(instance: models.Model, action: str, before: Any = None, after: Any =
     _entry(instance, action, before, after).save()
 
 
-def record_event(action: str, *, user: Any = None, target: models.Model | None = None, model: str = "",
-                 object_id: str = "", object_repr: str = "", division_code: str | None = None,
-                 detail: dict[str, Any] | None = None, reason: str = "", source: str | None = None) -> Any:
+def record_event(action: str, *, user: Any = None, actor: Any = None, target: models.Model | None = None,
+                 model: str = "", object_id: Any = "", object_repr: str = "", division_code: str | None = None,
+                 detail: dict[str, Any] | None = None, after: Any = None, reason: str = "",
+                 source: str | None = None) -> Any:
     """One audit row for an event that changes no platform row (the action names it).
 
-    Actions in use: `login`, `login_failed`, `logout`, `lockout`, `token_issue`, `token_revoke`,
-    `password_change`, `role_change`, `reveal` (a personal field read unmasked), `purge`.
-    `user` is the actor (else the current actor); `target` is the row the event is about (its
-    label, pk, str and division fill the other columns unless given); `detail` goes to `after`
-    (never put a secret or a personal value in it). Returns the saved AuditLog row.
+    Actions in use: sign-in events from accounts (`login`, `login_fail`, `lockout`, `logout`,
+    `token_new`, `token_del`, `password`, `roles`, `otp_*`, `unlock`), `reveal` (a personal field
+    read unmasked, core.personal) and `purge` (core.auditchain). `user` (or `actor`) is the actor,
+    else the current one; `target` is the row the event is about (its label, pk, str and division
+    fill `model`, `object_id`, `object_repr`, `division_code` unless given); `detail` (or `after`)
+    holds the event's details — never a secret or a personal value. Returns the saved row.
     """
     from core.models import AuditLog
 
     actor_id, actor_name, current_source = _actor.get()
-    if user is not None and getattr(user, "is_authenticated", False):
-        actor_id, actor_name = user.pk, user.get_username()
+    who = user if user is not None else actor
+    if who is not None and getattr(who, "pk", None) is not None:
+        actor_id, actor_name = who.pk, who.get_username()
+    if target is not None:
+        model = model or target._meta.label
+        object_id = object_id or target.pk
+        object_repr = object_repr or str(target)
+        division_code = _division_code(target) if division_code is None else division_code
     entry = AuditLog(
         actor_id=actor_id, actor_name=actor_name[:150], source=source or current_source, action=action[:30],
-        model=model or (target._meta.label if target is not None else ""),
-        object_id=object_id or (str(target.pk) if target is not None else ""),
-        object_repr=(object_repr or (str(target) if target is not None else ""))[:200],
-        before=None, after=detail, reason=(reason or _reason.get())[:500],
-        division_code=division_code if division_code is not None else
-        (_division_code(target) if target is not None else ""),
+        model=model, object_id=str(object_id)[:64], object_repr=object_repr[:200], before=None,
+        after=detail if detail is not None else after, reason=(reason or _reason.get())[:500],
+        division_code=division_code or "",
     )
     entry.save()
     return entry

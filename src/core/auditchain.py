@@ -357,6 +357,6 @@ def purge(*, before: dt.datetime | None = None, dry_run: bool = False) -> PurgeR
                                             oldest_at=span["lo"], newest_at=span["hi"])
         transaction.on_commit(lambda: _append_file(anchor))
         audit.record_event("purge", model="core.AuditLog", object_repr=f"链序号 {done + 1}–{target.seq_to}",
-                           detail={"rows": count, "seq_from": done + 1, "seq_to": target.seq_to,
+                           after={"rows": count, "seq_from": done + 1, "seq_to": target.seq_to,
                                    "cutoff": cutoff.isoformat(), "chain_hash": target.chain_hash})
     return PurgeResult(count, target.seq_to, cutoff)

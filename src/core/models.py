@@ -46,9 +46,10 @@ class AuditLog(ScopedModel):
     """
 
     ACTIONS = [("create", _("新增")), ("update", _("修改")), ("delete", _("删除")),
-               ("login", _("登录")), ("login_failed", _("登录失败")), ("logout", _("退出")),
-               ("lockout", _("账号锁定")), ("token_issue", _("签发令牌")), ("token_revoke", _("吊销令牌")),
-               ("password_change", _("修改密码")), ("role_change", _("角色变更")),
+               ("login", _("登录")), ("login_fail", _("登录失败")), ("lockout", _("登录锁定")),
+               ("logout", _("退出登录")), ("token_new", _("签发令牌")), ("token_del", _("吊销令牌")),
+               ("password", _("设置密码")), ("roles", _("变更角色")), ("otp_add", _("绑定动态口令")),
+               ("otp_fail", _("动态口令错误")), ("otp_del", _("删除动态口令")), ("unlock", _("解除锁定")),
                ("reveal", _("查看个人信息明文")), ("purge", _("清理过期审计"))]
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)

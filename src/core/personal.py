@@ -278,7 +278,8 @@ def reveal_personal(*, user: Any, obj: models.Model, field: str) -> str:
     if not has_role(user, spec.reveal_roles):
         raise NotAllowed(f"您的角色无权查看完整的{spec.verbose_name}")
     value = spec.plaintext(obj)
-    audit.record_event("reveal", user=user, target=obj, detail={"field": field})
+    audit.record_event("reveal", actor=user, model=model._meta.label, object_id=obj.pk, object_repr=str(obj)[:200],
+                       division_code=audit.division_code_of(obj), after={"field": field})
     return value
 
 

@@ -79,8 +79,13 @@ def _make_admission(world, history):  # noqa: ANN001, ANN202
 def test_record_event_names_actor_target_and_detail() -> None:
     world = build_world()
     user = world.users["outsider"]
-    entry = audit.record_event("login_failed", target=user, detail={"ip": "10.0.0.1"}, source="web")
+    entry = audit.record_event("login_fail", target=user, detail={"ip": "10.0.0.1"}, source="web")
     assert (entry.action, entry.model, entry.object_id, entry.division_code, entry.after, entry.source) == \
-        ("login_failed", "accounts.User", str(user.pk), world.town_a.code, {"ip": "10.0.0.1"}, "web")
+        ("login_fail", "accounts.User", str(user.pk), world.town_a.code, {"ip": "10.0.0.1"}, "web")
     entry = audit.record_event("login", user=user)
     assert entry.actor_name == "outsider" and entry.get_action_display() == "登录"
+    # the keyword form accounts uses: actor, model, object_id, after
+    entry = audit.record_event("logout", actor=user, model="accounts.User", object_id=user.pk,
+                               object_repr="outsider", after={"why": "idle"})
+    assert (entry.actor_name, entry.object_id, entry.after, entry.division_code) == ("outsider", str(user.pk),
+                                                                                     {"why": "idle"}, "")
