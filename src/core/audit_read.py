@@ -178,5 +178,6 @@ def audit_search(user: Any, f: AuditFilters) -> QuerySet[Any]:
     return qs.order_by("-at", "-id")
 
 
-# Events written by core.personal (an unmasked read) and core.auditchain (retention purge).
-ACTIONS.update({"reveal": "查看个人信息明文", "purge": "清理过期审计"})
+# Events written by core.personal (an unmasked read), core.auditchain (retention purge) and the
+# rekey_personal_data command.
+ACTIONS.update({"reveal": "查看个人信息明文", "purge": "清理过期审计", "rekey": "个人信息重新加密"})

@@ -50,7 +50,7 @@ class AuditLog(ScopedModel):
                ("logout", _("退出登录")), ("token_new", _("签发令牌")), ("token_del", _("吊销令牌")),
                ("password", _("设置密码")), ("roles", _("变更角色")), ("otp_add", _("绑定动态口令")),
                ("otp_fail", _("动态口令错误")), ("otp_del", _("删除动态口令")), ("unlock", _("解除锁定")),
-               ("reveal", _("查看个人信息明文")), ("purge", _("清理过期审计"))]
+               ("reveal", _("查看个人信息明文")), ("purge", _("清理过期审计")), ("rekey", _("个人信息重新加密"))]
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor_id = models.BigIntegerField(_("操作人ID"), null=True, blank=True)

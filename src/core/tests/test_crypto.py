@@ -56,3 +56,14 @@ def test_lookup_hashes_are_keyed(settings) -> None:  # noqa: ANN001
     assert first != crypto.sm3("phone:13812341234")  # not a bare digest anyone could brute-force
     settings.PERSONAL_DATA_KEY = "two"
     assert crypto.lookup_hash("13812341234", "phone") != first
+
+
+def test_keys_come_from_the_environment_or_a_file(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    from config.settings import envsecret
+
+    monkeypatch.setenv("PERSONAL_DATA_KEY", "from-env")
+    assert envsecret("PERSONAL_DATA_KEY") == "from-env"
+    secret = tmp_path / "key"
+    secret.write_text("from-file\n", encoding="utf-8")
+    monkeypatch.setenv("PERSONAL_DATA_KEY_FILE", str(secret))
+    assert envsecret("PERSONAL_DATA_KEY") == "from-file"  # the file wins, without its newline

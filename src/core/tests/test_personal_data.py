@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pickle
+from io import StringIO
 from types import SimpleNamespace
 
 import pytest
@@ -191,3 +192,30 @@ def test_the_demo_staff_carry_encrypted_synthetic_numbers() -> None:
     assert plain_id.startswith("321002") and personal.id_card_check_char(plain_id[:17]) == plain_id[17]
     row = AuditLog.objects.filter(model="org.Staff", object_id=str(staff.pk)).get()
     assert row.after["phone"].count("*") == 4 and row.after["id_number"].count("*") == 10
+
+
+def test_after_a_key_rotation_rekey_keeps_every_number_and_lookup(settings) -> None:  # noqa: ANN001
+    from django.core.management import call_command
+
+    settings.PERSONAL_DATA_KEY = "first-master"
+    world = build_world()
+    staff = _staff(world, phone=PHONE, id_number=ID_NUMBER)
+    old_raw = _raw(staff, "phone")
+    settings.PERSONAL_DATA_KEY, settings.PERSONAL_DATA_OLD_KEYS = "second-master", ["first-master"]
+    assert not Staff.objects.filter(personal.match(Staff, "phone", PHONE)).exists()  # stale hash
+    call_command("rekey_personal_data", stdout=StringIO())
+    new_raw = _raw(staff, "phone")
+    assert new_raw != old_raw and new_raw.split(":")[1] != old_raw.split(":")[1]
+    settings.PERSONAL_DATA_OLD_KEYS = []  # the old key can go now
+    found = Staff.objects.get(personal.match(Staff, "phone", PHONE))
+    assert Staff._meta.get_field("id_number").plaintext(found) == ID_NUMBER
+    assert AuditLog.objects.filter(action="rekey", model="org.Staff").exists()
+
+
+def test_deploy_checks_require_the_two_keys(settings) -> None:  # noqa: ANN001
+    from core.checks import secret_keys
+
+    settings.PERSONAL_DATA_KEY, settings.AUDIT_CHAIN_KEY = "", ""
+    assert sorted(e.id for e in secret_keys()) == ["core.E102", "core.E103"]
+    settings.PERSONAL_DATA_KEY, settings.AUDIT_CHAIN_KEY = "k1", "k2"
+    assert secret_keys() == []
