@@ -216,6 +216,6 @@ def test_deploy_checks_require_the_two_keys(settings) -> None:  # noqa: ANN001
     from core.checks import secret_keys
 
     settings.PERSONAL_DATA_KEY, settings.AUDIT_CHAIN_KEY = "", ""
-    assert sorted(e.id for e in secret_keys()) == ["core.E102", "core.E103"]
+    assert sorted(str(e.id) for e in secret_keys()) == ["core.E102", "core.E103"]
     settings.PERSONAL_DATA_KEY, settings.AUDIT_CHAIN_KEY = "k1", "k2"
     assert secret_keys() == []
