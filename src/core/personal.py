@@ -192,6 +192,10 @@ class PersonalField(models.CharField):
     def pre_save(self, model_instance: Any, add: bool) -> Any:
         return model_instance.__dict__.get(self.attname)  # the plaintext, not the mask
 
+    def value_to_string(self, obj: Any) -> str:
+        """dumpdata and other serializers get the ciphertext: a backup keeps the number, never in clear."""
+        return self.get_prep_value(obj.__dict__.get(self.attname)) or ""
+
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name == "exact":
             return _BlankOnlyExact

@@ -219,3 +219,16 @@ def test_deploy_checks_require_the_two_keys(settings) -> None:  # noqa: ANN001
     assert sorted(str(e.id) for e in secret_keys()) == ["core.E102", "core.E103"]
     settings.PERSONAL_DATA_KEY, settings.AUDIT_CHAIN_KEY = "k1", "k2"
     assert secret_keys() == []
+
+
+def test_dumpdata_carries_the_ciphertext_and_loaddata_restores_the_number() -> None:
+    from django.core import serializers
+
+    world = build_world()
+    staff = _staff(world, phone=PHONE)
+    dumped = serializers.serialize("json", [Staff.objects.get(pk=staff.pk)])
+    assert PHONE not in dumped and "138****1234" not in dumped and '"phone": "gm:' in dumped
+    Staff.objects.filter(pk=staff.pk).delete()
+    for restored in serializers.deserialize("json", dumped):
+        restored.save()
+    assert Staff._meta.get_field("phone").plaintext(Staff.objects.get(pk=staff.pk)) == PHONE
