@@ -32,7 +32,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 
-from core.errors import PlatformError
 
 PREFIX = "gm:"
 _NONCE = 12
@@ -40,8 +39,10 @@ _TAG = 16
 _NIBBLES = "abcdefghijklmnop"
 
 
-class DecryptionError(PlatformError):
-    """A stored value could not be decrypted (wrong key, or the ciphertext was altered)."""
+class DecryptionError(Exception):
+    """A stored value could not be decrypted: the key is missing (misconfiguration) or the
+    ciphertext was altered (tampering). Not the user's fault, so not a PlatformError: it is
+    logged and answered as a 500."""
 
 
 def sm3(data: bytes | str) -> str:
@@ -128,14 +129,14 @@ def decrypt(stored: str, context: str) -> str:
         keys = _all_keys()[key_id]
         raw = _unletters(payload)
     except (ValueError, KeyError) as exc:
-        raise DecryptionError("个人信息密文无法解密（密钥标识未知或格式损坏）", code="decrypt_failed") from exc
+        raise DecryptionError("个人信息密文无法解密（密钥标识未知或格式损坏）") from exc
     nonce, body, tag = raw[:_NONCE], raw[_NONCE:-_TAG], raw[-_TAG:]
     decryptor = Cipher(algorithms.SM4(keys.sm4), modes.GCM(nonce, tag)).decryptor()
     decryptor.authenticate_additional_data(context.encode())
     try:
         return (decryptor.update(body) + decryptor.finalize()).decode("utf-8")
     except InvalidTag as exc:
-        raise DecryptionError("个人信息密文校验失败（密文被改动）", code="decrypt_failed") from exc
+        raise DecryptionError("个人信息密文校验失败（密文被改动）") from exc
 
 
 def lookup_hash(normalised: str, context: str) -> str:
