@@ -32,7 +32,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 
-
 PREFIX = "gm:"
 _NONCE = 12
 _TAG = 16
