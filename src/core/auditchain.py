@@ -39,7 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from core.crypto import audit_chain_key, hmac_sm3
@@ -52,6 +52,7 @@ MIN_RETENTION_DAYS = 180
 ROW_FIELDS = ("id", "at", "actor_id", "actor_name", "source", "action", "model", "object_id", "object_repr",
               "before", "after", "reason", "division_code")
 _CHUNK = 500
+STALE_UNSEALED = dt.timedelta(minutes=10)  # the sealer runs every minute
 
 
 def _canonical(seq: int, row: Iterable[Any]) -> str:
@@ -250,7 +251,11 @@ def verify(*, anchor_file: Path | None = None) -> Report:
     anchors = list(AuditAnchor.objects.order_by("seq_to", "id"))
     report.anchors = len(anchors)
     report.broken = _file_problems(anchors, file, report)
-    report.unsealed = AuditLog.objects.filter(seal_seq__isnull=True).count()
+    unsealed = AuditLog.objects.filter(seal_seq__isnull=True).aggregate(n=Count("id"), oldest=Min("at"))
+    report.unsealed = unsealed["n"]
+    if unsealed["oldest"] is not None and unsealed["oldest"] < timezone.now() - STALE_UNSEALED:
+        report.notes.append(f"最早的未封存记录写于 {timezone.localtime(unsealed['oldest']):%Y-%m-%d %H:%M}："
+                            "封存任务（Huey 定时任务 seal_audit_chain）可能没有运行")
     if report.broken:
         return report
     checkpoints = _Checkpoints(anchors, file)
