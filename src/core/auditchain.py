@@ -308,6 +308,23 @@ def verify(*, anchor_file: Path | None = None) -> Report:
     return report
 
 
+@dataclass
+class Status:
+    """Where sealing stands, for the audit page: the last anchor and how many rows wait."""
+
+    sealed_through: int
+    sealed_at: dt.datetime | None
+    unsealed: int
+
+
+def status() -> Status:
+    from core.models import AuditAnchor, AuditLog
+
+    last = AuditAnchor.objects.filter(kind="seal").order_by("-seq_to").first()
+    return Status(last.seq_to if last else 0, last.created_at if last else None,
+                  AuditLog.objects.filter(seal_seq__isnull=True).count())
+
+
 def retention_days() -> int:
     days = int(settings.AUDIT_RETENTION_DAYS)
     if days < MIN_RETENTION_DAYS:

@@ -43,3 +43,17 @@ def test_a_grid_worker_does_not_see_the_audit_entry_in_the_navigation() -> None:
     page = Client()
     page.force_login(worker)
     assert 'href="/audit/"' not in page.get("/").content.decode()
+
+
+def test_the_audit_page_shows_where_sealing_stands(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    from core import auditchain
+
+    world = build_world()
+    Unit.objects.create(division=world.town_a, name="东关街道某局", kind="bureau")
+    with django_capture_on_commit_callbacks(execute=True):
+        sealed = auditchain.seal()
+    Unit.objects.create(division=world.town_a, name="东关街道另一局", kind="bureau")
+    page = Client()
+    page.force_login(world.users["outsider"])
+    html = page.get("/audit/").content.decode()
+    assert f"已封存至第 {sealed} 条，待封存 1 条" in html

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from core import audit, audit_read, workcal
+from core import audit, audit_read, auditchain, workcal
 from core.roles import Role, has_role
 from divisions import selectors as division_selectors
 from divisions.choices import Level
@@ -115,7 +115,7 @@ def audit_log(request):  # noqa: ANN001, ANN201
              "source": audit_read.source_label(e.source), "action": audit_read.ACTIONS.get(e.action, e.action),
              "changes": audit_read.changes(e)} for e in page]
     return render(request, "web/audit.html", {"page": page, "rows": rows, "form": form,
-                                              "query": request.GET.urlencode()})
+                                              "query": request.GET.urlencode(), "chain": auditchain.status()})
 
 
 AUDIT_EXPORT_LIMIT = 50_000
