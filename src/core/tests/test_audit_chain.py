@@ -26,8 +26,21 @@ def _units(world: Any, n: int, prefix: str = "局") -> list[Unit]:
 
 
 def _sql(sql: str, params: list[Any]) -> None:
+    """Raw SQL as someone who owns the tables: on PostgreSQL they first disable the guard triggers
+    (migration 0005), which the chain must then catch on its own."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditlog DISABLE TRIGGER core_auditlog_guard")
+            cursor.execute("ALTER TABLE core_auditanchor DISABLE TRIGGER core_auditanchor_guard")
         cursor.execute(sql, params)
+
+
+def _guards_on() -> None:
+    """Re-enable the PostgreSQL guard triggers `_sql` disabled (the platform's normal state)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE core_auditlog ENABLE TRIGGER core_auditlog_guard")
+            cursor.execute("ALTER TABLE core_auditanchor ENABLE TRIGGER core_auditanchor_guard")
 
 
 def _sealed(django_capture_on_commit_callbacks: Any, batch: int | None = None) -> int:
@@ -158,7 +171,7 @@ def test_an_anchor_file_line_that_is_not_in_the_table_is_reported(django_capture
     world = build_world()
     _units(world, 2)
     _sealed(django_capture_on_commit_callbacks)
-    AuditAnchor.objects.all()._raw_delete(AuditAnchor.objects.db)
+    _sql("DELETE FROM core_auditanchor", [])
     report = auditchain.verify()
     assert not report.ok and "锚点表被改动" in report.broken.message
 
@@ -189,6 +202,7 @@ def test_purge_removes_only_old_sealed_rows_and_the_rest_still_verifies(
     _units(world, 2, prefix="新")
     _sealed(django_capture_on_commit_callbacks)
     young = AuditLog.objects.exclude(id__in=old_ids).count()
+    _guards_on()  # the purge runs as the platform does, under the database's own guard
     with django_capture_on_commit_callbacks(execute=True):
         result = auditchain.purge()
     assert result.rows == len(old_ids)
@@ -231,3 +245,26 @@ def test_a_broken_chain_is_not_purged(django_capture_on_commit_callbacks: Any) -
     with pytest.raises(auditchain.PlatformError, match="核验未通过"):
         auditchain.purge()
     assert AuditLog.objects.filter(id__in=ids).count() == len(ids)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the guard triggers are PostgreSQL's (migration 0005)")
+def test_postgresql_itself_refuses_edits_and_young_deletes(django_capture_on_commit_callbacks: Any) -> None:
+    from django.db import IntegrityError, transaction
+
+    world = build_world()
+    _units(world, 3)
+    rows = list(AuditLog.objects.order_by("id"))
+    old_row = rows[0]
+    _sql("UPDATE core_auditlog SET at = %s WHERE id = %s", [timezone.now() - dt.timedelta(days=200), old_row.pk])
+    _guards_on()
+    _sealed(django_capture_on_commit_callbacks)  # the sealer's own write passes
+    for sql, params in (("UPDATE core_auditlog SET actor_name = 'x' WHERE id = %s", [rows[1].pk]),
+                        ("UPDATE core_auditlog SET seal_hash = 'x' WHERE id = %s", [rows[1].pk]),
+                        ("DELETE FROM core_auditlog WHERE id = %s", [rows[1].pk]),
+                        ("DELETE FROM core_auditanchor", []),
+                        ("UPDATE core_auditanchor SET chain_hash = 'x'", [])):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditlog WHERE id = %s", [old_row.pk])  # past 180 days: allowed
+    assert AuditLog.objects.count() == len(rows) - 1
