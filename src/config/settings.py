@@ -32,6 +32,7 @@ PLATFORM_APPS = [
     "divisions",
     "org",
     "accounts",
+    "notify",
     "catalog",
     "flows",
     "grids",
@@ -162,8 +163,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True},  # no call to an outside validator
 }
 
-# Background work: Huey (SQLite file of its own by default, Redis when REDIS_URL is set),
-# reached through django.tasks (the django-tasks backport) and Huey's tasks backend.
+# Background work: Huey (SQLite file of its own by default, Redis when REDIS_URL is set).
+# django.tasks (the django-tasks backport; Django 6 has it built in) runs on Huey through the
+# backend Huey itself ships (huey.contrib.djhuey.tasks_backend, since huey 3.x; pinned together
+# with django-tasks in requirements.lock). Periodic work uses Huey's own db_periodic_task.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 HUEY = {
     "name": "platform",
@@ -176,6 +179,23 @@ if REDIS_URL:
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
 TASKS = {"default": {"BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend"}}
+
+# The outbox (notify/outbox.py): work that must happen, delivered at least once.
+OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 300)      # a claim expires; a dead worker's rows return
+OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 12)         # then the row is dead (kept, shown in the admin)
+OUTBOX_BACKOFF_SECONDS = envint("OUTBOX_BACKOFF_SECONDS", 30)   # retry n waits base·2^(n−1) …
+OUTBOX_BACKOFF_MAX_SECONDS = envint("OUTBOX_BACKOFF_MAX_SECONDS", 3600)  # … at most this long
+OUTBOX_KICK = envbool("OUTBOX_KICK", "True")  # ask for a dispatch through django.tasks after commit
+OUTBOX_HANDLERS: dict[str, str] = {}          # kind → dotted handler class (overrides app registrations)
+
+# Notifications (notify/notifiers.py): the inbox always; gateways as plug-ins, e.g. "sms,wecom".
+NOTIFY_CHANNELS = [c for c in os.environ.get("NOTIFY_CHANNELS", "").split(",") if c]
+NOTIFY_TRANSPORTS = {
+    "sms": os.environ.get("NOTIFY_SMS_TRANSPORT", "notify.transports.RecordingTransport"),
+    "wecom": os.environ.get("NOTIFY_WECOM_TRANSPORT", "notify.transports.RecordingTransport"),
+}
+NOTIFY_NOTIFIERS: dict[str, str] = {}  # channel → dotted notifier class (adds or replaces built-ins)
+NOTIFY_RECORD_FILE = os.environ.get("NOTIFY_RECORD_FILE", "")  # RecordingTransport also appends JSON lines here
 
 # Working calendar (DESIGN.md §4): default working hours, configurable.
 WORKING_HOURS = os.environ.get("WORKING_HOURS", "08:30-12:00,13:30-17:30")
