@@ -1,7 +1,7 @@
 """URL map: pages at the root, the REST API under /api/, OpenAPI at /api/schema/."""
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from web.views.health import healthz
 
@@ -15,7 +15,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("flows.api.urls")),
     path("", include("grids.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),  # no inline script (CSP)
 ]
 
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("notify.urls")),
+    path("", include("accounts.urls")),
     path("", include("catalog.urls")),
     path("", include("flows.urls")),
     path("", include("grids.urls")),

@@ -41,9 +41,10 @@ _reason: contextvars.ContextVar[str] = contextvars.ContextVar("audit_reason", de
 
 SKIP_FIELDS = {"password", "last_login"}  # secrets, and sign-ins that change nothing
 
-#: Who may read the audit log (within their subtree): auditors and the command centres, never
-#: grid workers or case handlers (等保 level 3: the trail is not open to the people it records).
-READER_ROLES: tuple[str, ...] = (Role.AUDITOR, *COMMAND_ROLES)
+#: Who may read the audit log: auditors and the command centres within their subtree, and the audit
+#: administrator (三员分立, no division) all of it; never grid workers or case handlers (等保 level 3:
+#: the trail is not open to the people it records).
+READER_ROLES: tuple[str, ...] = (Role.AUDITOR, Role.AUDIT_ADMIN, *COMMAND_ROLES)
 
 
 def set_actor(user: Any, source: str) -> None:
@@ -312,3 +313,4 @@ def connect_signals() -> None:
     pre_save.connect(_pre_save, dispatch_uid="audit_pre_save")
     post_save.connect(_post_save, dispatch_uid="audit_post_save")
     post_delete.connect(_post_delete, dispatch_uid="audit_post_delete")
+

@@ -17,7 +17,11 @@ from core.workcal import TZ
 
 SOURCES = {"web": "页面", "api": "接口", "admin": "管理后台", "system": "系统", "bench": "压测",
            "load_demo": "演示数据导入", "command": "命令行", "worker": "后台任务", "demo": "演示数据导入"}
-ACTIONS = {"create": "新增", "update": "修改", "delete": "删除"}
+ACTIONS = {"create": "新增", "update": "修改", "delete": "删除",
+           # sign-in and account events (accounts.signals, audit.record_event)
+           "login": "登录", "login_fail": "登录失败", "lockout": "登录锁定", "logout": "退出登录",
+           "token_new": "签发令牌", "token_del": "吊销令牌", "password": "设置密码", "roles": "变更角色",
+           "otp_add": "绑定动态口令", "otp_fail": "动态口令错误", "otp_del": "删除动态口令", "unlock": "解除锁定"}
 
 
 def model_label(label: str) -> str:

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import has_role
+from core.roles import Role, has_role
 from core.scoping import GLOBAL, OPERATIONAL, ScopedManager, ScopedModel, ScopedQuerySet
 
 
@@ -26,11 +26,14 @@ class AuditQuerySet(ScopedQuerySet):
         raise AppendOnlyError("审计日志只能追加，不能删除")
 
     def visible_to(self, user: Any) -> AuditQuerySet:
-        """The user's subtree, and only for `core.audit.READER_ROLES` (nothing for anyone else)."""
+        """The user's subtree, and only for `core.audit.READER_ROLES` (nothing for anyone else); the
+        audit administrator (三员分立: no division, reads the whole trail, changes nothing) sees all."""
         from core.audit import READER_ROLES
 
         if not has_role(user, READER_ROLES):
             return self.none()
+        if Role.AUDIT_ADMIN in (getattr(user, "roles", None) or ()):
+            return self.all()
         return super().visible_to(user)  # type: ignore[return-value]
 
 

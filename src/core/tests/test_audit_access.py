@@ -56,4 +56,23 @@ def test_the_audit_page_shows_where_sealing_stands(django_capture_on_commit_call
     page = Client()
     page.force_login(world.users["outsider"])
     html = page.get("/audit/").content.decode()
-    assert f"已封存至第 {sealed} 条，待封存 1 条" in html
+    waiting = AuditLog.objects.filter(seal_seq__isnull=True).count()  # the new unit, and the sign-in
+    assert waiting >= 1 and f"已封存至第 {sealed} 条，待封存 {waiting} 条" in html
+
+
+def test_the_audit_administrator_reads_the_whole_log() -> None:
+    world = build_world()
+    Unit.objects.create(division=world.town_a, name="东关街道某局", kind="bureau")
+    Unit.objects.create(division=world.town_c, name="蒋王街道某局", kind="bureau")
+    from accounts.tests.helpers import account, confirmed_device, sign_in, totp_code
+
+    auditadmin = account("audit-admin", [Role.AUDIT_ADMIN], None, is_staff=True)  # no division
+    api = APIClient()
+    api.force_authenticate(auditadmin)
+    reprs = {r["object_repr"] for r in api.get("/api/audit/?model=org.Unit").json()["results"]}
+    assert {"东关街道某局", "蒋王街道某局"} <= reprs
+    device = confirmed_device(auditadmin)
+    page = Client()
+    sign_in(page, "audit-admin")
+    page.post("/account/otp/", {"otp_token": totp_code(device), "next": "/audit/"})
+    assert "蒋王街道某局" in page.get("/audit/").content.decode()
