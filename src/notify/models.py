@@ -36,6 +36,8 @@ class OutboxMessage(ScopedModel):
     last_attempt_at = models.DateTimeField(_("最近尝试"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     delivered_at = models.DateTimeField(_("投递时间"), null=True, blank=True)
+    # The request that caused the work (core.logcontext), so its logs and the delivery's line up.
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True, default="")
 
     scope_lookup = "division__code"
     scope_kind = OPERATIONAL
