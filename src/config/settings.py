@@ -5,6 +5,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -374,7 +375,7 @@ if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}")
 LOG_LEVEL = env("LOG_LEVEL", "INFO" if PRODUCTION else "WARNING").upper()
 LOG_REQUESTS = envbool("LOG_REQUESTS", str(PRODUCTION))
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "core.logcontext.RequestContextFilter"}},
@@ -388,7 +389,10 @@ LOGGING = {
         # every failed sign-in is in the audit log already; axes would repeat each one as a warning
         "axes": {"level": env("AXES_LOG_LEVEL", "ERROR")},
         "platform.request": {"level": "INFO" if LOG_REQUESTS else "CRITICAL"},
-        # run_huey adds a handler of its own to a "huey" logger that has none: give it ours
-        "huey": {"handlers": ["console"], "level": env("HUEY_LOG_LEVEL", LOG_LEVEL), "propagate": False},
     },
 }
+if LOG_FORMAT == "json":
+    # run_huey gives a "huey" logger without handlers a plain-text one of its own (the demo keeps
+    # that, with its -q/-v flags); in JSON mode the consumer's lines are JSON lines too.
+    LOGGING["loggers"]["huey"] = {"handlers": ["console"], "level": env("HUEY_LOG_LEVEL", LOG_LEVEL),
+                                  "propagate": False}

@@ -295,8 +295,10 @@ def deliver_batch(handler: Handler, rows: list[OutboxMessage], *, worker: str) -
     all delivered; True when it did. On any failure, or if this worker no longer owns every
     row, everything is rolled back and False returned: the caller then delivers row by row."""
     now = timezone.now()
+    request_ids = {row.request_id for row in rows}  # one causing request: its log context; several: none
     try:
-        with transaction.atomic():
+        with logcontext.bound({"request_id": request_ids.pop()} if len(request_ids) == 1 else None), \
+                transaction.atomic():
             handler.handle_many([(row.payload, row.key) for row in rows])
             done = OutboxMessage.objects.filter(id__in=[r.id for r in rows], claimed_by=worker,
                                                 status=OutboxStatus.PENDING).update(
