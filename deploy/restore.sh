@@ -17,8 +17,10 @@ url="$("$PY" "$DEPLOY/dburl.py")"
 tables="$(psql --no-psqlrc --quiet --tuples-only --no-align --dbname="$url" \
   -c "select count(*) from pg_tables where schemaname = 'public'")"
 if [ "$tables" != 0 ] && [ "$yes" != "--yes" ]; then
-  read -r -p "the target database holds $tables tables: overwrite them from $file? [y/N] " answer
-  [ "$answer" = y ] || { echo "not restored" >&2; exit 1; }
+  echo "the target database holds $tables tables: overwrite them from $file? [y/N]" >&2
+  answer=""
+  read -r answer || true
+  [ "$answer" = y ] || { echo "not restored (answer y, or pass --yes)" >&2; exit 1; }
 fi
 pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error \
   --dbname="$url" "$file"
