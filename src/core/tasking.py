@@ -25,6 +25,8 @@ class ContextMixin:
 
     _registry: Any
     serializer: Any
+    pre_execute: Any
+    post_execute: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,9 +58,9 @@ class ContextMixin:
             logcontext.unbind(tokens)
 
 
-class PlatformRedisHuey(ContextMixin, RedisHuey):  # type: ignore[misc]
+class PlatformRedisHuey(ContextMixin, RedisHuey):
     """RedisHuey carrying the log context (production, `REDIS_URL` set)."""
 
 
-class PlatformSqliteHuey(ContextMixin, SqliteHuey):  # type: ignore[misc]
+class PlatformSqliteHuey(ContextMixin, SqliteHuey):
     """SqliteHuey carrying the log context (the embedded default)."""

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import re
+from collections.abc import Iterator
 
 import pytest
 from django.test import Client
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def json_lines() -> io.StringIO:
+def json_lines() -> Iterator[io.StringIO]:
     """The platform's JSON formatter and context filter on the access logger, at INFO, into a buffer."""
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
@@ -77,10 +78,10 @@ def test_the_access_line_names_the_signed_in_user_and_the_status_sets_the_level(
 def test_lines_outside_a_request_carry_no_id_and_bound_blocks_carry_theirs() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
     RequestContextFilter().filter(record)
-    assert (record.request_id, record.user) == (None, None)
+    assert (getattr(record, "request_id"), getattr(record, "user")) == (None, None)  # noqa: B009
     with logcontext.bound({"request_id": "r-1", "user": "alice"}):
         inner = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
         RequestContextFilter().filter(inner)
         assert logcontext.current() == {"request_id": "r-1", "user": "alice"}
-    assert (inner.request_id, inner.user) == ("r-1", "alice")
+    assert (getattr(inner, "request_id"), getattr(inner, "user")) == ("r-1", "alice")  # noqa: B009
     assert logcontext.current() == {}
