@@ -70,6 +70,7 @@ PLATFORM_APPS = [
     "catalog",
     "flows",
     "grids",
+    "events",
     "web",
 ]
 
