@@ -1,6 +1,7 @@
 """Issue 15 acceptance: "A pg_dump / pg_restore round trip in CI restores a database whose event
-counts and audit rows match." deploy/backup.sh dumps a small dataset (divisions, units, users,
-outbox work, and the audit rows all of that wrote) from the suite's PostgreSQL database;
+counts and audit rows match." deploy/backup.sh dumps a small dataset (divisions, units, catalog,
+grids, users, events reported through the API with their steps, outbox work, and the audit rows
+all of that wrote) from the suite's PostgreSQL database;
 deploy/restore.sh loads it into a fresh database; every table's row count and a checksum over
 every audit row (all columns, in id order) are the same on both sides. Skipped without PostgreSQL.
 """
@@ -15,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
+from rest_framework.test import APIClient
 
 from core.models import AuditLog
-from core.testing.world import build_world
+from events.models import Event, Step
+from events.tests import factory
 from notify.services import notify
 from org.models import Unit
 
@@ -74,16 +77,21 @@ def target() -> Iterator[str]:
 
 
 def test_backup_then_restore_gives_the_same_rows_and_audit_trail(tmp_path: Path, target: str) -> None:
-    world = build_world()
+    ew = factory.build()  # divisions, units, catalog, grids, users
+    api = APIClient()
+    api.force_authenticate(ew.users["worker"])
+    for n in range(6):
+        lat, lng = factory.point_in(ew.grid_a)
+        made = api.post("/api/events/", {"category": "06010", "lat": lat, "lng": lng, "description": f"巷口暴露垃圾 {n}",
+                                         "channel": "grid", "client_id": f"backup-{n}"}, format="json")
+        assert made.status_code == 201, made.content
     with transaction.atomic():
-        for town in (world.town_a, world.town_b, world.town_c):
-            for kind, name in (("office", "党政办公室"), ("bureau", "综合执法局")):
-                Unit.objects.create(division=town, name=f"{town.name}{name}", kind=kind)
         for n in range(5):
-            notify([world.insider], "overdue", f"事件 {n} 已超期", key=f"event:{n}:overdue")
+            notify([ew.world.insider], "overdue", f"事件 {n} 已超期", key=f"event:{n}:overdue")
     source = _url(connection.settings_dict["NAME"])
     before = _counts(source)
-    assert before[AuditLog._meta.db_table] >= 20 and before[Unit._meta.db_table] == 6
+    assert before[AuditLog._meta.db_table] >= 20 and before[Event._meta.db_table] == 6
+    assert before[Unit._meta.db_table] >= 3 and before[Step._meta.db_table] >= 6
 
     dump = tmp_path / "backups" / "nightly.dump"
     made = _script("backup.sh", str(dump), url=source, home=tmp_path)
@@ -98,10 +106,10 @@ def test_backup_then_restore_gives_the_same_rows_and_audit_trail(tmp_path: Path,
     assert _query(target, "SELECT max(id) FROM django_migrations") == _query(source, "SELECT max(id) FROM django_migrations")
 
     # Over a database that holds tables, restore asks first; without an answer nothing changes.
-    _query(target, f'DELETE FROM "{Unit._meta.db_table}" WHERE kind = \'office\'')
+    _query(target, f'DELETE FROM "{Step._meta.db_table}"')
     refused = _script("restore.sh", str(dump), url=target, home=tmp_path)
     assert refused.returncode != 0 and "not restored" in refused.stderr
-    assert _counts(target)[Unit._meta.db_table] == 3
+    assert _counts(target)[Step._meta.db_table] == 0
 
 
 def test_automatic_backups_keep_the_newest(tmp_path: Path) -> None:
