@@ -4,8 +4,8 @@
   not make a supervisor restart healthy web processes.
 - `GET /readyz` — readiness of this process: 200 `{"status": "ready", "checks": {…}}` only when
   the database answers, Redis answers (when `REDIS_URL` is set: the task queue), no migration is
-  unapplied, and the in-process caches are warm (working calendar and grid index built once in
-  this process; the first probe builds them). Otherwise 503 `{"status": "not_ready", "reason":
+  unapplied, and the in-process caches are warm (working calendar, grid index and event classes
+  built once in this process; the first probe builds them). Otherwise 503 `{"status": "not_ready", "reason":
   "<check>: <why>", "checks": {…}}`, checks run in that order and stop at the first failure.
   A passed migration check is remembered by the process (code and migrations change only with a
   restart); the others run at every probe, each bounded by `READYZ_TIMEOUT` seconds where a
@@ -79,14 +79,17 @@ def check_migrations() -> str:
 
 
 def warm_caches() -> str:
-    """Build this process's working calendar and grid index (cheap when already built)."""
+    """Build this process's working calendar, grid index and event class table (cheap when
+    already built), so the first report after a start does not pay for them."""
     from django.utils import timezone
 
     from core import workcal
+    from events import classes
     from grids import locator
 
     workcal.is_working_day(timezone.localdate())
-    return f"ok (grid index: {len(locator.get_index())} grids)"
+    grids = len(locator.get_index())
+    return f"ok (grid index: {grids} grids, event classes: {len(classes.active_classes())})"
 
 
 CHECKS: list[tuple[str, Callable[[], str]]] = [
