@@ -30,6 +30,11 @@ max_requests = int(os.environ.get("WEB_MAX_REQUESTS", 2000))
 max_requests_jitter = max_requests // 10
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "jczl-web"
+# gunicorn's control socket (gunicornc) sits in $HOME by default, shared by every gunicorn of the
+# user; systemd signals are all a deployment needs. WEB_CONTROL_SOCKET=/run/jczl/gunicorn.ctl enables it.
+control_socket_disable = not os.environ.get("WEB_CONTROL_SOCKET")
+if os.environ.get("WEB_CONTROL_SOCKET"):
+    control_socket = os.environ["WEB_CONTROL_SOCKET"]
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
