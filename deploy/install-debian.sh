@@ -29,15 +29,17 @@ install -d -o root -g "$APP_USER" -m 0750 "$ETC"
 
 echo "==> secrets"
 umask 027
-if [ ! -s "$ETC/secret_key" ]; then
-  python3 -c 'import secrets; print(secrets.token_urlsafe(64))' > "$ETC/secret_key"
-fi
+for key in secret_key personal_data_key audit_chain_key; do
+  if [ ! -s "$ETC/$key" ]; then python3 -c 'import secrets; print(secrets.token_urlsafe(64))' > "$ETC/$key"; fi
+  chown root:"$APP_USER" "$ETC/$key"
+  chmod 0640 "$ETC/$key"
+done
 if [ ! -s "$ETC/database_url" ]; then
   pw="$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
   echo "postgres://$APP_USER:$pw@127.0.0.1:5432/$DB_NAME" > "$ETC/database_url"
 fi
-chown root:"$APP_USER" "$ETC/secret_key" "$ETC/database_url"
-chmod 0640 "$ETC/secret_key" "$ETC/database_url"
+chown root:"$APP_USER" "$ETC/database_url"
+chmod 0640 "$ETC/database_url"
 
 echo "==> PostgreSQL role and database $DB_NAME"
 pw="$(sed -E 's|^postgres://[^:]+:([^@]+)@.*$|\1|' "$ETC/database_url")"

@@ -6,7 +6,9 @@
 # changes. Objects are owned by the connecting role (--no-owner), so a dump restores into another
 # installation's database too. Without --yes the script asks before overwriting a database that
 # already holds platform tables. <FILE>.media.tar.gz, when present, is unpacked into MEDIA_ROOT.
-# Afterwards run deploy/migrate.sh (a dump of an older release is brought up to this code).
+# Afterwards run deploy/migrate.sh (a dump of an older release is brought up to this code). The
+# audit chain's anchor file is left as it is: it is the witness that `manage.py verify_audit`
+# compares the restored chain with (<FILE>.anchors.jsonl holds the anchors as of the dump).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 file="${1:?usage: deploy/restore.sh FILE [--yes]}"

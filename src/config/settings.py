@@ -20,16 +20,17 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 def env(name: str, default: str = "") -> str:
     """`name` from the environment, or the contents of the file named by `name_FILE` (secrets kept
     out of the environment: systemd credentials, Docker/Kubernetes secrets); surrounding white
-    space of a file is dropped. Setting both is refused, so it is never unclear which one counts."""
+    space of a file is dropped, and the file wins when both are set. An unreadable file is refused."""
     path = os.environ.get(f"{name}_FILE", "")
     if path:
-        if name in os.environ:
-            raise ImproperlyConfigured(f"{name} 与 {name}_FILE 只能设置其一")
         try:
             return Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"无法读取 {name}_FILE={path}：{exc.strerror}") from None
     return os.environ.get(name, default)
+
+
+envsecret = env  # the name the personal-data and audit keys use
 
 
 def envbool(name: str, default: str = "False") -> bool:
@@ -397,3 +398,19 @@ if LOG_FORMAT == "json":
     # that, with its -q/-v flags); in JSON mode the consumer's lines are JSON lines too.
     LOGGING["loggers"]["huey"] = {"handlers": ["console"], "level": env("HUEY_LOG_LEVEL", LOG_LEVEL),
                                   "propagate": False}
+
+
+# Personal data (core.personal, core.crypto): SM4 encryption and HMAC-SM3 lookup keys are derived
+# from this master secret; earlier masters (comma-separated) still decrypt after a rotation. Unset,
+# they derive from SECRET_KEY (development only: `check --deploy` reports it).
+PERSONAL_DATA_KEY = envsecret("PERSONAL_DATA_KEY")
+PERSONAL_DATA_OLD_KEYS = [k for k in envsecret("PERSONAL_DATA_OLD_KEYS").split(",") if k]
+
+# Audit trail (core.auditchain): HMAC-SM3 chain key, anchor file outside the database, retention
+# (at least 180 days: GB/T 22239-2019 level 3 and 网络安全法 art. 21), and the size from which a JSON
+# column is audited as a compact change (characters of its JSON form).
+AUDIT_CHAIN_KEY = envsecret("AUDIT_CHAIN_KEY")
+AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 180)
+AUDIT_SEAL_BATCH = envint("AUDIT_SEAL_BATCH", 5000)
+AUDIT_INLINE_LIMIT = envint("AUDIT_INLINE_LIMIT", 1024)

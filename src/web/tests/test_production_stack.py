@@ -121,15 +121,18 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     redis = subprocess.Popen([redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
                               "--appendonly", "no", "--dir", str(tmp_path)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    secret = tmp_path / "secret_key"
-    secret.write_text("k" * 20 + os.urandom(24).hex() + "\n")
+    for key in ("secret_key", "personal_data_key", "audit_chain_key"):
+        (tmp_path / key).write_text("k" * 20 + os.urandom(24).hex() + "\n")
     port = _free_port()
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST", "TESTING", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "HUEY_", "DEBUG"))}
+           if not k.startswith(("PYTEST", "TESTING", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "HUEY_", "DEBUG",
+                                "PERSONAL_DATA_KEY", "AUDIT_"))}
     env.update({
         "PLATFORM_MODE": "production",
         "PLATFORM_VENV": str(Path(sys.executable).parent.parent),
-        "SECRET_KEY_FILE": str(secret),
+        "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+        "PERSONAL_DATA_KEY_FILE": str(tmp_path / "personal_data_key"),
+        "AUDIT_CHAIN_KEY_FILE": str(tmp_path / "audit_chain_key"),
         "DATABASE_URL": SUITE_DB.rsplit("/", 1)[0] + "/" + name,
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "VAR_DIR": str(tmp_path / "var"),
