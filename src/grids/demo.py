@@ -229,7 +229,6 @@ def load(say: Callable[[str], Any]) -> None:
     if Grid.objects.exists():
         say("网格：已存在，跳过")
         return
-    rng = random.Random(SEED)
     counties = list(Division.objects.filter(level=Level.COUNTY).order_by("code"))
     towns = list(Division.objects.filter(level=Level.TOWN).order_by("code"))
     villages = list(Division.objects.filter(level=Level.VILLAGE).order_by("code"))
@@ -237,42 +236,59 @@ def load(say: Callable[[str], Any]) -> None:
         say("网格：没有行政区划，跳过")
         return
     with audit.acting_as(name="load_demo", source="import"):
-        outlines = layout.county_outlines()
-        plan = build_layout(counties, towns, villages, outlines, COMPREHENSIVE_TOTAL, rng)
-        shapes = plan["shapes"]
-        shapes[layout.CITY_CODE] = layout.city_outline(outlines)
-        city = list(Division.objects.filter(code=layout.CITY_CODE))
-        changed = []
-        for d in city + counties + towns + villages:
-            if d.code in shapes:
-                d.boundary = layout.to_geojson(shapes[d.code])
-                d.boundary_synthetic = d.code not in layout.REAL_OUTLINES
-                changed.append(d)
-        Division.objects.bulk_update(changed, ["boundary", "boundary_synthetic"], batch_size=500)
-        audit.record_bulk(changed, action="update")
-        grids = comprehensive_grids(villages, plan["cells"])
-        grids += specialised_grids(towns, villages, shapes, SPECIALISED_TOTAL, rng)
-        services.grids_bulk_create(grids=grids, note="演示数据（合成）")
-        workers, links = teams(grids, WORKERS_TOTAL, rng)
-        demo_worker = next(workers[w] for g, w, r in links if r == TeamRole.HEAD and grids[g].code.startswith(DEMO_TOWN[:9])
-                           and grids[g].type == GridType.COMPREHENSIVE)
+        made = populate(counties, towns, villages, random.Random(SEED))
+        grids, workers = made["grids"], made["workers"]
+        demo_worker = made["demo_worker"]
         from accounts.models import User
 
-        user = User(username=DEMO_LOGIN, division_id=demo_worker.division_id, roles=[Role.GRID_WORKER],
-                    display_name=f"{demo_worker.name}（网格员）", password=make_password("demo12345"), is_synthetic=True)
-        if not User.objects.filter(username=DEMO_LOGIN).exists():
+        if demo_worker is not None and not User.objects.filter(username=DEMO_LOGIN).exists():
+            user = User(username=DEMO_LOGIN, division_id=demo_worker.division_id, roles=[Role.GRID_WORKER],
+                        display_name=f"{demo_worker.name}（网格员）", password=make_password("demo12345"),
+                        is_synthetic=True)
             user.save()
-            demo_worker.user = user
-        _bulk(GridWorker, workers)
-        today = timezone.localdate()
-        members = [GridMembership(grid=grids[g], worker=workers[w], role=r, since=today - dt.timedelta(days=365))
-                   for g, w, r in links]
-        _bulk(GridMembership, members)
-        heads = {g: workers[w] for g, w, r in links if r == TeamRole.HEAD}
-        rows, findings, points = patrols(grids, heads, rng)
-        _bulk(Patrol, rows)
-        save_points(rows, points)
-        _bulk(Finding, findings)
+            GridWorker.objects.filter(pk=demo_worker.pk).update(user=user)
+            audit.record(demo_worker, "update", {"user": None}, {"user": user.pk})
     say(f"网格：综合网格 {sum(g.type == GridType.COMPREHENSIVE for g in grids)} 个，专属网格 "
-        f"{sum(g.type == GridType.SPECIALISED for g in grids)} 个，网格员 {len(workers)} 人，近 7 天巡查 {len(rows)} 次，"
-        f"发现 {len(findings)} 条（均为合成数据；演示网格员账号 {DEMO_LOGIN}）")
+        f"{sum(g.type == GridType.SPECIALISED for g in grids)} 个，网格员 {len(workers)} 人，近 7 天巡查 "
+        f"{len(made['patrols'])} 次，发现 {len(made['findings'])} 条（均为合成数据；演示网格员账号 {DEMO_LOGIN}）")
+
+
+def populate(counties: list[Division], towns: list[Division], villages: list[Division], rng: random.Random, *,
+             comprehensive_total: int = COMPREHENSIVE_TOTAL, specialised_total: int = SPECIALISED_TOTAL,
+             workers_total: int = WORKERS_TOTAL, track_points: bool = True) -> dict[str, Any]:
+    """Boundaries, grids, teams and the last 7 days of patrols for the given divisions (the demo:
+    all of Yangzhou; the rhythm benchmark: the same, or one town when tiny). Division boundaries
+    are written for the city, counties, towns and villages laid out. Answers {"grids", "workers",
+    "patrols", "findings", "demo_worker" (the head of a comprehensive grid in DEMO_TOWN, or None)}."""
+    outlines = layout.county_outlines()
+    plan = build_layout(counties, towns, villages, outlines, comprehensive_total, rng)
+    shapes = plan["shapes"]
+    if len(counties) == len(outlines):
+        shapes[layout.CITY_CODE] = layout.city_outline(outlines)
+    city = list(Division.objects.filter(code=layout.CITY_CODE))
+    changed = []
+    for d in city + counties + towns + villages:
+        if d.code in shapes:
+            d.boundary = layout.to_geojson(shapes[d.code])
+            d.boundary_synthetic = d.code not in layout.REAL_OUTLINES
+            changed.append(d)
+    Division.objects.bulk_update(changed, ["boundary", "boundary_synthetic"], batch_size=500)
+    audit.record_bulk(changed, action="update")
+    grids = comprehensive_grids(villages, plan["cells"])
+    grids += specialised_grids(towns, villages, shapes, specialised_total, rng)
+    services.grids_bulk_create(grids=grids, note="演示数据（合成）")
+    workers, links = teams(grids, workers_total, rng)
+    demo_worker = next((workers[w] for g, w, r in links if r == TeamRole.HEAD
+                        and grids[g].code.startswith(DEMO_TOWN[:9]) and grids[g].type == GridType.COMPREHENSIVE), None)
+    _bulk(GridWorker, workers)
+    today = timezone.localdate()
+    members = [GridMembership(grid=grids[g], worker=workers[w], role=r, since=today - dt.timedelta(days=365))
+               for g, w, r in links]
+    _bulk(GridMembership, members)
+    heads = {g: workers[w] for g, w, r in links if r == TeamRole.HEAD}
+    rows, findings, points = patrols(grids, heads, rng)
+    _bulk(Patrol, rows)
+    if track_points:
+        save_points(rows, points)
+    _bulk(Finding, findings)
+    return {"grids": grids, "workers": workers, "patrols": rows, "findings": findings, "demo_worker": demo_worker}

@@ -122,12 +122,11 @@ def rhythm(request):  # noqa: ANN001, ANN201
     except ValueError:
         day = today
     coverage = selectors.coverage_rows(user, code, day) if division.level in ("town", "village") else []
-    week = selectors.period_analysis(user, code, day - dt.timedelta(days=6), day)
-    month_start = day.replace(day=1)
-    month = selectors.period_analysis(user, code, month_start, day)
+    periods = selectors.rhythm(user, code, day)
     reports = GridReport.objects.visible_to(user).filter(division__code__startswith=code_prefix(code))[:20]
     return render(request, "grids/rhythm.html", {"division": division, "day": day, "coverage": coverage,
-                                                 "week": week, "month": month, "reports": reports,
+                                                 "week": periods["week"], "month": periods["month"],
+                                                 "reports": reports,
                                                  "children": Division.objects.visible_to(user).filter(parent=division)})
 
 
