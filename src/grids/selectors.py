@@ -173,3 +173,59 @@ def _analyse(facts: dict[str, Any], window: int) -> dict:
             "patrolled_grids": comp_total - len(not_patrolled),
             "coverage": round((comp_total - len(not_patrolled)) / comp_total * 100, 1) if comp_total else 0.0,
             "children": children}
+
+
+# Simplification (degrees) of boundary layers by the length of the requested division's prefix:
+# the city and a county are drawn at map scales where 50 m / 20 m are below a pixel.
+BOUNDARY_SIMPLIFY = {4: 0.0005, 6: 0.0002, 9: 0.0, 12: 0.0}
+_boundary_cache: dict[tuple[str, frozenset[str], int], str] = {}
+
+
+def boundaries_geojson(user: Any, division_code: str) -> str:
+    """GeoJSON text (FeatureCollection) of the boundaries in `division_code`'s subtree that the user
+    may read (divisions are reference data: the user's subtree and its ancestors): the division
+    itself and every county, town and village below it, each Feature with properties {code,
+    name, level, synthetic}. Simplified for city and county views (`BOUNDARY_SIMPLIFY`), coordinates
+    rounded to 1e-5° (≈1 m). Cached per process by (division, visible codes, grids generation):
+    boundaries change only through the grids app, which bumps that generation."""
+    import shapely
+
+    from core import cachegen
+    from divisions.models import Division
+
+    prefix = code_prefix(division_code)
+    rows = list(Division.objects.visible_to(user).filter(code__startswith=prefix).exclude(boundary="")
+                .order_by("code").values_list("code", "name", "level", "boundary", "boundary_synthetic"))
+    key = (division_code, frozenset(r[0] for r in rows), cachegen.current("grids"))
+    if key in _boundary_cache:
+        return _boundary_cache[key]
+    tolerance = BOUNDARY_SIMPLIFY.get(len(prefix), 0.0)
+    import json
+
+    geoms = shapely.from_geojson([r[3] for r in rows]) if rows else []
+    if tolerance and len(geoms):
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    parts = []
+    for (code, name, level, _, synthetic), geom in zip(rows, geoms, strict=True):
+        text = shapely.to_geojson(shapely.set_precision(geom, 1e-5) if tolerance else geom)
+        props = json.dumps({"code": code, "name": name, "level": level, "synthetic": synthetic},
+                           ensure_ascii=False, separators=(",", ":"))
+        parts.append(f'{{"type":"Feature","geometry":{text},"properties":{props}}}')
+    body = f'{{"type":"FeatureCollection","division":"{division_code}","features":[{",".join(parts)}]}}'
+    if len(_boundary_cache) > 64:
+        _boundary_cache.clear()
+    _boundary_cache[key] = body
+    return body
+
+
+def worker_grids_geojson(user: Any, worker: Any) -> dict:
+    """The grids a worker serves (head, member or cadre) that the user may see, as a GeoJSON
+    FeatureCollection dict with properties {code, name, role}, for the phone patrol map."""
+    import json
+
+    rows = (GridMembership.objects.filter(worker=worker, grid__in=Grid.objects.visible_to(user))
+            .select_related("grid").order_by("grid__code"))
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": json.loads(m.grid.geometry),
+         "properties": {"code": m.grid.code, "name": m.grid.name, "role": str(m.get_role_display())}}
+        for m in rows if m.grid.geometry]}
