@@ -54,6 +54,7 @@ PLATFORM_APPS = [
     "catalog",
     "flows",
     "grids",
+    "events",
     "web",
 ]
 
