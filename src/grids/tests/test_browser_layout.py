@@ -87,6 +87,12 @@ def test_rhythm_and_grid_tables_stay_whole(live_server, chromium, size):  # noqa
             assert max(tops) - min(tops) < 12, tops
             nav = chromium.find_element(By.CSS_SELECTOR, ".topbar nav")
             fits = chromium.execute_script("return [arguments[0].scrollWidth, arguments[0].clientWidth]", nav)
-            assert fits[0] <= fits[1] + 1, f"the menu scrolls: {fits}"
+            assert fits[0] <= fits[1] + 1, f"the menu overflows: {fits}"
+        # every entry is reachable: in the row, or in 更多 when the row is full (this user has every role)
+        in_row = chromium.execute_script("return [...document.querySelectorAll('.topbar nav > a')].map(a => a.textContent)")
+        in_more = chromium.execute_script("return [...document.querySelectorAll('.topbar .nav-more .menu a')].map(a => a.textContent)")
+        assert len(in_row) + len(in_more) >= 17 and "巡查节奏" in in_row + in_more
+        if size == "desktop":
+            assert len(in_row) >= 14, in_row
         marked = [a.text for a in chromium.find_elements(By.CSS_SELECTOR, ".topbar nav a.active")]
         assert marked == (["网格"] if page == "grid" else ["巡查节奏"]), marked
