@@ -47,7 +47,11 @@ def report_generate(*, kind: str, division: Division, start: dt.date, end: dt.da
             GridReport(kind=kind, division=division, period_start=start)
         # Files are written, and the replaced ones deleted, only once the row commits (no orphans).
         stale = [old for old in (report.xlsx, report.pdf) if old]
-        transaction.on_commit(lambda: [default_storage.delete(old) for old in stale])
+        def delete_stale() -> None:
+            for old in stale:
+                default_storage.delete(old)
+
+        transaction.on_commit(delete_stale)
         report.period_end = end
         report.title = title
         report.summary = {k: data[k] for k in ("patrols", "findings", "grids", "patrolled_grids", "coverage")}

@@ -37,7 +37,7 @@ def test_photo_link_is_the_scoped_view_and_answers_only_inside_the_area():
     inside.force_login(user)
     response = inside.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert b"".join(response.streaming_content) == PNG
+    assert b"".join(response.streaming_content) == PNG  # type: ignore[attr-defined]
     other_town = Client()
     other_town.force_login(world.insider)  # town B, every role
     assert other_town.get(url).status_code == 404
