@@ -32,3 +32,4 @@ def test_the_icon_tag_inlines_a_vendored_svg():
     html = Template('{% load platform_tags %}{% icon "map" %}{% icon "check" "是" %}').render(Context())
     assert html.count("<svg") == 2 and 'class="icon icon-map"' in html and 'aria-label="是"' in html
     assert "<!--" not in html and "lucide" not in html
+
