@@ -13,6 +13,7 @@ Setup empties the grid tables first (a raw delete, no audit: the locate case bef
 province-scale grids under the same villages, which would otherwise be counted as the city's)."""
 from __future__ import annotations
 
+import os
 import random
 import time
 
@@ -93,6 +94,7 @@ def run(ctx: Context) -> None:
     from core.roles import Role
 
     made = _build(ctx.tiny)
+    ctx.dataset["rhythm_load_average"] = [round(x, 2) for x in os.getloadavg()]  # the machine may be shared
     ctx.dataset["rhythm_grids"] = len(made["grids"])
     ctx.dataset["rhythm_patrols"] = len(made["patrols"])
     ctx.dataset["rhythm_findings"] = len(made["findings"])
