@@ -20,6 +20,7 @@ import random
 from pathlib import Path
 from typing import Any, Callable
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -269,7 +270,9 @@ def _procedures(users: dict[str, Any]) -> None:
         change = services.change_file(
             kind="return", town=town, item=item, reason_category="staff",
             reason=f"{town.name}综合执法局仅有执法人员 4 名，近一年该事项办件 0 件，难以保持执法能力",
-            evidence="执法人员花名册；近一年办件统计表", legal_reviewer=f"{town.name}司法所",
+            evidence="执法人员花名册；近一年办件统计表",
+            evidence_files=[ContentFile(f"{town.name}综合执法局执法人员花名册（演示用合成数据）\n".encode(),
+                                        name="执法人员花名册.txt")], legal_reviewer=f"{town.name}司法所",
             legal_opinion="退还程序合法，移交安排可行", legal_review_date=today, effective_date=effective,
             handover_plan="生效前在办案件逐件移交县城市管理局，卷宗同步移交", user=town_user)
         if state == "withdrawn":
