@@ -70,6 +70,7 @@ class ItemChoiceField(forms.ModelChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", SearchSelect(placeholder=str(_("输入事项名称或编码搜索"))))
         kwargs.setdefault("error_messages", {"invalid_choice": _("事项不存在，请从列表中选择")})
+        kwargs.setdefault("empty_label", str(_("请选择权力事项")))
         super().__init__(queryset=Item.objects.order_by("code"), to_field_name="code", **kwargs)
 
     def label_from_instance(self, obj: Item) -> str:
@@ -164,6 +165,9 @@ class AdmissionFileForm(PlatformForm):
         super().__init__(*args, **kwargs)
         self.fields["department"] = UnitChoiceField(departments, label=_("申请部门"),
                                                     empty_label=str(_("请选择申请部门")))
+        only = list(departments[:2])
+        if len(only) == 1:  # a department files in its own name: nothing to choose
+            self.fields["department"].initial = only[0].pk
         self.fields["towns"] = forms.ModelMultipleChoiceField(
             towns, to_field_name="code", required=False, label=_("承接乡镇（不选表示本县全部）"),
             widget=SearchSelectMultiple(placeholder=str(_("输入乡镇（街道）名称搜索，可多选"))),
@@ -248,6 +252,8 @@ class ChangeFileForm(PlatformForm):
         self.fields["division"] = TownChoiceField(towns, label=_("乡镇（街道）"),
                                                   empty_label=str(_("请选择乡镇（街道）")))
         self.order_fields(["kind", "op", "division", "item", "reason", "effective_date", *self.RETURN_FIELDS])
+        if ChangeKind.ADJUSTMENT not in kinds:  # a town files returns only: no direction to choose
+            del self.fields["op"]
         self.fields["effective_date"].widget.attrs["min"] = timezone.localdate().isoformat()
 
     def main_fields(self) -> list[Any]:

@@ -381,7 +381,7 @@ def changes(request: Any) -> Any:
             d = form.cleaned_data
             try:
                 change = services.change_file(
-                    kind=d["kind"], op=d["op"] or None, town=d["division"], item=d["item"], reason=d["reason"],
+                    kind=d["kind"], op=d.get("op") or None, town=d["division"], item=d["item"], reason=d["reason"],
                     effective_date=d["effective_date"], reason_category=d["reason_category"],
                     evidence=d["evidence"], evidence_files=d["evidence_files"],
                     legal_reviewer=d["legal_reviewer"], legal_opinion=d["legal_opinion"],

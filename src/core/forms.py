@@ -123,11 +123,12 @@ class PlatformForm(forms.Form):
     label_suffix = ""
     required_message = _("请填写此项")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def full_clean(self) -> None:
+        # Here rather than in __init__: subclasses replace fields after their super().__init__().
         for field in self.fields.values():
             if field.error_messages.get("required") in (None, forms.Field.default_error_messages["required"]):
                 field.error_messages["required"] = self.required_message
+        super().full_clean()
 
 
 def add_platform_error(form: forms.BaseForm, exc: PlatformError) -> None:
