@@ -1,12 +1,20 @@
-"""Demo accounts. They share one precomputed password hash (demo12345, demo only)."""
+"""Demo accounts. They share one precomputed password hash (demo12345, demo only).
+
+Demo accounts are flagged `is_synthetic`: they keep the demo password (no forced change) in demo
+mode, and in production (PLATFORM_MODE=production) they cannot sign in, the demo refuses to load
+and the web process refuses to start while any exists (accounts.startup).
+"""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from accounts.models import User
+from accounts.security import DEMO_PASSWORD, production
 from core import audit
 from core.roles import Role
 from divisions.choices import Level
@@ -14,7 +22,7 @@ from divisions.models import Division
 from org.choices import UnitKind
 from org.models import Unit
 
-DEMO_PASSWORD = "demo12345"
+__all__ = ["DEMO_PASSWORD", "load"]
 
 # (username, division code, roles, display name, is_staff) — the logins ./run prints.
 NAMED = [
@@ -28,10 +36,21 @@ NAMED = [
     ("demo-dept-321002", "321002000000", [Role.DEPT_HANDLER], "广陵区城市管理局处置人员", False),
 ]
 
+# 三员分立: three administrators without a division (no business data) instead of one superuser.
+# They sign in with the demo password and enrol TOTP on their first visit.
+ADMINS = [
+    ("demo-sysadmin", [Role.SYSTEM_ADMIN], "系统管理员"),
+    ("demo-secadmin", [Role.SECURITY_ADMIN], "安全管理员"),
+    ("demo-auditadmin", [Role.AUDIT_ADMIN], "审计管理员"),
+]
+
 
 @transaction.atomic
 def load(say: Callable[[str], Any]) -> None:
+    if production():
+        raise CommandError("生产模式（PLATFORM_MODE=production）不加载演示数据与演示账号")
     if User.objects.filter(username="demo-city").exists():
+        _replace_superuser(say)
         say("演示账号：已存在，跳过")
         return
     password = make_password(DEMO_PASSWORD)
@@ -52,9 +71,28 @@ def load(say: Callable[[str], Any]) -> None:
                 users.append(User(username=name, division=county, roles=[role], password=password,
                                   display_name=f"{county.name}{label}", is_staff=role == Role.REFORM_OFFICE,
                                   is_synthetic=True))
-    users.append(User(username="demo-admin", is_superuser=True, is_staff=True, password=password,
-                      display_name="平台管理员", is_synthetic=True))
+    users += _admins(password)
     with audit.acting_as(name="load_demo", source="import"):
         User.objects.bulk_create(users)
         audit.record_bulk(users)
     say(f"演示账号：{len(users)} 个（密码 {DEMO_PASSWORD}，仅限演示）")
+
+
+def _admins(password_hash: str) -> list[User]:
+    return [User(username=u, roles=roles, display_name=name, is_staff=True, password=password_hash, is_synthetic=True)
+            for u, roles, name in ADMINS]
+
+
+def _replace_superuser(say: Callable[[str], Any]) -> None:
+    """A demo database loaded before 三员分立 has the superuser `demo-admin`: deactivate it and add
+    the three administrators."""
+    if User.objects.filter(username=ADMINS[0][0]).exists():
+        return
+    admins = _admins(make_password(DEMO_PASSWORD))
+    with audit.acting_as(name="load_demo", source="import"):
+        User.objects.bulk_create(admins)
+        audit.record_bulk(admins)
+        for old in User.objects.filter(username="demo-admin", is_synthetic=True):
+            old.is_active = old.is_superuser = False
+            old.save(update_fields=["is_active", "is_superuser"])
+    say("演示账号：已补建三员管理员账号，停用超级用户 demo-admin")

@@ -17,8 +17,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -259,7 +260,7 @@ def _procedures(users: dict[str, Any]) -> None:
     from catalog import selectors
 
     states = ["submitted", "dept_reviewed", "returned", "approved", "in_force", "rejected", "withdrawn"]
-    for town, state in zip(towns, states):
+    for town, state in zip(towns, states, strict=False):
         town_user = users.get(f"demo-town-{town.code[:9]}")
         town_list = selectors.town_list_of(town.code, ListKind.ENFORCEMENT)
         codes = [c for c in selectors.list_state(town_list).codes if Item.objects.get(code=c).department_code == "cgj"]
@@ -288,7 +289,7 @@ def _procedures(users: dict[str, Any]) -> None:
         services.change_decide(change=change, decision=decision, reason={"return": "请补充在办案件清单",
                                "reject": "县级部门意见不同意，维持现状"}.get(decision, "理由充分，同意退还"), user=reform)
     # a delegation and an adjustment, approved, effective next month
-    for town, kind in zip(towns[-2:], ("delegation", "adjustment")):
+    for town, kind in zip(towns[-2:], ("delegation", "adjustment"), strict=False):
         town_list = selectors.town_list_of(town.code, ListKind.ENFORCEMENT)
         present = set(selectors.list_state(town_list, today + dt.timedelta(days=30)).codes)
         candidates = [i for i in Item.objects.filter(delegable=True, kind="penalty", department_code="cgj", is_synthetic=False)

@@ -4,14 +4,15 @@ from django.db.models import Q
 
 from catalog.choices import AdmissionState, ChangeKind, ChangeState, ItemKind, ListKind
 from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
-from core.filters import SubtreeFilter, require_division_code
+from core.filters import SubtreeFilter, division_param
+from core.text import search_variants
 
 
 class ExactDivisionFilter(django_filters.CharFilter):
     def filter(self, qs, value):  # noqa: ANN001, ANN201
         if not value:
             return qs
-        return qs.filter(**{qs.model.scope_lookup: require_division_code(value, self.field_name)})
+        return qs.filter(**{qs.model.scope_lookup: division_param(value, self.field_name)})
 
 
 class SearchFilter(django_filters.CharFilter):
@@ -24,7 +25,8 @@ class SearchFilter(django_filters.CharFilter):
             return qs
         q = Q()
         for f in self.search_fields:
-            q |= Q(**{f"{f}__icontains": value.strip()})
+            for v in search_variants(value):  # 乡(镇) finds 乡（镇）
+                q |= Q(**{f"{f}__icontains": v})
         return qs.filter(q)
 
 

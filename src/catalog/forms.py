@@ -23,6 +23,7 @@ from core.forms import (
     SearchSelect,
     SearchSelectMultiple,
 )
+from core.text import normalize_text
 from divisions.models import Division
 from org.models import Unit
 
@@ -72,6 +73,9 @@ class ItemChoiceField(forms.ModelChoiceField):
         kwargs.setdefault("error_messages", {"invalid_choice": _("事项不存在，请从列表中选择")})
         kwargs.setdefault("empty_label", str(_("请选择权力事项")))
         super().__init__(queryset=Item.objects.order_by("code"), to_field_name="code", **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        return super().to_python(normalize_text(value) if isinstance(value, str) else value)
 
     def label_from_instance(self, obj: Item) -> str:
         return f"{obj.name}（{obj.code}）"

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -21,7 +22,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from catalog import excel, forms, selectors, services
-from catalog.api.views import xlsx_response
 from catalog.choices import AdmissionState, ChangeKind, ChangeState, ItemKind, ListKind, ReturnReason
 from catalog.filtersets import AdmissionFilterSet, ItemFilterSet, PowerChangeFilterSet
 from catalog.models import Admission, Assignment, ChangeEvidence, Item, ItemList, Matter, PowerChange, Responsibility
@@ -29,8 +29,17 @@ from core.errors import PlatformError
 from core.forms import add_platform_error
 from core.roles import has_role
 from core.scoping import code_level
+from core.text import search_variants
 from divisions.models import Division
 from org.models import Unit
+
+
+def _any_contains(field: str, q: str) -> Q:
+    """`field` contains the search text in any of its forms (乡(镇) finds 乡（镇）)."""
+    cond = Q()
+    for v in search_variants(q):
+        cond |= Q(**{f"{field}__icontains": v})
+    return cond
 
 
 def _page(request: Any, qs: Any, size: int = 50) -> Any:
@@ -97,7 +106,7 @@ def index(request: Any) -> Any:
         lists = lists.filter(kind=kind)
     q = (data.get("q") or "").strip()
     if q:
-        lists = lists.filter(division__name__icontains=q)
+        lists = lists.filter(_any_contains("division__name", q))
     page = _page(request, lists.order_by("division_id", "kind"))
     as_of = form.as_of_or_today()
     rows = [(lst, selectors.list_state(lst, as_of)) for lst in page]
@@ -131,7 +140,7 @@ def list_detail(request: Any, pk: int) -> Any:
 def list_export(request: Any, pk: int) -> Any:
     item_list = get_object_or_404(ItemList.objects.visible_to(request.user), pk=pk)
     state = selectors.list_state(item_list, _as_of(request))
-    return xlsx_response(excel.export_list(state), excel.filename(item_list, state.as_of))
+    return excel.export_response(state)
 
 
 @login_required
@@ -146,7 +155,7 @@ def list_import(request: Any, pk: int) -> Any:
         effective = _date(request.POST.get("effective_date"), label="生效日期")
         if effective is None:
             raise PlatformError("请填写生效日期")
-        rows = excel.read_list(item_list, upload.read())
+        rows, skipped = excel.read_list_report(item_list, upload.read())
         version = services.list_import(item_list=item_list, rows=rows, effective_date=effective,
                                        reason=request.POST.get("reason", ""), user=request.user)
     except PlatformError as exc:
@@ -154,6 +163,8 @@ def list_import(request: Any, pk: int) -> Any:
         for line in exc.fields.get("rows", [])[10:50]:
             messages.error(request, line)
         return HttpResponseRedirect(target)
+    for line in skipped:
+        messages.info(request, line)
     if version is None:
         messages.info(request, f"已校验 {len(rows)} 行：与现行清单一致，未产生新版本")
     else:
@@ -190,7 +201,7 @@ def matters(request: Any) -> Any:
     qs = Matter.objects.select_related("item").order_by("code")
     q = (data.get("q") or "").strip()
     if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(code__icontains=q)
+        qs = qs.filter(_any_contains("name", q) | _any_contains("code", q))
     only_gaps = bool(data.get("gaps"))
     as_of = form.as_of_or_today()
     page = _page(request, qs)
@@ -479,7 +490,7 @@ def public_index(request: Any) -> Any:
         .order_by("code")
     q = (form.cleaned_data.get("q") or "").strip()
     if q:
-        towns = towns.filter(name__icontains=q)
+        towns = towns.filter(_any_contains("name", q))
     return render(request, "catalog/public_index.html", {"form": form, "page": _page(request, towns, 100), "q": q},
                   status=_status(form))
 
@@ -508,4 +519,4 @@ def public_town_export(request: Any, code: str, kind: str) -> Any:
     if item_list is None:
         raise Http404("清单不存在")
     state = selectors.list_state(item_list, _as_of(request))
-    return xlsx_response(excel.export_list(state), excel.filename(item_list, state.as_of))
+    return excel.export_response(state)

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/
 REPO_DIR = BASE_DIR.parent
@@ -21,10 +24,25 @@ def envint(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret-change-in-production")
+# Platform mode: "demo" (the default: ./run, tests, demo accounts allowed) or "production"
+# (PLATFORM_MODE=production: secure transport on by default, no demo accounts, a real secret key).
+PLATFORM_MODE = os.environ.get("PLATFORM_MODE", "demo").strip().lower()
+if PLATFORM_MODE not in {"demo", "production"}:
+    raise ImproperlyConfigured(f"PLATFORM_MODE must be 'demo' or 'production', not {PLATFORM_MODE!r}")
+PRODUCTION = PLATFORM_MODE == "production"
+
+BUILTIN_SECRET_KEY = "dev-only-not-secret-change-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY", BUILTIN_SECRET_KEY)
 DEBUG = envbool("DEBUG", "False")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 TESTING = envbool("TESTING", "False") or "pytest" in sys.modules
+if PRODUCTION:
+    # Production refuses to start on the demo's key (or any short one) and in debug mode.
+    if SECRET_KEY == BUILTIN_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("生产模式拒绝启动：请通过环境变量 SECRET_KEY 设置至少 50 个字符的随机密钥"
+                                   "（不得使用内置的演示密钥）")
+    if DEBUG:
+        raise ImproperlyConfigured("生产模式拒绝启动：不得开启 DEBUG")
 
 # Layers, lowest first (DESIGN.md §5). Lower apps never import higher ones.
 PLATFORM_APPS = [
@@ -32,21 +50,27 @@ PLATFORM_APPS = [
     "divisions",
     "org",
     "accounts",
+    "notify",
     "catalog",
     "flows",
     "grids",
+    "events",
     "web",
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.PlatformAdminConfig",  # django.contrib.admin with the platform's admin site (TOTP, 三员分立)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -57,17 +81,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "core.middleware.JsonGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChineseFirstLocaleMiddleware",
+    "web.middleware.ApiTrailingSlashMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.SessionTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.AccountSecurityMiddleware",
     "core.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "web.middleware.PlatformErrorPageMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the Chinese lockout answer
 ]
+CSRF_FAILURE_VIEW = "web.views.errors.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -84,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "web.context_processors.platform",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -111,9 +144,102 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+# Sign-in (等保 level 3, issue 11): lockout by django-axes, password policy, TOTP for administrators.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out accounts and addresses
+    "accounts.backends.PlatformModelBackend",  # ModelBackend that refuses demo accounts in production
 ]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "accounts.validators.MinimumLengthValidator",
+     "OPTIONS": {"min_length": envint("PASSWORD_MIN_LENGTH", 8)}},
+    {"NAME": "accounts.validators.CharacterClassesValidator",
+     "OPTIONS": {"min_classes": envint("PASSWORD_MIN_CLASSES", 3)}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "display_name", "first_name", "last_name", "email")}},
+    {"NAME": "accounts.validators.PasswordHistoryValidator",
+     "OPTIONS": {"history": envint("PASSWORD_HISTORY", 5)}},
+]
+# Days after which a password must be changed (0 = never); initial and reset passwords must be
+# changed at the next sign-in whatever this says. Demo accounts are exempt in demo mode.
+PASSWORD_MAX_AGE_DAYS = envint("PASSWORD_MAX_AGE_DAYS", 90)
+
+# Lockout (django-axes): AXES_FAILURE_LIMIT failures lock the account and, separately, the source
+# address for LOGIN_LOCKOUT_MINUTES. LOGIN_LOCKOUT_BY=username,ip_address (either or both).
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [p.strip() for p in os.environ.get("LOGIN_LOCKOUT_BY", "username,ip_address").split(",")
+                           if p.strip()]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_VERBOSE = False
+# Number of trusted reverse proxies in front of the platform; their X-Forwarded-For entries name
+# the client (0: the socket address is the client).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+
+# Sessions: idle timeout and absolute lifetime (core.middleware.SessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_ABSOLUTE_LIFETIME = envint("SESSION_ABSOLUTE_HOURS", 12) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# TOTP (django-otp): required for administrators (三员 and superusers), optional for everyone else.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "基层治理一体化平台")
+
+# Transport security, from the environment; on by default in production.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(PRODUCTION))
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load-balancer probes speak plain HTTP
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", str(PRODUCTION))
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(PRODUCTION))
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", str(PRODUCTION))
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", str(PRODUCTION))
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto when a TLS-terminating proxy sets that header (and strips it
+# from clients); the request is then https when the header says so.
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): only the platform's own assets, plus the base-map tile host
+# a deployment configures (MAP_TILE_URL, e.g. https://tiles.example.gov.cn/{z}/{x}/{y}.png).
+# Inline scripts need the request's nonce; inline event handlers are not allowed. Inline styles
+# are allowed because Leaflet, bpmn-js and ECharts position their elements with style attributes.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "a").replace("{z}", "0").replace("{x}", "0").replace("{y}", "0"))
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ImproperlyConfigured(f"MAP_TILE_URL must be an http(s) URL template, not {url!r}")
+    host = parts.netloc
+    if "{s}" in url:  # Leaflet's subdomain placeholder: allow the host's subdomains
+        host = "*." + host.split(".", 1)[1] if host.count(".") >= 2 else host
+    return f"{parts.scheme}://{host}"
+
+
+MAP_TILE_ORIGIN = _origin(MAP_TILE_URL) if MAP_TILE_URL else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *([MAP_TILE_ORIGIN] if MAP_TILE_ORIGIN else [])],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -134,7 +260,7 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api.authentication.PlatformTokenAuthentication",  # knox: hashed, expiring, revocable
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -143,6 +269,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.PlatformJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
 }
 
@@ -157,8 +285,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True},  # no call to an outside validator
 }
 
-# Background work: Huey (SQLite file of its own by default, Redis when REDIS_URL is set),
-# reached through django.tasks (the django-tasks backport) and Huey's tasks backend.
+# API tokens (django-rest-knox): stored as SHA-512 digests, one per signed-in client, expiring.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=envint("API_TOKEN_TTL_HOURS", 10)),
+    "TOKEN_LIMIT_PER_USER": None,  # the oldest token is dropped by accounts.services instead
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+API_TOKENS_PER_USER = envint("API_TOKENS_PER_USER", 10)
+
+# Background work: Huey (SQLite file of its own by default, Redis when REDIS_URL is set).
+# django.tasks (the django-tasks backport; Django 6 has it built in) runs on Huey through the
+# backend Huey itself ships (huey.contrib.djhuey.tasks_backend, since huey 3.x; pinned together
+# with django-tasks in requirements.lock). Periodic work uses Huey's own db_periodic_task.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 HUEY = {
     "name": "platform",
@@ -172,6 +311,23 @@ else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
 TASKS = {"default": {"BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend"}}
 
+# The outbox (notify/outbox.py): work that must happen, delivered at least once.
+OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 300)      # a claim expires; a dead worker's rows return
+OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 12)         # then the row is dead (kept, shown in the admin)
+OUTBOX_BACKOFF_SECONDS = envint("OUTBOX_BACKOFF_SECONDS", 30)   # retry n waits base·2^(n−1) …
+OUTBOX_BACKOFF_MAX_SECONDS = envint("OUTBOX_BACKOFF_MAX_SECONDS", 3600)  # … at most this long
+OUTBOX_KICK = envbool("OUTBOX_KICK", "True")  # ask for a dispatch through django.tasks after commit
+OUTBOX_HANDLERS: dict[str, str] = {}          # kind → dotted handler class (overrides app registrations)
+
+# Notifications (notify/notifiers.py): the inbox always; gateways as plug-ins, e.g. "sms,wecom".
+NOTIFY_CHANNELS = [c for c in os.environ.get("NOTIFY_CHANNELS", "").split(",") if c]
+NOTIFY_TRANSPORTS = {
+    "sms": os.environ.get("NOTIFY_SMS_TRANSPORT", "notify.transports.RecordingTransport"),
+    "wecom": os.environ.get("NOTIFY_WECOM_TRANSPORT", "notify.transports.RecordingTransport"),
+}
+NOTIFY_NOTIFIERS: dict[str, str] = {}  # channel → dotted notifier class (adds or replaces built-ins)
+NOTIFY_RECORD_FILE = os.environ.get("NOTIFY_RECORD_FILE", "")  # RecordingTransport also appends JSON lines here
+
 # Working calendar (DESIGN.md §4): default working hours, configurable.
 WORKING_HOURS = os.environ.get("WORKING_HOURS", "08:30-12:00,13:30-17:30")
 
@@ -181,9 +337,38 @@ CACHE_GENERATION_TTL = float(os.environ.get("CACHE_GENERATION_TTL", "0.5"))
 # Grid codes (DESIGN.md §4): county 6 + town 3 + village 3 + sequence; the total length is configurable.
 GRID_CODE_LENGTH = envint("GRID_CODE_LENGTH", 15)
 
+# Spreadsheet uploads (core.reports.xlsx_read): refused above this unpacked size (zip-bomb guard).
+SPREADSHEET_MAX_UNPACKED_BYTES = envint("SPREADSHEET_MAX_UNPACKED_MB", 32) * 1024 * 1024
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # every failed sign-in is in the audit log already; axes would repeat each one as a warning
+    "loggers": {"axes": {"level": os.environ.get("AXES_LOG_LEVEL", "ERROR")}},
 }
+
+
+def envsecret(name: str, default: str = "") -> str:
+    """A secret from `NAME`, or from the file named by `NAME_FILE` (Docker/Kubernetes secrets)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return os.environ.get(name, default)
+
+
+# Personal data (core.personal, core.crypto): SM4 encryption and HMAC-SM3 lookup keys are derived
+# from this master secret; earlier masters (comma-separated) still decrypt after a rotation. Unset,
+# they derive from SECRET_KEY (development only: `check --deploy` reports it).
+PERSONAL_DATA_KEY = envsecret("PERSONAL_DATA_KEY")
+PERSONAL_DATA_OLD_KEYS = [k for k in envsecret("PERSONAL_DATA_OLD_KEYS").split(",") if k]
+
+# Audit trail (core.auditchain): HMAC-SM3 chain key, anchor file outside the database, retention
+# (at least 180 days: GB/T 22239-2019 level 3 and 网络安全法 art. 21), and the size from which a JSON
+# column is audited as a compact change (characters of its JSON form).
+AUDIT_CHAIN_KEY = envsecret("AUDIT_CHAIN_KEY")
+AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 180)
+AUDIT_SEAL_BATCH = envint("AUDIT_SEAL_BATCH", 5000)
+AUDIT_INLINE_LIMIT = envint("AUDIT_INLINE_LIMIT", 1024)

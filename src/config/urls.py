@@ -1,20 +1,22 @@
 """URL map: pages at the root, the REST API under /api/, OpenAPI at /api/schema/."""
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from web.views.health import healthz
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("core.api.urls")),
     path("", include("divisions.api.urls")),
     path("org/", include("org.api.urls")),
+    path("", include("notify.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("flows.api.urls")),
     path("", include("grids.api.urls")),
+    path("", include("events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),  # no inline script (CSP)
 ]
 
 urlpatterns = [
@@ -22,11 +24,16 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("notify.urls")),
+    path("", include("accounts.urls")),
     path("", include("catalog.urls")),
     path("", include("flows.urls")),
     path("", include("grids.urls")),
+    path("", include("events.urls")),
     path("", include("web.urls")),
 ]
 
+handler400 = "web.views.errors.bad_request"
+handler403 = "web.views.errors.permission_denied"
 handler404 = "web.views.errors.not_found"
 handler500 = "web.views.errors.server_error"

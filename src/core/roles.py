@@ -21,9 +21,21 @@ class Role(models.TextChoices):
     REFORM_OFFICE = "reform_office", _("编办（改革办）")
     LEADER = "leader", _("领导")
     AUDITOR = "auditor", _("审计")
+    # 三员分立 (GB/T 22239-2019 level 3): three administrators, none of whom does business work.
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
 
 
 ROLE_CODES: frozenset[str] = frozenset(r.value for r in Role)
+
+#: The three administrators (三员分立). An administrator holds exactly one of these and no business
+#: role, has no division (so no business data reaches them) and must use TOTP. System: configuration
+#: (GLOBAL reference data, working calendar, lane mapping); security: accounts, roles, TOTP devices,
+#: API tokens, lockouts; audit: reads the audit log. Enforced by accounts.services.roles_check.
+ADMIN_ROLES: frozenset[str] = frozenset({Role.SYSTEM_ADMIN.value, Role.SECURITY_ADMIN.value,
+                                         Role.AUDIT_ADMIN.value})
+BUSINESS_ROLES: frozenset[str] = ROLE_CODES - ADMIN_ROLES
 
 #: The command centres of the three levels (市级统筹管大事、县级统抓管难事、乡级统办管琐事).
 COMMAND_ROLES: tuple[Role, ...] = (Role.CITY_COMMAND, Role.COUNTY_COMMAND, Role.TOWN_COMMAND)

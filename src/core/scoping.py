@@ -59,6 +59,23 @@ def ancestor_codes(code: str) -> list[str]:
     return out
 
 
+def common_division_code(codes: list[str]) -> str | None:
+    """The smallest division whose subtree holds every code (city level at least), or None.
+
+    Codes sort by their digits, so the lowest and highest code of a set are enough:
+    `common_division_code([min(codes), max(codes)])` names the area of a whole query.
+    """
+    codes = [c for c in codes if c]
+    if not codes:
+        return None
+    for length in (12, 9, 6, 4):
+        if len({c[:length] for c in codes}) == 1:
+            candidate = codes[0][:length].ljust(12, "0")
+            if len(code_prefix(candidate)) <= length:
+                return candidate
+    return None
+
+
 @dataclass(frozen=True)
 class Scope:
     """What one user may reach. `everything` is for platform administrators."""
@@ -106,8 +123,11 @@ def scope_for(user: Any) -> Scope:
 class ScopedQuerySet(models.QuerySet):
     """`visible_to(user)` for reads and `writable_by(user)` for writes (NetBox's restrict())."""
 
+    def _meta_model(self) -> Any:
+        return self.model  # a ScopedModel subclass: scope_lookup / scope_kind are declared there
+
     def _lookup(self) -> str:
-        return self.model.scope_lookup
+        return str(self._meta_model().scope_lookup)
 
     def _subtree_q(self, scope: Scope) -> Q:
         return Q(**{f"{self._lookup()}__startswith": scope.prefix})
@@ -125,7 +145,7 @@ class ScopedQuerySet(models.QuerySet):
             return self.all()
         if scope.nothing:
             return self.none()
-        kind = self.model.scope_kind
+        kind = self._meta_model().scope_kind
         if kind == GLOBAL:
             return self.all()
         q = self._subtree_q(scope)
@@ -138,7 +158,7 @@ class ScopedQuerySet(models.QuerySet):
 
     def writable_by(self, user: Any) -> "ScopedQuerySet":
         scope = scope_for(user)
-        if self.model.scope_kind == GLOBAL and not scope.everything:
+        if self._meta_model().scope_kind == GLOBAL and not scope.everything:
             return self.none()
         return self.in_scope(scope)
 

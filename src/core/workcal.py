@@ -173,6 +173,29 @@ def due_time(start: dt.datetime, amount: float, unit: str) -> DueTime:
     return DueTime(due, provisional)
 
 
+@dataclass
+class CalendarYearView:
+    """One year of the calendar page: published or provisional, and its special days."""
+
+    year: int
+    published: bool
+    source: str
+    days: list[tuple[dt.date, str, str]]  # (date, "holiday" | "workday", name)
+
+
+def calendar_overview(around: int | None = None) -> list[CalendarYearView]:
+    """Every published year plus the current and next year (provisional when not published)."""
+    from core.models import CalendarDay, CalendarYear
+
+    this_year = around or dt.datetime.now(TZ).year
+    published = {y.year: y.source for y in CalendarYear.objects.all()}
+    years = sorted(set(published) | {this_year, this_year + 1})
+    by_year: dict[int, list[tuple[dt.date, str, str]]] = {y: [] for y in years}
+    for day in CalendarDay.objects.filter(date__year__in=years).order_by("date"):
+        by_year[day.date.year].append((day.date, day.kind, day.name))
+    return [CalendarYearView(y, y in published, published.get(y, ""), by_year[y]) for y in years]
+
+
 def import_calendar(text: str, source: str = "") -> dict[str, int]:
     """Load a `date,kind,name` CSV; every year present is marked published. All or nothing."""
     from core.models import CalendarDay, CalendarYear

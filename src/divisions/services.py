@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from core import audit
+from core import audit, cachegen
+from core.filters import CACHE_NAME as FILTERS_CACHE
 from core.scoping import code_level, code_prefix
+from core.text import normalize_key, normalize_text
 from divisions.choices import Kind, Level
 from divisions.models import Division
 
 HEADER = ["code", "name", "level", "parent_code"]
-CODE_RE = re.compile(r"^\d{12}$")
+CODE_RE = re.compile(r"^[0-9]{12}$")  # ASCII digits only (\d would accept full-width ones)
 LEVEL_ORDER = {"city": 1, "county": 2, "town": 3, "village": 4}
 
 
@@ -38,6 +40,7 @@ def derive_kind(code: str, name: str, level: str) -> str:
         return Kind.CITY
     if level == Level.COUNTY:
         return Kind.COUNTY
+    name = normalize_text(name)
     if level == Level.TOWN:
         for suffix, kind in (("街道", Kind.STREET), ("镇", Kind.TOWN), ("乡", Kind.TOWNSHIP)):
             if name.endswith(suffix):
@@ -48,10 +51,17 @@ def derive_kind(code: str, name: str, level: str) -> str:
     return Kind.COMMUNITY if int(code[9:]) < 200 else Kind.VILLAGE
 
 
+def _clean(row: list[str]) -> tuple[str, str, str, str]:
+    """Codes and level NFKC-normalised (full-width digits become ASCII); the name as typed, trimmed,
+    inner whitespace collapsed (names are compared with `normalize_text`, stored as written)."""
+    code, name, level, parent = row
+    return normalize_text(code), " ".join(name.split()), normalize_text(level).lower(), normalize_text(parent)
+
+
 def _check_row(lineno: int, row: list[str], seen: dict[str, str]) -> str | None:
     if len(row) != 4:
         return f"第{lineno}行: 应有 4 列（code,name,level,parent_code），实际 {len(row)} 列"
-    code, name, level, parent = (c.strip() for c in row)
+    code, name, level, parent = _clean(row)
     if not CODE_RE.match(code):
         return f"第{lineno}行: 区划代码 {code!r} 不是 12 位数字"
     if not name:
@@ -76,9 +86,11 @@ def parse_csv(text: str) -> list[tuple[str, str, str, str]]:
         header = next(reader)
     except StopIteration:
         raise DivisionImportError(["第1行: 文件为空"]) from None
-    if [h.strip() for h in header] != HEADER:
+    if [normalize_key(h).lower() for h in header] != HEADER:
         raise DivisionImportError([f"第1行: 表头应为 {','.join(HEADER)}，实际为 {','.join(header)}"])
-    rows, errors, seen = [], [], {}
+    rows: list[tuple[str, str, str, str]] = []
+    errors: list[str] = []
+    seen: dict[str, str] = {}
     for lineno, row in enumerate(reader, start=2):
         if not any(c.strip() for c in row):
             continue
@@ -86,7 +98,7 @@ def parse_csv(text: str) -> list[tuple[str, str, str, str]]:
         if problem:
             errors.append(problem)
             continue
-        code, name, level, parent = (c.strip() for c in row)
+        code, name, level, parent = _clean(row)
         seen[code] = str(lineno)
         rows.append((code, name, level, parent))
     codes = set(seen)
@@ -115,6 +127,8 @@ def division_import(*, text: str) -> ImportResult:
             if current is None:
                 new_rows.append(Division(code=code, name=name, level=level, kind=kind, parent_id=parent_id))
                 continue
+            if normalize_text(current.name) == normalize_text(name):
+                name = current.name  # the same name typed another way (乡(镇) / 乡（镇）) is no change
             if (current.name, current.level, current.kind, current.parent_id) == (name, level, kind, parent_id):
                 result.unchanged += 1
                 continue
@@ -125,4 +139,6 @@ def division_import(*, text: str) -> ImportResult:
         Division.objects.bulk_create(new_rows, batch_size=1000)
         audit.record_bulk(new_rows, "create")
         result.created = len(new_rows)
+        if new_rows or result.updated:
+            cachegen.bump(FILTERS_CACHE)  # the name index of core.filters.resolve_division
     return result

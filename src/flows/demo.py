@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction

@@ -1,7 +1,7 @@
-"""BPMN analysis, validation and execution on SpiffWorkflow 3.2.0 (see bpmn/SPIFF_NOTES.md).
+"""BPMN validation and execution on SpiffWorkflow 3.2.0 (see bpmn/SPIFF_NOTES.md).
 
-- `analyse(xml)` reads the executable process with lxml: nodes, flows, lanes, candidateGroups,
-  time limits, conditions (Spiff does not read candidateGroups and does not check dead ends).
+- `analyse(xml)` (from `flows.reading`) reads the process the platform runs with lxml: nodes,
+  flows, lanes, candidate groups, time limits, conditions.
 - `validate(xml, mapped_names)` returns every problem, each naming its BPMN element id.
 - `compiled(sha, xml)` parses once per document (JUEL translated in the tree first) and caches
   the spec in process: the document is immutable, so the hash is the cache key.
@@ -14,176 +14,27 @@ import json
 import re
 import threading
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from lxml import etree
-
-from flows import conditions
-
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
-CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
-PLATFORM = "http://jczl.gov.cn/schema/bpmn"  # our extension namespace: platform:timeLimit="2工作日"
-Q = lambda tag: f"{{{BPMN}}}{tag}"  # noqa: E731
-
-# Element kinds the platform runs. Anything else (scriptTask runs Python inside Spiff!) is refused.
-USER_TASKS = {"userTask", "manualTask"}
-EVENTS = {"startEvent", "endEvent"}
-GATEWAYS = {"exclusiveGateway", "parallelGateway"}
-FLOW_NODES = USER_TASKS | EVENTS | GATEWAYS
-IGNORED = {"laneSet", "lane", "flowNodeRef", "sequenceFlow", "documentation", "extensionElements",
-           "incoming", "outgoing", "textAnnotation", "association", "conditionExpression", "text",
-           "childLaneSet", "group", "category"}
-
-_LIMIT = re.compile(r"时限\s*[:：]\s*(\d+(?:\.\d+)?)\s*(工作日|个工作日|工作小时|个工作小时|小时|天|日|d|h)")
-_ATTR_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(工作日|个工作日|工作小时|个工作小时|小时|天|日|d|h)\s*$")
-
-
-class BpmnError(ValueError):
-    def __init__(self, problems: list["Problem"]) -> None:
-        super().__init__("；".join(str(p) for p in problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class Problem:
-    element_id: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.element_id}: {self.message}" if self.element_id else self.message
-
-    def as_dict(self) -> dict[str, str]:
-        return {"element_id": self.element_id, "message": self.message}
-
-
-@dataclass
-class Node:
-    id: str
-    kind: str
-    name: str = ""
-    lane: str = ""
-    lane_id: str = ""
-    groups: list[str] = field(default_factory=list)
-    incoming: list[str] = field(default_factory=list)
-    outgoing: list[str] = field(default_factory=list)
-    default: str = ""
-    limit: tuple[float, str] | None = None
-    limit_error: str = ""
-
-    @property
-    def actor_keys(self) -> list[str]:
-        """The mapping-table names that decide who may act: candidateGroups, else the lane name."""
-        return self.groups or ([self.lane] if self.lane else [])
-
-
-@dataclass
-class Flow:
-    id: str
-    source: str
-    target: str
-    name: str = ""
-    condition: str | None = None   # as written in the file
-    python: str | None = None      # translated, when it translates
-    error: str = ""
-
-
-@dataclass
-class Analysis:
-    process_id: str
-    process_name: str
-    nodes: dict[str, Node]
-    flows: dict[str, Flow]
-    lanes: dict[str, str]          # lane id → name
-    has_layout: bool
-    unsupported: list[tuple[str, str]]
-
-    def user_tasks(self) -> list[Node]:
-        return [n for n in self.nodes.values() if n.kind in USER_TASKS]
-
-
-def parse_xml(xml: bytes) -> Any:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
-    return etree.fromstring(xml, parser)
-
-
-def _limit(text: str, pattern: re.Pattern) -> tuple[float, str] | None:
-    match = pattern.search(text or "")
-    if not match:
-        return None
-    amount, unit = float(match.group(1)), match.group(2)
-    return amount, ("hours" if unit in ("工作小时", "个工作小时", "小时", "h") else "days")
-
-
-def analyse(xml: bytes) -> Analysis:
-    """Read the executable process. Raises BpmnError when it is not BPMN at all."""
-    try:
-        root = parse_xml(xml)
-    except etree.XMLSyntaxError as exc:
-        raise BpmnError([Problem("", f"XML 无法解析（第{exc.lineno}行）：{exc.msg}")]) from None
-    if root.tag != Q("definitions"):
-        raise BpmnError([Problem("", "不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）")])
-    processes = root.findall(Q("process"))
-    executable = [p for p in processes if p.get("isExecutable") == "true"] or processes
-    if not executable:
-        raise BpmnError([Problem(root.get("id", ""), "文件中没有流程（bpmn:process）")])
-    if len(executable) > 1:
-        raise BpmnError([Problem(p.get("id", ""), "一个流程图只能有一个可执行流程") for p in executable])
-    proc = executable[0]
-    lanes: dict[str, str] = {}
-    lane_of: dict[str, tuple[str, str]] = {}
-    for lane in proc.iter(Q("lane")):
-        lanes[lane.get("id", "")] = (lane.get("name") or "").strip()
-        for ref in lane.findall(Q("flowNodeRef")):
-            lane_of[(ref.text or "").strip()] = (lane.get("id", ""), (lane.get("name") or "").strip())
-    nodes: dict[str, Node] = {}
-    flows: dict[str, Flow] = {}
-    unsupported: list[tuple[str, str]] = []
-    for el in proc:
-        if not isinstance(el.tag, str):
-            continue
-        tag = etree.QName(el).localname
-        el_id = el.get("id", "")
-        if tag == "sequenceFlow":
-            ce = el.find(Q("conditionExpression"))
-            flows[el_id] = Flow(el_id, el.get("sourceRef", ""), el.get("targetRef", ""), el.get("name") or "",
-                                ce.text if ce is not None else None)
-            continue
-        if tag in FLOW_NODES:
-            lane_id, lane_name = lane_of.get(el_id, ("", ""))
-            groups = [g.strip() for g in (el.get(f"{{{CAMUNDA}}}candidateGroups") or "").split(",") if g.strip()]
-            node = Node(el_id, tag, (el.get("name") or "").strip(), lane_name, lane_id, groups,
-                        default=el.get("default") or "")
-            if any(isinstance(c.tag, str) and etree.QName(c).localname.endswith("EventDefinition") for c in el):
-                unsupported.append((el_id, f"{tag} 带事件定义（定时/消息等）"))
-            if el.find(Q("multiInstanceLoopCharacteristics")) is not None or el.find(Q("standardLoopCharacteristics")) is not None:
-                unsupported.append((el_id, "多实例/循环任务"))
-            attr = el.get(f"{{{PLATFORM}}}timeLimit")
-            docs = " ".join((d.text or "") for d in el.findall(Q("documentation")))
-            if attr:
-                node.limit = _limit(attr, _ATTR_LIMIT)
-                if node.limit is None:
-                    node.limit_error = f"时限“{attr}”无法识别，应如“2工作日”或“4工作小时”"
-            elif docs:
-                node.limit = _limit(docs, _LIMIT)
-            nodes[el_id] = node
-        elif tag not in IGNORED:
-            unsupported.append((el_id, tag))
-    for flow in flows.values():
-        if flow.source in nodes:
-            nodes[flow.source].outgoing.append(flow.id)
-        if flow.target in nodes:
-            nodes[flow.target].incoming.append(flow.id)
-        if flow.condition is not None:
-            try:
-                flow.python = conditions.translate(flow.condition)
-            except conditions.ConditionError as exc:
-                flow.error = str(exc)
-    has_layout = root.find(f"{{{BPMNDI}}}BPMNDiagram/{{{BPMNDI}}}BPMNPlane") is not None and \
-        len(root.find(f"{{{BPMNDI}}}BPMNDiagram/{{{BPMNDI}}}BPMNPlane")) > 0
-    return Analysis(proc.get("id", ""), proc.get("name") or "", nodes, flows, lanes, has_layout, unsupported)
+from flows.reading import (  # noqa: F401 - re-exported: callers use engine.<name>
+    BPMN,
+    BPMNDI,
+    DECIDING,
+    GATEWAYS,
+    RESERVED_IDS,
+    USER_TASKS,
+    Analysis,
+    BpmnError,
+    Flow,
+    Node,
+    Problem,
+    Q,
+    analyse,
+    parse_xml,
+    reserved_id_problems,
+)
 
 
 def _graph_problems(a: Analysis) -> list[Problem]:
@@ -226,20 +77,88 @@ def _graph_problems(a: Analysis) -> list[Problem]:
     return problems
 
 
+_GATEWAY_LABEL = {"exclusiveGateway": "排他网关", "inclusiveGateway": "包容网关", "parallelGateway": "并行网关"}
+
+
+def _or_joins_in_cycles(a: Analysis) -> list[Problem]:
+    """Inclusive joins on a cycle: the OR-join rule ("wait while a token upstream can still
+    arrive") is ill-defined there (a token waiting in the loop is upstream of itself), and
+    SpiffWorkflow 3.2 implements only the plain case."""
+    out = []
+    for node in a.nodes.values():
+        if node.kind != "inclusiveGateway" or len(node.incoming) < 2:
+            continue
+        todo, seen = list(node.outgoing), set()
+        while todo:
+            fid = todo.pop()
+            if fid in seen:
+                continue
+            seen.add(fid)
+            target = a.flows[fid].target
+            if target == node.id:
+                out.append(Problem(node.id, f"包容网关“{node.label}”汇合的分支又绕回到它自己（循环），无法确定何时汇合："
+                                            "请改用排他网关汇合，或把循环放在汇合之前"))
+                break
+            if target in a.nodes:
+                todo += a.nodes[target].outgoing
+    return out
+
+
+def _decisions_before_any_task(a: Analysis) -> list[Problem]:
+    """Deciding gateways the engine reaches from the start event before any user task.
+
+    The engine runs them when the case is created, before anyone can fill in a variable, so a
+    condition that reads one fails every case start (Spiff raises on the missing name).
+    """
+    from flows import conditions
+
+    out: list[Problem] = []
+    todo = [n.id for n in a.nodes.values() if n.kind == "startEvent"]
+    seen = set(todo)
+    while todo:
+        node = a.nodes[todo.pop()]
+        if node.kind in DECIDING and len(node.outgoing) > 1:
+            names = sorted({v for f in node.outgoing if (py := a.flows[f].python) and f != node.default
+                            for v in conditions.uses(py)})
+            if names:
+                out.append(Problem(node.id, f"{_GATEWAY_LABEL[node.kind]}“{node.label}”在任何办理环节之前就要判断（变量 {'、'.join(names)}），"
+                                            "发起办件时还没有人能填写，办件无法启动：请在它之前加一个办理环节"))
+        if node.kind in USER_TASKS:
+            continue
+        for fid in node.outgoing:
+            target = a.flows[fid].target
+            if target in a.nodes and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return out
+
+
 def validate(xml: bytes, mapped_names: set[str]) -> list[Problem]:
-    """Every problem that keeps this map from being published (empty list: publishable)."""
+    """Every problem that keeps this map from being published (empty list: publishable).
+
+    Each problem names its BPMN element id and says in Chinese what is wrong; no text of lxml,
+    libxml2 or SpiffWorkflow reaches it. The checks, in order: supported elements, ids the
+    engine reserves, who acts on each user task, time limits, conditions, the graph (one start,
+    ends reachable, no dead ends), the token game (`soundness`: no parallel join left waiting),
+    then the BPMN XSD and Spiff's own parse.
+    """
+    from flows import soundness
+
     try:
         a = analyse(xml)
     except BpmnError as exc:
         return exc.problems
     problems: list[Problem] = []
     for el_id, what in a.unsupported:
-        problems.append(Problem(el_id, f"平台不支持的元素：{what}（支持：用户任务、开始/结束事件、排他/并行网关）"))
+        problems.append(Problem(el_id, f"平台不支持的元素：{what}（支持：用户任务、开始/结束事件、排他/并行/包容网关）"))
+    problems += reserved_id_problems([*a.nodes, *(el_id for el_id, _ in a.unsupported)])
     for node in a.user_tasks():
-        label = node.name or node.id
+        label = node.label
         if not node.name:
             problems.append(Problem(node.id, "用户任务没有名称"))
-        if node.groups:
+        if node.group_error:
+            problems.append(Problem(node.id, f"“{label}”的{node.group_error}"))
+        elif node.groups:
             for g in node.groups:
                 if g not in mapped_names:
                     problems.append(Problem(node.id, f"“{label}”的候选组“{g}”不在泳道映射表中，无法确定办理角色"))
@@ -252,21 +171,35 @@ def validate(xml: bytes, mapped_names: set[str]) -> list[Problem]:
         if node.limit_error:
             problems.append(Problem(node.id, node.limit_error))
     for node in a.nodes.values():
-        if node.kind != "exclusiveGateway":
+        if node.kind not in DECIDING:
             continue
+        kind = _GATEWAY_LABEL[node.kind]
+        # A gateway with a single outgoing flow is a merge: the flow needs no condition (BPMN
+        # semantics; Spiff takes it as the default). Otherwise every non-default flow needs one.
+        single = len(node.outgoing) == 1
         for fid in node.outgoing:
             flow = a.flows[fid]
             if fid == node.default:
                 continue
             if flow.condition is None or not flow.condition.strip():
-                problems.append(Problem(fid, f"排他网关“{node.name or node.id}”的出口连线没有条件"))
+                if not single:
+                    problems.append(Problem(fid, f"{kind}“{node.label}”的出口连线没有条件（也不是默认连线）"))
             elif flow.error:
-                problems.append(Problem(fid, f"条件“{flow.condition.strip()}”无法执行：{flow.error}"))
+                problems.append(Problem(fid, f"条件“{flow.condition.strip()[:200]}”无法执行：{flow.error}"))
+        if node.default and node.default not in node.outgoing:
+            problems.append(Problem(node.id, f"{kind}“{node.label}”的默认连线 {node.default} 不是它的出口连线"))
+        if node.kind == "inclusiveGateway" and len(node.incoming) > 1 and len(node.outgoing) > 1:
+            problems.append(Problem(node.id, f"包容网关“{node.label}”既汇合又分支，流程引擎不支持：请拆成一个汇合网关和一个分支网关"))
     for flow in a.flows.values():
         src = a.nodes.get(flow.source)
-        if flow.condition is not None and src is not None and src.kind != "exclusiveGateway":
-            problems.append(Problem(flow.id, "只有排他网关的出口连线可以带条件"))
-    problems += _graph_problems(a)
+        if flow.condition is not None and src is not None and src.kind not in DECIDING:
+            problems.append(Problem(flow.id, "只有排他网关或包容网关的出口连线可以带条件"))
+    graph = _graph_problems(a)
+    problems += graph
+    if not graph:
+        problems += _decisions_before_any_task(a)
+        problems += _or_joins_in_cycles(a)
+        problems += soundness.problems(a)
     if not problems:
         problems += _spiff_problems(xml, a)
     return problems
@@ -276,36 +209,103 @@ _validator_lock = threading.Lock()
 _validator: list[Any] = []
 
 
+# libxml2 schema error types → what they mean to the person who drew the map.
+_XSD_REASONS = (
+    ("SCHEMAV_ELEMENT_CONTENT", "出现在不允许的位置，或缺少必需的子元素"),
+    ("SCHEMAV_CVC_COMPLEX_TYPE_3_2", "带有 BPMN 2.0 不允许的属性"),
+    ("SCHEMAV_CVC_COMPLEX_TYPE_4", "缺少必需的属性"),
+    ("SCHEMAV_CVC_ENUMERATION_VALID", "的取值不在 BPMN 2.0 允许的范围内"),
+    ("SCHEMAV_CVC_DATATYPE_VALID", "的值格式不正确（id 须以字母或下划线开头且不能重复）"),
+    ("SCHEMAV_CVC_IDC", "的 id 或引用重复或不存在"),
+    ("SCHEMAV_CVC_ELT_1", "不是 BPMN 2.0 定义的元素"),
+    ("SCHEMAV_CVC_TYPE", "的类型不正确"),
+)
+_XSD_WHAT = re.compile(r"Element '(?:\{[^}]*\})?([\w.-]+)'(?:, attribute '(?:\{[^}]*\})?([\w.-]+)')?")
+
+
+def _element_at(root: Any, line: int) -> Any:
+    """The first element that starts on `line` (libxml2 reports lines, not elements)."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.sourceline == line:
+            return el
+    return None
+
+
+def _nearest_id(el: Any, fallback: str) -> str:
+    while el is not None:
+        if el.get("id"):
+            return str(el.get("id"))
+        el = el.getparent()
+    return fallback
+
+
+def _xsd_problems(root: Any, a: Analysis, schema: Any) -> list[Problem]:
+    if schema.validate(root):
+        return []
+    out: list[Problem] = []
+    for err in list(schema.error_log)[:20]:
+        what = _XSD_WHAT.search(err.message or "")
+        element, attribute = (what.group(1), what.group(2)) if what else ("", None)
+        reason = next((r for key, r in _XSD_REASONS if key in (err.type_name or "")), "不符合 BPMN 2.0 XML 架构")
+        subject = f"元素 {element} " + (f"的属性 {attribute} " if attribute else "") if element else "该处"
+        el = _element_at(root, err.line)
+        out.append(Problem(_nearest_id(el, a.process_id), f"不符合 BPMN 2.0 规范（第{err.line}行）：{subject}{reason}"))
+    return out
+
+
+# SpiffWorkflow's ValidationException texts the platform's own checks do not already cover.
+_SPIFF_REASONS = (
+    ("Non-default exclusive outgoing sequence flow without condition", "网关的出口连线没有条件（也不是默认连线）"),
+    ("Multiple outgoing flows are not supported", "该类元素只能有一条出口连线"),
+    ("is not executable", "流程未标为可执行"),
+    ("Duplicate", "id 重复"),
+)
+
+
 def _spiff_problems(xml: bytes, a: Analysis) -> list[Problem]:
-    """XSD schema check and Spiff's own parse (run once at validation; ~18 ms)."""
+    """XSD schema check and Spiff's own parse (run once at validation; ~18 ms), in Chinese."""
     from SpiffWorkflow.bpmn.parser import BpmnValidator
     from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
     with _validator_lock:
         if not _validator:
             _validator.append(BpmnValidator())
+    root = _translated_tree(xml, a)
+    _validator[0].preprocess(root)
+    problems = _xsd_problems(root, a, _validator[0].validator)
+    if problems:
+        return problems
     try:
-        _build_spec(xml, a, validator=_validator[0])
+        _build_spec(xml, a)
     except ValidationException as exc:
-        return [Problem(getattr(exc, "id", "") or a.process_id, f"BPMN 校验失败：{exc}")]
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a refusal, not a 500
-        return [Problem(a.process_id, f"BPMN 解析失败：{exc}")]
+        text = str(exc)
+        reason = next((r for key, r in _SPIFF_REASONS if key in text), "流程引擎无法解析该元素")
+        tag = getattr(exc, "tag", "") or ""
+        return [Problem(getattr(exc, "id", "") or a.process_id, f"{reason}" + (f"（{tag}）" if tag else ""))]
+    except Exception:  # noqa: BLE001 - any parser failure is a refusal in Chinese, not a 500 or engine text
+        return [Problem(a.process_id, "流程引擎无法解析此流程图，请检查其中的元素是否都受平台支持")]
     return []
 
 
 def _translated_tree(xml: bytes, a: Analysis) -> Any:
+    """The tree Spiff parses: JUEL conditions replaced by their Python form, and the chosen
+    process marked executable (Spiff parses only executable processes; a single process left
+    non-executable by bpmn.io or Signavio is the one the platform runs)."""
     root = parse_xml(xml)
     for ce in root.iter(Q("conditionExpression")):
         flow = a.flows.get(ce.getparent().get("id", ""))
         if flow is not None and flow.python is not None:
             ce.text = flow.python
+    for proc in root.findall(Q("process")):
+        if proc.get("id", "") == a.process_id:
+            proc.set("isExecutable", "true")
     return root
 
 
-def _build_spec(xml: bytes, a: Analysis, validator: Any = None) -> Any:
+def _build_spec(xml: bytes, a: Analysis) -> Any:
     from SpiffWorkflow.bpmn.parser import BpmnParser
 
-    parser = BpmnParser(validator=validator)
+    parser = BpmnParser()
     parser.add_bpmn_xml(_translated_tree(xml, a), filename=f"{a.process_id}.bpmn")
     return parser.get_spec(a.process_id)
 
@@ -400,6 +400,20 @@ def ready_user_tasks(wf: Any) -> list[Any]:
     return wf.get_tasks(state=TaskState.READY, manual=True)
 
 
+def stalled_at(wf: Any) -> list[str]:
+    """BPMN ids of the joins a running workflow waits at with nothing left that could reach them.
+
+    With only user tasks, gateways and none events, a workflow that is not completed and has no
+    READY user task can never move again: its WAITING joins are named (empty list: not stalled).
+    """
+    from SpiffWorkflow.util.task import TaskState
+
+    if wf.is_completed() or ready_user_tasks(wf):
+        return []
+    waiting = wf.get_tasks(state=TaskState.WAITING)
+    return sorted({t.task_spec.bpmn_id or t.task_spec.name for t in waiting}) or ["流程"]
+
+
 def reached_end(wf: Any) -> str:
     from SpiffWorkflow.bpmn.specs.defaults import EndEvent
     from SpiffWorkflow.util.task import TaskState
@@ -407,86 +421,3 @@ def reached_end(wf: Any) -> str:
     ids = [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
            if t.task_spec.bpmn_id]
     return ids[-1] if ids else ""
-
-
-# --- gateway inputs ---------------------------------------------------------------------------
-
-
-def gateway_fields(a: Analysis, task_spec: str) -> dict[str, list[Any]]:
-    """Variables the gateways right after this task decide on, with their known values."""
-    out: dict[str, list[Any]] = {}
-    for gw in _next_gateways(a, task_spec):
-        for fid in a.nodes[gw].outgoing:
-            py = a.flows[fid].python
-            if py:
-                for name, values in conditions.variables(py).items():
-                    bucket = out.setdefault(name, [])
-                    bucket += [v for v in values if v not in bucket]
-    return out
-
-
-def _next_gateways(a: Analysis, node_id: str) -> list[str]:
-    found, todo, seen = [], [node_id], set()
-    while todo:
-        current = todo.pop()
-        for fid in a.nodes[current].outgoing:
-            target = a.flows[fid].target
-            if target in seen or target not in a.nodes:
-                continue
-            seen.add(target)
-            if a.nodes[target].kind in GATEWAYS:
-                if a.nodes[target].kind == "exclusiveGateway":
-                    found.append(target)
-                todo.append(target)
-    return found
-
-
-def check_gateway_inputs(a: Analysis, task_spec: str, data: dict[str, Any]) -> str | None:
-    """A reason in Chinese when the gateways after `task_spec` would find no way out, else None.
-
-    Spiff raises only after the user task is already COMPLETED and leaves the workflow stuck,
-    so the platform evaluates the conditions itself, with the merged data, before `task.run()`.
-    The walk follows flows through gateways only (the chosen branch of an exclusive gateway).
-    """
-    todo, seen = list(a.nodes[task_spec].outgoing), set()
-    while todo:
-        fid = todo.pop()
-        if fid in seen:
-            continue
-        seen.add(fid)
-        node = a.nodes.get(a.flows[fid].target)
-        if node is None:
-            continue
-        if node.kind == "parallelGateway":
-            todo += node.outgoing
-        elif node.kind == "exclusiveGateway":
-            chosen = _choose(a, node, data)
-            if chosen.startswith("!"):
-                return chosen[1:]
-            todo.append(chosen)
-    return None
-
-
-def _choose(a: Analysis, gw: Node, data: dict[str, Any]) -> str:
-    needed: dict[str, list[Any]] = {}
-    for fid in gw.outgoing:
-        flow = a.flows[fid]
-        if fid == gw.default or not flow.python:
-            continue
-        for name, values in conditions.variables(flow.python).items():
-            needed.setdefault(name, [])
-            needed[name] += [v for v in values if v not in needed[name]]
-        try:
-            if conditions.evaluate(flow.python, data):
-                return fid
-        except conditions.MissingVariable:
-            continue
-    if gw.default:
-        return gw.default
-    label = gw.name or gw.id
-    missing = [n for n in needed if n not in data]
-    if missing:
-        hint = "；".join(f"{n}（可选：{'、'.join(map(str, needed[n])) or '任意'}）" for n in missing)
-        return f"!“{label}”需要填写：{hint}"
-    hint = "；".join(f"{n} 应为 {'、'.join(map(str, v))}" for n, v in needed.items() if v)
-    return f"!“{label}”没有满足条件的出口：{hint}"

@@ -13,14 +13,14 @@ from flows.engine import BPMN, BPMNDI, Analysis, analyse, parse_xml
 
 DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI = "http://www.omg.org/spec/DD/20100524/DI"
-SIZES = {"userTask": (100, 80), "manualTask": (100, 80), "exclusiveGateway": (50, 50),
-         "parallelGateway": (50, 50), "startEvent": (36, 36), "endEvent": (36, 36)}
+SIZES = {"userTask": (100, 80), "manualTask": (100, 80), "task": (100, 80), "exclusiveGateway": (50, 50),
+         "parallelGateway": (50, 50), "inclusiveGateway": (50, 50), "startEvent": (36, 36), "endEvent": (36, 36)}
 COL, ROW, LANE_X, LANE_PAD = 150, 120, 190, 10
 
 
 def _depths(a: Analysis) -> dict[str, int]:
     starts = [n.id for n in a.nodes.values() if n.kind == "startEvent"] or list(a.nodes)[:1]
-    depth = {s: 0 for s in starts}
+    depth = dict.fromkeys(starts, 0)
     queue = deque(starts)
     while queue:
         current = queue.popleft()
@@ -40,7 +40,7 @@ def generate_layout(xml: bytes) -> bytes:
     a = analyse(xml)
     root = parse_xml(xml)
     depth = _depths(a)
-    lane_ids = [lid for lid in a.lanes] or [""]
+    lane_ids = list(a.lanes) or [""]
     node_lane = {nid: (n.lane_id if n.lane_id in a.lanes else lane_ids[0]) for nid, n in a.nodes.items()}
     rows: dict[tuple[str, int], int] = defaultdict(int)
     cell: dict[str, tuple[str, int]] = {}
@@ -80,9 +80,9 @@ def generate_layout(xml: bytes) -> bytes:
                 shape(participant.get("id"), LANE_X - 30, 80, width + 30, bottom - 80, isHorizontal="true")
         for lid in a.lanes:
             shape(lid, LANE_X, lane_top[lid], width, lane_rows[lid] * ROW + 2 * LANE_PAD, isHorizontal="true")
-    for nid, (x, yy, w, h) in bounds.items():
+    for nid, (bx, by, bw, bh) in bounds.items():
         extra = {"isMarkerVisible": "true"} if a.nodes[nid].kind == "exclusiveGateway" else {}
-        shape(nid, x, yy, w, h, **extra)
+        shape(nid, bx, by, bw, bh, **extra)
     for fid, flow in a.flows.items():
         if flow.source not in bounds or flow.target not in bounds:
             continue

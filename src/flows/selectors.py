@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from core import cachegen
 from core.scoping import code_level
+from core.text import normalize_key
 from flows.choices import CaseState, MapStatus
 from flows.models import Case, LaneMapping, ProcessMap
 
@@ -17,10 +18,15 @@ _lock = threading.Lock()
 
 
 def lane_mappings() -> dict[str, LaneMapping]:
-    """The mapping table by name, cached in process and rebuilt when it changes (cachegen)."""
+    """The mapping table by name, cached in process and rebuilt when it changes (cachegen).
+
+    Keys are `core.text.normalize_key(name)` (NFKC, no whitespace), the form `flows.reading`
+    gives lane names and candidate groups, so 承办人 typed with a full-width space or a line
+    break in a modeler still matches.
+    """
     gen = cachegen.current(LANES_CACHE)
     if _lanes["gen"] != gen:
-        rows = {m.name: m for m in LaneMapping.objects.all()}
+        rows = {normalize_key(m.name): m for m in LaneMapping.objects.all()}
         with _lock:
             _lanes.update(gen=gen, rows=rows)
     return _lanes["rows"]

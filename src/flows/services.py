@@ -7,8 +7,11 @@ Rules (each refusal is a PlatformError with a Chinese reason and changes nothing
   that version for life; a retried start with the same idempotency key returns the first case;
 - only a READY user task is completed, only by a user whose roles/unit match its lane (or
   candidateGroups) through LaneMapping and whose scope covers the case's town; gateway inputs
-  are checked before `task.run()`; the case row is written once per action, compare-and-set
-  on `revision`, and the step is appended to the history.
+  are type-checked (`flows.inputs`) before the engine runs, and an engine failure is refused
+  in Chinese naming the element, the restored workflow discarded (nothing written); the case
+  row is written once per action, compare-and-set on `revision`, and the step is appended to
+  the history;
+- no SpiffWorkflow text reaches a user: a map that cannot start is a PlatformError too.
 """
 from __future__ import annotations
 
@@ -16,20 +19,21 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from core import audit, cachegen, workcal
 from core.errors import Conflict, NotAllowed, NotFound, PlatformError
+from core.files import store_on_commit
 from core.roles import Role, has_role
 from core.scoping import code_level, scope_for
 from flows import engine, selectors
+from flows import inputs as flow_inputs
 from flows.choices import CaseState, MapStatus
 from flows.layout import generate_layout
 from flows.models import BpmnDocument, Case, CaseAttachment, CaseStep, LaneMapping, ProcessMap
@@ -219,8 +223,12 @@ def _new_number(town_code: str, now: dt.datetime) -> str:
 
 def _build_case(*, user: Any, item: Any, town_code: str, pm: ProcessMap, now: dt.datetime, title: str,
                 applicant: str, data: dict, key: str | None, synthetic: bool = False) -> Case:
-    comp = _compiled(pm)
-    wf = engine.new_workflow(comp.spec)
+    try:
+        comp = _compiled(pm)
+        wf = engine.new_workflow(comp.spec)
+    except Exception as exc:  # noqa: BLE001 - a map published before a check existed; never a 500
+        raise PlatformError(f"流程图 v{pm.version} 无法启动（{getattr(getattr(exc, 'task_spec', None), 'bpmn_id', None) or pm.process_id}），"
+                            "请联系流程图维护人员修正后重新发布", code="workflow_error") from None
     if data:
         for task in engine.ready_user_tasks(wf):
             task.data.update(data)
@@ -338,12 +346,15 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
         if not selectors.user_may_act(user, node.actor_keys):
             raise NotAllowed(f"您不能办理“{node.name}”：该环节由{selectors.describe_keys(node.actor_keys)}办理",
                              code="not_your_task")
+        wrong_type = flow_inputs.check_types(comp.analysis, node.id, inputs)
+        if wrong_type:
+            raise _gateway_refusal(comp, node.id, wrong_type)
+        # The step's decisions are made now: an answer left from an earlier round (a review that
+        # sent the case back) must not decide again silently, so the engine sees only this step's.
+        for f in flow_inputs.fields(comp.analysis, node.id):
+            if f.name not in inputs:
+                task.data.pop(f.name, None)
         merged = {**task.data, **inputs}
-        reason = engine.check_gateway_inputs(comp.analysis, node.id, merged)
-        if reason:
-            fields = engine.gateway_fields(comp.analysis, node.id)
-            raise PlatformError(reason, code="gateway_inputs",
-                                fields={"inputs": [reason], "expected": {k: v for k, v in fields.items()}})
         now = timezone.now()
         previous = {r["id"]: r for r in case.ready_tasks}
         entry = previous.get(str(task.id), {})
@@ -352,7 +363,12 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
             task.run()
             wf.do_engine_steps()
         except Exception as exc:  # noqa: BLE001 - the workflow object is discarded; nothing was written
-            raise PlatformError(f"流程执行失败，未作任何更改：{exc}", code="workflow_error") from None
+            raise _engine_refusal(comp, node.id, exc, merged) from None
+        stalled = engine.stalled_at(wf)
+        if stalled:  # a map published before the token-game check: never leave a case stuck
+            names = "、".join(f"“{comp.analysis.nodes[s].label}”（{s}）" if s in comp.analysis.nodes else s for s in stalled)
+            raise PlatformError(f"这样办理会使办件停在{names}，永远等不到其余分支，未作任何更改；"
+                                "请换一个选择，或请流程图维护人员修正流程图", code="workflow_stalled")
         before = _slim(case)
         old_revision = case.revision
         case.revision += 1
@@ -381,11 +397,34 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
         for f in files:
             content = f.read()
             digest = hashlib.sha256(content).hexdigest()
-            path = default_storage.save(f"flows/{case.division_id}/{case.pk}/{digest[:16]}-{f.name[-80:]}",
-                                        ContentFile(content))
+            # written when the step's transaction commits: a refused step leaves no orphan file
+            path = store_on_commit(f"flows/{case.division_id}/{case.pk}/{digest[:16]}-{f.name[-80:]}", content)
             CaseAttachment.objects.create(case=case, step=step, division_id=case.division_id, name=f.name[:200],
                                           path=path, size=len(content), sha256=digest, uploaded_by=user)
         return step
+
+
+def _gateway_refusal(comp: engine.Compiled, task_spec: str, reason: str) -> PlatformError:
+    wanted = flow_inputs.fields(comp.analysis, task_spec)
+    return PlatformError(reason, code="gateway_inputs",
+                         fields={"inputs": [reason], "expected": flow_inputs.values_by_name(comp.analysis, task_spec),
+                                 "fields": [f.as_dict() for f in wanted]})
+
+
+def _engine_refusal(comp: engine.Compiled, task_spec: str, exc: Exception, data: dict) -> PlatformError:
+    """An engine failure as a Chinese refusal naming the element; never the engine's own text.
+
+    At a gateway the reason is recomputed from its conditions in the engine's order
+    (`inputs.engine_refusal`): which input is missing, of the wrong type, or matches no flow.
+    """
+    spec = getattr(exc, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", "") or ""
+    node = comp.analysis.nodes.get(element)
+    if node is not None and node.kind in engine.GATEWAYS:
+        return _gateway_refusal(comp, task_spec, flow_inputs.engine_refusal(comp.analysis, comp.spec, element, data))
+    where = f"“{node.label}”（{node.id}）" if node is not None else (f"“{element}”" if element else "流程图")
+    return PlatformError(f"流程在{where}处无法继续，未作任何更改；请联系流程图维护人员检查该环节",
+                         code="workflow_error")
 
 
 def cases_flag_overdue(*, now: dt.datetime | None = None, batch: int = 1000) -> int:

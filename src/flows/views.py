@@ -1,6 +1,7 @@
 """Pages: map list and import, the modeler, an item's map, cases, a case with its map, my tasks."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.contrib import messages
@@ -17,8 +18,10 @@ from core.roles import has_role
 from core.scoping import code_level
 from divisions.models import Division
 from flows import engine, selectors, services
+from flows import inputs as flow_inputs
 from flows.choices import TEMPLATE_FOR_KIND, TEMPLATE_LABELS, MapStatus
 from flows.filtersets import CaseFilterSet, ProcessMapFilterSet
+from flows.forms import CaseStartForm, MapImportForm, first_error
 from flows.models import Case, CaseAttachment, ProcessMap
 from flows.templates_dir import template_bytes
 
@@ -32,18 +35,19 @@ def maps(request):  # noqa: ANN001, ANN201
     """Process maps in scope (filters), plus import (.bpmn or a template) for map editors."""
     user = request.user
     if request.method == "POST":
-        item = Item.objects.filter(code=request.POST.get("item", "").strip()).first()
+        form = MapImportForm(request.POST, request.FILES, user=user)
+        if not form.is_valid():
+            messages.error(request, first_error(form))
+            return HttpResponseRedirect(reverse("flows:maps"))
+        item, upload = form.cleaned_data["item"], form.cleaned_data["file"]
         try:
-            if item is None:
-                raise PlatformError("事项编码不存在")
-            upload = request.FILES.get("file")
             if upload:
                 xml, source = upload.read(), upload.name
             else:
-                key = request.POST.get("template") or TEMPLATE_FOR_KIND.get(item.kind, "public_service")
+                key = form.cleaned_data["template"] or TEMPLATE_FOR_KIND.get(item.kind, "public_service")
                 xml, source = template_bytes(key), f"template:{key}"
             with audit.acting_as(user, source="web"):
-                pm = services.processmap_import(user=user, item=item, division_code=request.POST.get("division", ""),
+                pm = services.processmap_import(user=user, item=item, division_code=form.cleaned_data["division"],
                                                 xml=xml, source_name=source)
         except PlatformError as exc:
             messages.error(request, exc.message)
@@ -87,10 +91,13 @@ def item_map(request, code: str):  # noqa: ANN001, ANN201
     item = get_object_or_404(Item.objects.visible_to(user), code=code)
     town = user.division_id if user.division_id and code_level(user.division_id) == "town" else None
     if request.method == "POST" and town:
+        form = CaseStartForm(request.POST)
         try:
-            case = services.case_start(user=user, item=item, division_code=town, title=request.POST.get("title", ""),
-                                       applicant=request.POST.get("applicant", ""),
-                                       idempotency_key=request.POST.get("idempotency_key") or None)
+            if not form.is_valid():
+                raise PlatformError(first_error(form))
+            case = services.case_start(user=user, item=item, division_code=town, title=form.cleaned_data["title"],
+                                       applicant=form.cleaned_data["applicant"],
+                                       idempotency_key=form.cleaned_data["idempotency_key"] or None)
         except PlatformError as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(reverse("flows:item", args=[code]))
@@ -119,38 +126,51 @@ def cases(request):  # noqa: ANN001, ANN201
 
 
 def _cases_xlsx(qs):  # noqa: ANN001, ANN202
-    """The filtered case list as an Excel workbook (at most 50,000 rows)."""
-    import io
+    """The filtered case list as an Excel download (at most 50,000 rows, streamed through
+    `core.reports.xlsx`: times in Asia/Shanghai as on the case pages, a title row naming the area
+    the rows cover — the common ancestor of their divisions — and the export time)."""
+    from django.db.models import Max, Min
 
-    from django.http import HttpResponse
-    from openpyxl import Workbook
+    from core.reports import xlsx
+    from core.scoping import common_division_code
+    from divisions.models import Division
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("办件")
-    ws.append(["办件编号", "标题", "事项编码", "事项名称", "镇街", "流程图版本", "状态", "当前环节", "当前环节期限", "是否超期",
-               "发起时间", "办结时间"])
-    for c in qs.select_related("item", "division", "process_map")[:50000]:
-        ws.append([c.number, c.title, c.item.code, c.item.name, c.division.name, f"v{c.process_map.version}",
-                   c.get_state_display(), c.current_step, c.due_at.replace(tzinfo=None) if c.due_at else None,
-                   "是" if c.overdue else "否", c.started_at.replace(tzinfo=None),
-                   c.completed_at.replace(tzinfo=None) if c.completed_at else None])
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(buf.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="cases.xlsx"'
-    return response
+    bounds = qs.aggregate(lo=Min("division_id"), hi=Max("division_id"))
+    area_code = common_division_code([bounds["lo"], bounds["hi"]]) if bounds["lo"] else None
+    area = Division.objects.filter(code=area_code).values_list("name", flat=True).first() or ""
+    rows = ([c.number, c.title, c.item.code, c.item.name, c.division.name, f"v{c.process_map.version}",
+             c.get_state_display(), c.current_step, c.due_at, c.overdue, c.started_at, c.completed_at]
+            for c in qs.select_related("item", "division", "process_map")[:50000].iterator(chunk_size=2000))
+    header = ["办件编号", "标题", "事项编码", "事项名称", "镇街", "流程图版本", "状态", "当前环节", "当前环节期限", "是否超期",
+              "发起时间", "办结时间"]
+    return xlsx.response("办件列表.xlsx", [xlsx.Sheet(name="办件", header=header, rows=rows)], title="办件列表",
+                         area=area, stream=True)
+
+
+def _form_field(f: flow_inputs.Field) -> dict:
+    """A gateway input as the case page renders it: choices carry their JSON value."""
+    return {"name": f.name, "kind": f.kind, "label": f.label,
+            "choices": [(json.dumps(v, ensure_ascii=False), lab) for v, lab in f.choices]}
+
+
+def _when(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
 
 
 @login_required
 def case_detail(request, pk: int):  # noqa: ANN001, ANN201
+    """A case: its map with the current step marked, the step form (typed gateway inputs with the
+    map's labels, nothing preselected) and the history (inputs as label：value, local times)."""
     case = get_object_or_404(Case.objects.visible_to(request.user).select_related("item", "division",
                                                                                   "process_map__document"), pk=pk)
     comp = engine.compiled(case.process_map.document.sha256, loader=lambda: case.process_map.document.xml_bytes)
-    ready = [{**r, "you_may_act": selectors.user_may_act(request.user, r["keys"]),
-              "fields": engine.gateway_fields(comp.analysis, r["spec"])} for r in case.ready_tasks]
-    steps = case.steps.prefetch_related("attachments").order_by("seq")
-    done = list(steps.values_list("task_spec", flat=True))
+    ready = [{**r, "you_may_act": selectors.user_may_act(request.user, r["keys"]), "due": _when(r.get("due_at")),
+              "inputs": [_form_field(f) for f in flow_inputs.fields(comp.analysis, r["spec"])]}
+             for r in case.ready_tasks]
+    steps = list(case.steps.prefetch_related("attachments").order_by("seq"))
+    for step in steps:
+        step.shown_inputs = flow_inputs.describe(comp.analysis, step.task_spec, step.inputs)
+    done = [step.task_spec for step in steps]
     return render(request, "flows/case.html", {
         "case": case, "ready": ready, "steps": steps,
         "highlight": json.dumps({"current": [r["spec"] for r in case.ready_tasks], "done": done}),

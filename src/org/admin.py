@@ -37,6 +37,8 @@ class StaffAdmin(ScopedAdmin):
     search_fields = ("name",)
     write_roles = (Role.REFORM_OFFICE, Role.TOWN_COMMAND)
     exclude = ("division",)  # the unit's (Staff.clean)
+    # Personal data is shown masked and not edited here (the API's reveal action is the audited way).
+    readonly_fields = ("phone", "id_number")
 
 
 @admin.register(Post)

@@ -8,10 +8,23 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from core.text import normalize_text
 from divisions.choices import Level
 from divisions.models import Division
 from org.choices import LEADERSHIP_SECRETARY_SHARE
-from org.models import Absence, Post, Staff
+from org.models import Absence, Post, Staff, Unit
+
+
+def unit_named(division_code: str, name: str, exclude_pk: int | None = None) -> Unit | None:
+    """The body of a division with this name, compared after `normalize_text` (NFKC, trimmed,
+    spaces collapsed: 综合执法局 == 综合执法局␣, 乡(镇) == 乡（镇）); None when there is none."""
+    wanted = normalize_text(name)
+    if not wanted:
+        return None
+    for unit in Unit.objects.filter(division_id=division_code).exclude(pk=exclude_pk).order_by("order", "pk"):
+        if normalize_text(unit.name) == wanted:
+            return unit
+    return None
 
 
 def is_absent(staff_id: int | None, on: dt.date) -> bool:
@@ -50,11 +63,11 @@ class PostCoverage:
 def post_coverage(posts: QuerySet[Post], on: dt.date | None = None) -> list[PostCoverage]:
     """AB coverage for many posts with one absence query."""
     on = on or timezone.localdate()
-    posts = list(posts.select_related("holder_a", "holder_b", "unit"))
-    ids = [p.holder_a_id for p in posts if p.holder_a_id] + [p.holder_b_id for p in posts if p.holder_b_id]
+    rows = list(posts.select_related("holder_a", "holder_b", "unit"))
+    ids = [p.holder_a_id for p in rows if p.holder_a_id] + [p.holder_b_id for p in rows if p.holder_b_id]
     away = absent_staff_ids(ids, on)
     out = []
-    for p in posts:
+    for p in rows:
         a_ok = p.holder_a_id is not None and p.holder_a_id not in away
         b_ok = p.holder_b_id is not None and p.holder_b_id not in away
         acting = p.holder_a if a_ok else (p.holder_b if b_ok else None)

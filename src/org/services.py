@@ -10,12 +10,14 @@ from typing import Any
 
 from django.db import transaction
 
-from core.errors import PlatformError
+from core.errors import Conflict, PlatformError
+from core.text import normalize_text
 from divisions.choices import Kind, Level
 from divisions.models import Division
 from org import rules
 from org.choices import TemplateScope, UnitKind
 from org.models import Absence, Post, Staff, Unit, UnitTemplate
+from org.selectors import unit_named
 
 SERVICE_CENTRE_NAME = "综合服务中心"
 COMMAND_CENTRE_NAME = "指挥调度中心"
@@ -39,10 +41,10 @@ def units_provision_town(*, town: Division) -> list[Unit]:
         raise PlatformError(f"没有适用于 {town.get_kind_display()} 的机构模板", code="no_template")
     wanted = [(e.name, e.kind, e.order) for e in template.entries.all()]
     wanted += [(SERVICE_CENTRE_NAME, UnitKind.SERVICE_CENTRE, 90), (COMMAND_CENTRE_NAME, UnitKind.COMMAND_CENTRE, 91)]
-    existing = set(Unit.objects.filter(division=town).values_list("name", flat=True))
+    existing = {normalize_text(n) for n in Unit.objects.filter(division=town).values_list("name", flat=True)}
     created = []
     for name, kind, order in wanted:
-        if name not in existing:
+        if normalize_text(name) not in existing:
             created.append(Unit.objects.create(division=town, name=name, kind=kind, order=order))
     return created
 
@@ -54,15 +56,22 @@ def stationed_body_create(*, town: Division, name: str, home_department: Unit) -
     if problems:
         code = "not_a_department" if home_department.kind != UnitKind.COUNTY_DEPARTMENT else "outside_county"
         raise PlatformError(rules.first_message(problems), code=code, fields=problems)
+    if unit_named(town.code, name) is not None:
+        raise Conflict(f"{town.name} 已有名为“{normalize_text(name)}”的机构", code="duplicate_name",
+                       fields={"name": ["同一区划内机构名称不能重复（全角、半角视为相同）"]})
     return Unit.objects.create(division=town, name=name, kind=UnitKind.STATIONED, home_department=home_department)
 
 
 @transaction.atomic
 def staff_create(*, unit: Unit, name: str, establishment: str, is_leader: bool = False, title: str = "",
-                 served_village_secretary: bool = False, is_synthetic: bool = False) -> Staff:
+                 served_village_secretary: bool = False, is_synthetic: bool = False, phone: str = "",
+                 id_number: str = "") -> Staff:
+    """A staff member of `unit` (division follows the unit). `phone` / `id_number` are stored
+    SM4-encrypted and shown masked (core.personal)."""
     return Staff.objects.create(
         division_id=unit.division_id, unit=unit, name=name, establishment=establishment, is_leader=is_leader,
         title=title, served_village_secretary=served_village_secretary, is_synthetic=is_synthetic,
+        phone=phone, id_number=id_number,
     )
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import pages
+from web.views import pages, personal
 
 app_name = "web"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("divisions/<str:code>/", pages.division_detail, name="division"),
     path("leadership/", pages.leadership, name="leadership"),
     path("audit/", pages.audit_log, name="audit"),
+    path("calendar/", pages.working_calendar, name="calendar"),
+    path("personal/<str:model>/<int:pk>/<str:field>/reveal/", personal.personal_reveal, name="personal-reveal"),
 ]

@@ -128,7 +128,7 @@ class ItemListViewSet(ScopedModelViewSet):
         """The list in force on `as_of` as an Excel file (the import layout)."""
         item_list = self.get_object()
         state = selectors.list_state(item_list, s.as_of_param(request))
-        return xlsx_response(excel.export_list(state), excel.filename(item_list, state.as_of))
+        return excel.export_response(state)
 
     @extend_schema(request={"multipart/form-data": s.ImportSerializer}, responses=s.ListVersionSerializer)
     @action(detail=True, methods=["post"], url_path="import", url_name="import")
@@ -138,19 +138,14 @@ class ItemListViewSet(ScopedModelViewSet):
         data = s.ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        rows = excel.read_list(item_list, v["file"].read())
+        rows, skipped = excel.read_list_report(item_list, v["file"].read())
         version = services.list_import(item_list=item_list, rows=rows, effective_date=v["effective_date"],
                                        reason=v["reason"], user=request.user)
         if version is None:
-            return Response({"changed": False, "rows": len(rows), "message": "导入内容与现行清单一致，未产生新版本"})
-        return Response({"changed": True, "rows": len(rows), "version": s.ListVersionSerializer(version).data},
-                        status=status.HTTP_201_CREATED)
-
-
-def xlsx_response(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+            return Response({"changed": False, "rows": len(rows), "skipped": skipped,
+                             "message": "导入内容与现行清单一致，未产生新版本"})
+        return Response({"changed": True, "rows": len(rows), "skipped": skipped,
+                         "version": s.ListVersionSerializer(version).data}, status=status.HTTP_201_CREATED)
 
 
 class ListVersionViewSet(ScopedReadOnlyViewSet):

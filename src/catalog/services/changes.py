@@ -36,6 +36,7 @@ from core.scoping import code_level
 from divisions.models import Division
 from org.choices import UnitKind
 from org.models import Unit
+from org.selectors import unit_named
 
 
 def _open_change(town: Division, item: Item) -> PowerChange | None:
@@ -206,7 +207,7 @@ def _apply(change: PowerChange, user: Any) -> None:
 def _town_body(town: Division, matter: Matter) -> Unit | None:
     if not matter.town_body:
         return None
-    return Unit.objects.filter(division=town, name=matter.town_body).first()
+    return unit_named(town.code, matter.town_body)
 
 
 @_as_user

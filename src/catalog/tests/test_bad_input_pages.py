@@ -22,7 +22,7 @@ def _session(user):  # noqa: ANN001, ANN202
 
 def field_block(html: str, name: str) -> str:
     """The rendered block of one form field (label, widget, its errors): core/_field.html."""
-    match = re.search(r'<div class="field[^"]*" data-field="%s">(.*?)</div>' % re.escape(name), html, re.S)
+    match = re.search(rf'<div class="field[^"]*" data-field="{re.escape(name)}">(.*?)</div>', html, re.DOTALL)
     assert match, f"field {name} not rendered"
     return match.group(1)
 

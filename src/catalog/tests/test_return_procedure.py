@@ -133,9 +133,9 @@ def test_return_end_to_end(settings):
     assert [h["step"] for h in change.history] == ["file", "department", "decide", "in_force"]
     # every step audited with before and after
     logs = AuditLog.objects.filter(model="catalog.PowerChange", object_id=str(cid)).order_by("id")
-    states = [(l.before or {}).get("state") for l in logs] + [logs.last().after["state"]]
+    states = [(row.before or {}).get("state") for row in logs] + [logs.last().after["state"]]
     assert states == [None, "submitted", "dept_reviewed", "approved", "in_force"]
-    assert {l.actor_name for l in logs} >= {"town-b", "dept-321002", "reform-321002"}
+    assert {row.actor_name for row in logs} >= {"town-b", "dept-321002", "reform-321002"}
 
 
 @pytest.mark.django_db(transaction=True)

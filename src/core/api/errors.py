@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -35,6 +35,10 @@ MESSAGES = {
 }
 
 
+CSRF_MESSAGE = "安全校验失败（CSRF 令牌缺失或已过期），请刷新页面后重试"
+BAD_REQUEST_MESSAGE = "请求不合法（地址、主机名或请求内容有误）"
+
+
 def body(code: str, message: str, fields: dict | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
@@ -56,6 +60,10 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, PlatformError):
         return Response(body(exc.code, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(body("too_large", "请求体超过大小限制"), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation):
+        return Response(body("bad_request", "请求不合法"), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -80,7 +88,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     else:
         detail = getattr(exc, "detail", "")
         message = MESSAGES.get(code) or str(detail)
-        if isinstance(exc, exceptions.PermissionDenied) and str(detail) != exceptions.PermissionDenied.default_detail:
+        if isinstance(exc, exceptions.PermissionDenied) and str(detail).startswith("CSRF Failed"):
+            message = CSRF_MESSAGE
+        elif isinstance(exc, exceptions.PermissionDenied) and str(detail) != exceptions.PermissionDenied.default_detail:
             message = str(detail)
         response.data = body(code, message)
     return response

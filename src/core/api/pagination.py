@@ -1,9 +1,26 @@
+"""`page` and `page_size` (1 to 2,000), answering `count` and `results`."""
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+MAX_PAGE_SIZE = 2000
 
 
 class PlatformPagination(PageNumberPagination):
-    """`page` and `page_size` (up to 2,000), answering `count` and `results`."""
+    """A `page_size` outside 1…2,000 or not a whole number is a 400 naming the field (DRF would
+    silently fall back to the default, and SQLite refuses huge IN lists built from it)."""
 
     page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 2000
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Any) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            raise ValidationError({"page_size": [f"每页条数须为 1 到 {MAX_PAGE_SIZE} 之间的整数"]})
+        return int(raw)

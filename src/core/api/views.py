@@ -37,9 +37,10 @@ class ScopedViewSetMixin(ActorMixin):
     re-check after save).
     """
 
-    permission_classes = [RoleWritePermission]
+    permission_classes: Any = [RoleWritePermission]
     write_roles: tuple[str, ...] = ()
     queryset: Any
+    request: Any
 
     def base_queryset(self) -> Any:
         return self.queryset.all()

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 @dataclass
 class ScopeCase:
-    model: type
+    model: Any
     # Creates one row inside town B (world.town_b) and returns it.
     make: Callable[[Any], Any]
     api_list: str | None = None          # URL name of the API list (also the POST target)
@@ -35,4 +35,4 @@ class ScopeCase:
 
     @property
     def label(self) -> str:
-        return self.model._meta.label
+        return str(self.model._meta.label)

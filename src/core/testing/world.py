@@ -18,7 +18,7 @@ from django.contrib.auth.hashers import make_password
 
 from core.roles import Role
 
-ALL_ROLES = [Role.CITY_COMMAND, Role.COUNTY_COMMAND, Role.TOWN_COMMAND, Role.DEPT_HANDLER, Role.GRID_WORKER,
+ALL_ROLES: list[str] = [Role.CITY_COMMAND, Role.COUNTY_COMMAND, Role.TOWN_COMMAND, Role.DEPT_HANDLER, Role.GRID_WORKER,
              Role.REFORM_OFFICE, Role.LEADER, Role.AUDITOR]
 _HASH: dict[str, str] = {}
 

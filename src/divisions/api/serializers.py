@@ -5,7 +5,8 @@ from divisions.models import Division
 
 
 class DivisionSerializer(ScopedModelSerializer):
-    parent = serializers.CharField(source="parent_id", read_only=True, allow_null=True)
+    # a declared field named like DRF's Field.parent attribute: the serializer metaclass moves it out
+    parent = serializers.CharField(source="parent_id", read_only=True, allow_null=True)  # type: ignore[assignment]
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:

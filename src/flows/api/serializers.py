@@ -47,7 +47,7 @@ class CaseStartSerializer(serializers.Serializer):
     division = serializers.CharField(help_text="镇街 12 位代码")
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     applicant = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    data = serializers.JSONField(required=False)
+    data = serializers.JSONField(required=False)  # type: ignore[assignment]  # the field is named `data` in the API
     idempotency_key = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 

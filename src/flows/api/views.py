@@ -16,6 +16,7 @@ from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyVi
 from core.errors import Conflict, NotFound, PlatformError
 from core.roles import Role
 from flows import engine, selectors, services
+from flows import inputs as flow_inputs
 from flows.api import serializers as s
 from flows.choices import MapStatus
 from flows.filtersets import CaseFilterSet, ProcessMapFilterSet
@@ -134,13 +135,18 @@ class CaseViewSet(ScopedReadOnlyViewSet):
 
     @action(detail=True, methods=["get"])
     def ready(self, request, pk=None):  # noqa: ANN001, ANN201
-        """Ready tasks, whether you may act on each, and the gateway fields each step decides."""
+        """Ready tasks, whether you may act on each, and the gateway inputs each step decides.
+
+        `inputs`: `[{name, type: boolean|number|choice|text, label, gateway, choices: [{value,
+        label}]}]` with labels from the map's names; `fields`: `{name: [values]}` (older shape).
+        """
         case = self.get_object()
         comp = engine.compiled(case.process_map.document.sha256, loader=lambda: case.process_map.document.xml_bytes)
         out = []
         for r in case.ready_tasks:
             out.append({**r, "you_may_act": selectors.user_may_act(request.user, r["keys"]),
-                        "fields": engine.gateway_fields(comp.analysis, r["spec"])})
+                        "fields": flow_inputs.values_by_name(comp.analysis, r["spec"]),
+                        "inputs": [f.as_dict() for f in flow_inputs.fields(comp.analysis, r["spec"])]})
         return Response({"count": len(out), "results": out})
 
     @extend_schema(request=s.TaskCompleteSerializer, responses=s.CaseStepSerializer)
@@ -179,5 +185,5 @@ class MyTasksView(PlatformAPIView):
         from core.api.pagination import PlatformPagination
 
         paginator = PlatformPagination()
-        page = paginator.paginate_queryset(selectors.my_tasks(request.user), request, view=self)
+        page: list[Case] | None = paginator.paginate_queryset(selectors.my_tasks(request.user), request, view=self)
         return paginator.get_paginated_response(s.CaseSerializer(page, many=True, context={"request": request}).data)

@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Item
 from core.testing.cases import ScopeCase
+from core.testing.commit import committed
 from flows import services
 from flows.models import BpmnDocument, Case, CaseAttachment, CaseStep, LaneMapping, ProcessMap
 from flows.templates_dir import template_bytes
@@ -35,7 +36,8 @@ def make_step(world, files=()):  # noqa: ANN001, ANN201
 
 
 def make_attachment(world):  # noqa: ANN001, ANN201
-    step = make_step(world, files=[SimpleUploadedFile("证据.txt", "湾头".encode())])
+    with committed():  # the file is written when the step commits
+        step = make_step(world, files=[SimpleUploadedFile("证据.txt", "湾头".encode())])
     return step.attachments.get()
 
 

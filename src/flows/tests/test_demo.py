@@ -22,7 +22,7 @@ def test_demo_publishes_maps_and_opens_cases_in_every_state(monkeypatch):
         Item.objects.create(code=f"DEMO-{i}", name=f"演示事项{i}", kind=kind, legal_basis="x", department_code="D")
     Item.objects.create(code="DEMO-X", name="非常办", kind="other", legal_basis="x", department_code="D",
                         is_routine=False)
-    said = []
+    said: list[str] = []
     demo.load(said.append)
     counties = 2
     assert ProcessMap.objects.filter(status="published", source_name__startswith="template:").count() == 5 * counties

@@ -53,13 +53,14 @@ def test_import_and_start_through_the_pages():
     assert Case.objects.count() == 1
 
 
-def test_attachment_download():
+def test_attachment_download(django_capture_on_commit_callbacks):
     world, actors = setup()
     item = make_item()
     publish(actors, item, template("ten_step"))
     case = services.case_start(user=actors.handler, item=item, division_code=TOWN_A)
-    step = services.case_complete_task(user=actors.handler, case_id=case.pk, task_id=case.ready_tasks[0]["id"],
-                                       files=[SimpleUploadedFile("现场照片.txt", b"photo")])
+    with django_capture_on_commit_callbacks(execute=True):  # the file is written when the step commits
+        step = services.case_complete_task(user=actors.handler, case_id=case.pk, task_id=case.ready_tasks[0]["id"],
+                                           files=[SimpleUploadedFile("现场照片.txt", b"photo")])
     att = step.attachments.get()
     r = _client(actors.handler).get(f"/flows/attachments/{att.pk}/")
     assert r.status_code == 200 and b"".join(r.streaming_content) == b"photo"
@@ -76,10 +77,10 @@ def test_case_list_exports_to_excel_with_the_same_filters():
     services.case_start(user=actors.handler, item=item, division_code=TOWN_A, title="导出测试")
     r = _client(actors.handler).get("/flows/cases/?format=xlsx&state=running")
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = list(load_workbook(io.BytesIO(r.content)).active.values)
-    assert rows[0][0] == "办件编号" and rows[1][1] == "导出测试" and len(rows) == 2
+    rows = list(load_workbook(io.BytesIO(b"".join(r.streaming_content))).active.values)
+    assert rows[1][0] == "办件编号" and rows[2][1] == "导出测试" and len(rows) == 3  # title row, header, one case
     r = _client(actors.handler).get("/flows/cases/?format=xlsx&state=completed")
-    assert len(list(load_workbook(io.BytesIO(r.content)).active.values)) == 1
+    assert len(list(load_workbook(io.BytesIO(b"".join(r.streaming_content))).active.values)) == 2
 
 
 def test_a_town_editor_sees_the_save_as_town_version_button():
@@ -89,3 +90,32 @@ def test_a_town_editor_sees_the_save_as_town_version_button():
     page = _client(actors.town_editor).get(f"/flows/maps/{pm.pk}/").content.decode()
     assert 'id="btn-fork"' in page and 'id="btn-publish"' not in page
     assert 'id="btn-fork"' not in _client(actors.editor).get(f"/flows/maps/{pm.pk}/").content.decode()
+
+
+def test_a_refused_step_leaves_no_attachment_file(django_capture_on_commit_callbacks):
+    """Files are written after commit: a step refused inside its transaction writes nothing."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import transaction
+
+    world, actors = setup()
+    item = make_item()
+    publish(actors, item, template("ten_step"))
+    case = services.case_start(user=actors.handler, item=item, division_code=TOWN_A)
+    media = Path(settings.MEDIA_ROOT)
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                services.case_complete_task(user=actors.handler, case_id=case.pk, task_id=case.ready_tasks[0]["id"],
+                                            files=[SimpleUploadedFile("回滚.txt", b"x")])
+                raise RuntimeError("rolled back after the step")
+        except RuntimeError:
+            pass
+    assert not list(media.rglob("*-回滚.txt"))
+
+
+def test_map_import_form_refuses_an_unknown_item_in_chinese():
+    world, actors = setup()
+    r = _client(actors.editor).post("/flows/maps/", {"item": "NO-SUCH", "division": TOWN_A}, follow=True)
+    assert r.status_code == 200 and "事项编码不存在" in r.content.decode()

@@ -74,3 +74,16 @@ def test_generated_layout_for_every_template_has_no_overlaps():
         stripped = etree.tostring(root)
         out = layout.generate_layout(stripped)
         assert layout.shapes_overlap(out) == [], name
+
+
+def test_a_decision_before_any_task_is_refused_because_no_case_could_start():
+    xml = fixture("bpmn_gateway_two_variables") \
+        .replace(b'sourceRef="StartEvent_1" targetRef="Task_Check"', b'sourceRef="StartEvent_1" targetRef="Xor"') \
+        .replace(b'sourceRef="Task_Check" targetRef="Xor"', b'sourceRef="Task_Check" targetRef="EndEvent_1"') \
+        .replace(b'sourceRef="Task_Big" targetRef="EndEvent_1"', b'sourceRef="Task_Big" targetRef="Task_Check"')
+    problems = engine.validate(xml, {"承办人", "负责人"})
+    hit = [p for p in problems if p.element_id == "Xor"]
+    assert hit and "无法启动" in hit[0].message and "amount" in hit[0].message, problems
+    # the reason: the engine runs that gateway when the case is created, with no data yet
+    with pytest.raises(Exception):  # noqa: B017, PT011 - SpiffWorkflow's own exception types
+        engine.new_workflow(engine._build_spec(xml, engine.analyse(xml)))

@@ -30,6 +30,15 @@ class UnitSerializer(ScopedModelSerializer):
         model = Unit
         fields = ["id", "division", "name", "kind", "code", "home_department", "order"]
 
+    def validate(self, attrs):  # noqa: ANN001, ANN201
+        """A body's name is unique in its division after NFKC normalisation (乡(镇) == 乡（镇）)."""
+        attrs = super().validate(attrs)
+        division = attrs.get("division", getattr(self.instance, "division", None))
+        name = attrs.get("name", getattr(self.instance, "name", ""))
+        if division is not None and selectors.unit_named(division.pk, name, exclude_pk=getattr(self.instance, "pk", None)):
+            raise serializers.ValidationError({"name": ["同一区划内已有同名机构（全角、半角视为相同）"]})
+        return attrs
+
 
 class StaffSerializer(ScopedModelSerializer):
     division = serializers.CharField(source="division_id", read_only=True)
@@ -37,7 +46,7 @@ class StaffSerializer(ScopedModelSerializer):
     class Meta:
         model = Staff
         fields = ["id", "division", "unit", "name", "establishment", "is_leader", "title",
-                  "served_village_secretary", "is_synthetic"]
+                  "served_village_secretary", "phone", "id_number", "is_synthetic"]
         read_only_fields = ["is_synthetic"]
 
     def create(self, validated_data: dict[str, Any]) -> Staff:

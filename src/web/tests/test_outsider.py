@@ -25,7 +25,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _load_cases() -> tuple[list[ScopeCase], dict, dict, dict]:
-    cases, url_cases, exempt_urls, exempt_models = [], {}, {}, {}
+    cases: list[ScopeCase] = []
+    url_cases: dict = {}
+    exempt_urls: dict = {}
+    exempt_models: dict = {}
     for app in settings.PLATFORM_APPS:
         module = optional_module(app, "tests.scoping_cases")
         if module is None:
@@ -159,8 +162,9 @@ def test_outsider_detail_is_404_for_every_method(case: ScopeCase) -> None:
 def test_outsider_post_pointing_at_town_b_is_refused(case: ScopeCase) -> None:
     world = build_world()
     target = _make(case, world)
+    assert case.post_payload is not None
     payload = case.post_payload(world, target)
-    model = case.model
+    model: Any = case.model
     count = model._base_manager.count()
     response = _api(world.outsider).post(reverse(case.api_list), payload, format="json")
     assert 400 <= response.status_code < 500, response.content
@@ -178,7 +182,7 @@ def test_outsider_pages_are_404(case: ScopeCase) -> None:
         assert _session(world.outsider).get(url).status_code == 404, url
 
 
-def _admin_url(model: type, view: str, *args: Any) -> str:
+def _admin_url(model: Any, view: str, *args: Any) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
@@ -201,7 +205,7 @@ def test_outsider_admin_shows_nothing_of_town_b(case: ScopeCase) -> None:
     assert target.pk not in {o.pk for o in cl.queryset}
     for spec in cl.filter_specs:
         if isinstance(spec, RelatedFieldListFilter):
-            related = spec.field.related_model
+            related: Any = spec.field.related_model
             if is_scoped_model(related):
                 visible = set(related.objects.visible_to(world.outsider).values_list("pk", flat=True))
                 assert {pk for pk, _ in spec.lookup_choices} <= visible, f"filter {spec.field_path} leaks"
@@ -209,9 +213,10 @@ def test_outsider_admin_shows_nothing_of_town_b(case: ScopeCase) -> None:
     add = client.get(_admin_url(model, "add"))
     if add.status_code == 200 and add.context and "adminform" in add.context:
         for name, field in add.context["adminform"].form.fields.items():
-            if isinstance(field, ModelChoiceField) and is_scoped_model(field.queryset.model):
-                visible = set(field.queryset.model.objects.visible_to(world.outsider).values_list("pk", flat=True))
-                assert set(field.queryset.values_list("pk", flat=True)) <= visible, f"choice {name} leaks"
+            queryset: Any = getattr(field, "queryset", None)
+            if isinstance(field, ModelChoiceField) and queryset is not None and is_scoped_model(queryset.model):
+                visible = set(queryset.model.objects.visible_to(world.outsider).values_list("pk", flat=True))
+                assert set(queryset.values_list("pk", flat=True)) <= visible, f"choice {name} leaks"
 
 
 @pytest.mark.parametrize("name", sorted(URL_CASES), ids=str)

@@ -41,8 +41,9 @@ def test_org_services_are_audited_with_the_acting_user() -> None:
 
 def test_account_creation_is_audited_without_the_password() -> None:
     build_world()
-    user = user_create(username="new-worker", division_code="321002001001", roles=["grid_worker"], password="x-12345")
-    entry = _latest("accounts.User", user.pk)
+    user = user_create(username="new-worker", division_code="321002001001", roles=["grid_worker"],
+                       password="Qiong-hua-2026")
+    entry = AuditLog.objects.filter(model="accounts.User", object_id=str(user.pk), action="create").latest("id")
     assert entry.after["username"] == "new-worker" and "password" not in entry.after
     assert entry.division_code == "321002001001"
 

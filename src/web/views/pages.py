@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from core.models import AuditLog
-from core.roles import Role
+from core import audit, audit_read, auditchain, workcal
+from core.roles import Role, has_role
 from divisions import selectors as division_selectors
 from divisions.choices import Level
 from divisions.models import Division
 from org import selectors as org_selectors
 from org.models import Post, Staff, Unit
+from web.forms import AuditFilterForm
 
 ROLE_HOME_HINTS = {
     Role.CITY_COMMAND: "全市指挥调度：统筹管大事",
@@ -83,7 +85,9 @@ def _town_context(user, town):  # noqa: ANN001, ANN202
     coverage = org_selectors.post_coverage(posts)
     check = org_selectors.leadership_check(town)
     leaders = Staff.objects.visible_to(user).filter(division=town, is_leader=True)
+    phone_roles = Staff._meta.get_field("phone").reveal_roles
     return {"units": units, "coverage": coverage, "check": check, "leaders": leaders,
+            "can_reveal_phone": has_role(user, phone_roles),
             "missing": sum(1 for c in coverage if c.missing_holder),
             "acting_b": sum(1 for c in coverage if c.a_absent and c.acting is not None)}
 
@@ -99,9 +103,46 @@ def leadership(request):  # noqa: ANN001, ANN201
 
 @login_required
 def audit_log(request):  # noqa: ANN001, ANN201
-    qs = AuditLog.objects.visible_to(request.user)
-    model = request.GET.get("model", "").strip()
-    if model:
-        qs = qs.filter(model=model)
+    """审计日志: Chinese names, field-by-field changes in local time, filters and an Excel export."""
+    if not has_role(request.user, audit.READER_ROLES):
+        raise PermissionDenied("审计日志仅审计人员和指挥中心可以查看")
+    form = AuditFilterForm(request.GET or None)
+    qs = audit_read.audit_search(request.user, form.filters())
+    if request.GET.get("export") == "xlsx" and (form.is_bound and form.is_valid() or not form.is_bound):
+        return _audit_xlsx(request, qs)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "web/audit.html", {"page": page, "model": model})
+    rows = [{"e": e, "at": audit_read.local_time(e.at), "model": audit_read.model_label(e.model),
+             "source": audit_read.source_label(e.source), "action": audit_read.ACTIONS.get(e.action, e.action),
+             "changes": audit_read.changes(e)} for e in page]
+    return render(request, "web/audit.html", {"page": page, "rows": rows, "form": form,
+                                              "query": request.GET.urlencode(), "chain": auditchain.status()})
+
+
+AUDIT_EXPORT_LIMIT = 50_000
+
+
+def _audit_xlsx(request, qs):  # noqa: ANN001, ANN202
+    """The filtered rows as one streamed sheet (times local, text cells neutralised by the writer)."""
+    from core.reports import xlsx
+
+    def rows():  # noqa: ANN202
+        for e in qs[:AUDIT_EXPORT_LIMIT].iterator(chunk_size=2000):
+            detail = "；".join(f"{c.field}：{c.before} → {c.after}" for c in audit_read.changes(e))
+            yield [e.at, e.actor_name, audit_read.source_label(e.source), audit_read.ACTIONS.get(e.action, e.action),
+                   audit_read.model_label(e.model), e.object_id, e.object_repr, e.division_code, detail]
+
+    header = ["时间", "操作人", "来源", "动作", "对象类型", "对象ID", "对象", "区划", "变更内容"]
+    area = getattr(request.user.division, "name", "") if getattr(request.user, "division_id", None) else "全部"
+    return xlsx.response("审计日志.xlsx", [xlsx.Sheet("审计日志", header, rows())], title="审计日志", area=area,
+                         stream=True)
+
+
+@login_required
+def working_calendar(request):  # noqa: ANN001, ANN201
+    """工作日历: the published holiday arrangements, provisional years and how limits are counted."""
+    return render(request, "web/calendar.html", {
+        "years": workcal.calendar_overview(),
+        "rule": workcal.RULE_TEXT,
+        "periods": workcal.working_periods(),
+        "hours_per_day": workcal.hours_per_day(),
+    })

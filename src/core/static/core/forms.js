@@ -1,6 +1,6 @@
-/* Platform forms: searchable selects (tom-select) and confirmations, without inline script.
- * - <select class="search-select"> becomes searchable by name (units, divisions, items, staff);
- * - <form data-confirm="…"> asks before submitting (withdraw, reject, decide …). */
+/* Platform forms: <select class="search-select"> becomes searchable by name (units, divisions,
+ * items, staff) with tom-select (vendored). Confirmations (<form data-confirm="…">) are
+ * web/static/web/platform.js's. No inline script (the Content-Security-Policy allows none). */
 (function () {
   "use strict";
   function searchable(root) {
@@ -18,11 +18,6 @@
       });
     });
   }
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var message = form && form.dataset ? form.dataset.confirm : null;
-    if (message && !window.confirm(message)) { event.preventDefault(); event.stopPropagation(); }
-  }, true);
   document.addEventListener("DOMContentLoaded", function () { searchable(document); });
   document.addEventListener("htmx:load", function (event) { searchable(event.target); });
 })();

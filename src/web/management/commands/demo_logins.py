@@ -6,7 +6,8 @@ from accounts.models import User
 # Shown first, in this order; any other demo account with a known role follows.
 FEATURED = ["demo-city", "demo-county-321002", "demo-town-321002001", "demo-town-321002106", "demo-reform-321002",
             "demo-leader-321000", "demo-auditor-321000", "demo-dept-321002", "demo-grid-321002001",
-            "demo-handler-321002001", "demo-officer-321002001", "demo-leader-321002001", "demo-admin"]
+            "demo-handler-321002001", "demo-officer-321002001", "demo-leader-321002001", "demo-sysadmin", "demo-secadmin",
+            "demo-auditadmin"]
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
             user = users.get(name)
             if user is None:
                 continue
-            roles = "、".join(user.role_labels()) or ("平台管理员" if user.is_superuser else "")
+            roles = "、".join(user.role_labels()) or ("平台超级用户" if user.is_superuser else "")
             where = user.division.name if user.division else "全平台"
             self.stdout.write(f"  {name:<24} {where:<12} {roles}")
         others = User.objects.filter(username__startswith="demo-town-").count()

@@ -1,0 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
+NAV = [
+    ("notify:inbox", _("消息"), None),
+]

@@ -1,0 +1,123 @@
+"""Writes: send a notification (through the outbox), mark notifications read."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from core import audit
+from core.errors import NotFound
+from notify import outbox, selectors
+from notify.choices import NotificationKind
+from notify.models import Notification, OutboxMessage
+from notify.notifiers import Message, enabled_channels
+
+
+def _recipient(obj: Any) -> tuple[tuple[str, int], str | None]:
+    from accounts.models import User
+    from org.models import Unit
+
+    if isinstance(obj, User):
+        return ("user", obj.pk), obj.division_id
+    if isinstance(obj, Unit):
+        return ("unit", obj.pk), obj.division_id
+    raise TypeError(f"a notification goes to a User or a Unit, not {type(obj).__name__}")
+
+
+def _common_division(codes: list[str]) -> str | None:
+    """The nearest division enclosing every code (12-digit codes; prefixes 9, 6, 4 digits)."""
+    if not codes:
+        return None
+    for length in (12, 9, 6, 4):
+        if len({c[:length] for c in codes}) == 1:
+            return codes[0][:length].ljust(12, "0")
+    return None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification to send (the arguments of `notify`, for `notify_many`)."""
+
+    recipients: Sequence[Any]
+    kind: str
+    title: str
+    body: str = ""
+    link: str = ""
+    key: str = ""
+
+
+def _work(notice: Notice, channels: list[str]) -> list[outbox.Work]:
+    if notice.kind not in NotificationKind.values:
+        raise ValueError(f"unknown notification kind {notice.kind!r}")
+    if not notice.key:
+        raise ValueError("a notification needs a key")
+    pairs: dict[tuple[str, int], str | None] = {}
+    for obj in notice.recipients:
+        pair, division = _recipient(obj)
+        pairs[pair] = division
+    if not pairs:
+        raise ValueError("a notification needs at least one recipient")
+    message = Message(recipients=tuple(pairs), kind=notice.kind, title=notice.title, body=notice.body,
+                      link=notice.link)
+    division = _common_division(sorted(c for c in pairs.values() if c))
+    return [outbox.Work("notify.send", {**message.to_payload(), "channel": channel}, f"{notice.key}:{channel}",
+                        division) for channel in channels]
+
+
+def notify_many(notices: Iterable[Notice]) -> int:
+    """`notify` for many notifications at once — one bulk insert into the outbox (the path for a
+    sweep that escalates thousands of events). Returns the number of outbox rows given."""
+    channels = enabled_channels()
+    work = [w for notice in notices for w in _work(notice, channels)]
+    return outbox.enqueue_many(work)
+
+
+def notify(recipients: Iterable[Any], kind: str, title: str, body: str = "", link: str = "", *,
+           key: str) -> list[OutboxMessage]:
+    """Send a notification to users and/or units, through the outbox.
+
+    Call it inside the transaction of the change it reports (an event dispatched, a deadline
+    passed…): one outbox row per enabled channel (`notifiers.enabled_channels()`: the inbox, then
+    `settings.NOTIFY_CHANNELS`) commits with that change, and the dispatcher delivers each at least
+    once. `recipients`: `accounts.User` and `org.Unit` instances (a unit notification lands in the
+    unit's shared inbox). `kind`: a `NotificationKind` value. `key`: what makes this notification
+    unique (e.g. "event:123:overdue"): notifying twice with the same key sends once. Returns the
+    outbox rows. Raises TypeError/ValueError for a programming error (unknown kind, no recipient).
+    """
+    notice = Notice(list(recipients), kind, title, body, link, key)
+    channels = enabled_channels()
+    notify_many([notice])
+    keys = [f"{key}:{channel}" for channel in channels]
+    return sorted(OutboxMessage.objects.filter(key__in=keys), key=lambda row: keys.index(row.key))
+
+
+def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
+    """Mark one notification of the user's inbox (own or their unit's) read; idempotent.
+
+    Raises NotFound (404) for a notification that is not in the user's inbox.
+    """
+    with transaction.atomic():
+        row = selectors.inbox_for(user).select_for_update().filter(pk=notification_id).first()
+        if row is None:
+            raise NotFound("消息不存在或不属于您")
+        if row.read_at is None:
+            row.read_at, row.read_by = timezone.now(), user
+            row.save(update_fields=["read_at", "read_by"])
+    return row
+
+
+def notifications_mark_all_read(*, user: Any) -> int:
+    """Mark every unread notification of the user's inbox read; returns how many changed."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(selectors.inbox_for(user, unread=True).select_for_update())
+        if not rows:
+            return 0
+        Notification.objects.filter(pk__in=[r.pk for r in rows], read_at__isnull=True).update(
+            read_at=now, read_by=user)
+        audit.record_many((r, "update", {"read_at": None}, {"read_at": now.isoformat(), "read_by_id": user.pk})
+                          for r in rows)
+    return len(rows)
