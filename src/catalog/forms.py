@@ -6,7 +6,7 @@ so a value outside the user's scope is an invalid choice, never a lookup of some
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -28,7 +28,8 @@ from divisions.models import Division
 from org.models import Unit
 
 
-def _empty(label: str) -> list[tuple[str, str]]:
+def _empty(label: Any) -> list[tuple[str, Any]]:
+    """The empty first choice of a select (a lazy Chinese label)."""
     return [("", label)]
 
 
@@ -38,6 +39,18 @@ class TownChoiceField(forms.ModelChoiceField):
     def __init__(self, queryset: QuerySet, **kwargs: Any) -> None:
         kwargs.setdefault("widget", SearchSelect(placeholder=str(_("输入乡镇（街道）名称搜索"))))
         kwargs.setdefault("error_messages", {"invalid_choice": _("乡镇（街道）不存在或不在您的管辖范围内")})
+        super().__init__(queryset=queryset, to_field_name="code", **kwargs)
+
+    def label_from_instance(self, obj: Division) -> str:
+        return obj.name
+
+
+class TownsChoiceField(forms.ModelMultipleChoiceField):
+    """Several towns chosen by name with search; the submitted values are their codes."""
+
+    def __init__(self, queryset: QuerySet, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", SearchSelectMultiple(placeholder=str(_("输入乡镇（街道）名称搜索，可多选"))))
+        kwargs.setdefault("error_messages", {"invalid_choice": _("乡镇（街道）%(value)s 不存在或不在您的管辖范围内")})
         super().__init__(queryset=queryset, to_field_name="code", **kwargs)
 
     def label_from_instance(self, obj: Division) -> str:
@@ -172,11 +185,7 @@ class AdmissionFileForm(PlatformForm):
         only = list(departments[:2])
         if len(only) == 1:  # a department files in its own name: nothing to choose
             self.fields["department"].initial = only[0].pk
-        self.fields["towns"] = forms.ModelMultipleChoiceField(
-            towns, to_field_name="code", required=False, label=_("承接乡镇（不选表示本县全部）"),
-            widget=SearchSelectMultiple(placeholder=str(_("输入乡镇（街道）名称搜索，可多选"))),
-            error_messages={"invalid_choice": _("乡镇（街道）%(value)s 不存在或不在您的管辖范围内")})
-        self.fields["towns"].label_from_instance = lambda d: d.name
+        self.fields["towns"] = TownsChoiceField(towns, required=False, label=_("承接乡镇（不选表示本县全部）"))
         self.order_fields(["department", "title", "description", "legal_basis", "staff", "funds", "systems", "towns",
                            "valid_until"])
         # A PositiveIntegerField: the browser's number box already refuses negatives.
@@ -251,8 +260,9 @@ class ChangeFileForm(PlatformForm):
     def __init__(self, *args: Any, towns: QuerySet, kinds: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = dict(ChangeKind.choices)
-        self.fields["kind"].choices = [(k, labels[k]) for k in kinds]
-        self.fields["kind"].error_messages["invalid_choice"] = _("您不能申报该程序")
+        kind = cast(forms.ChoiceField, self.fields["kind"])
+        kind.choices = [(k, labels[k]) for k in kinds]
+        kind.error_messages["invalid_choice"] = _("您不能申报该程序")
         self.fields["division"] = TownChoiceField(towns, label=_("乡镇（街道）"),
                                                   empty_label=str(_("请选择乡镇（街道）")))
         self.order_fields(["kind", "op", "division", "item", "reason", "effective_date", *self.RETURN_FIELDS])

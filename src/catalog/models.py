@@ -63,7 +63,7 @@ class Item(ScopedModel):
 
     @property
     def list_kind(self) -> str:
-        return LIST_KIND_OF_ITEM[self.kind]
+        return LIST_KIND_OF_ITEM[ItemKind(self.kind)]
 
 
 class ItemList(ScopedModel):

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -370,7 +370,7 @@ def admission_detail(request: Any, pk: int) -> Any:
 # ---------------------------------------------------------------- delegation / adjustment / return
 
 def _filing_kinds(user: Any) -> list[str]:
-    kinds = []
+    kinds: list[str] = []
     if has_role(user, services.TOWN_FILERS):
         kinds.append(ChangeKind.RETURN)
     if has_role(user, services.COUNTY_FILERS) and _above_town(user):
@@ -472,7 +472,7 @@ def change_detail(request: Any, pk: int) -> Any:
 
 
 @login_required
-def change_evidence(request: Any, pk: int, file_id: int) -> HttpResponse:
+def change_evidence(request: Any, pk: int, file_id: int) -> FileResponse:
     """One supporting document of a procedure, for whoever may see the procedure (else 404)."""
     row = get_object_or_404(ChangeEvidence.objects.visible_to(request.user), pk=file_id, change_id=pk)
     if not default_storage.exists(row.path):

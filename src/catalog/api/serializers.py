@@ -100,7 +100,7 @@ class ItemListSerializer(ScopedModelSerializer):
                   "base_version", "count", "items", "withheld"]
 
     def _state(self, obj: ItemList) -> selectors.ListState:
-        cache = self.context.setdefault("_states", {})
+        cache: dict[int, selectors.ListState] = self.context.setdefault("_states", {})  # type: ignore[attr-defined]
         if obj.pk not in cache:
             cache[obj.pk] = selectors.list_state(obj, as_of_param(self.context["request"]))
         return cache[obj.pk]
@@ -120,10 +120,10 @@ class ItemListSerializer(ScopedModelSerializer):
         return len(self._state(obj).entries)
 
     def get_items(self, obj: ItemList) -> list[dict]:
-        return ListItemSerializer(self._state(obj).entries, many=True).data
+        return list(ListItemSerializer(self._state(obj).entries, many=True).data)
 
     def get_withheld(self, obj: ItemList) -> list[dict]:
-        return ListItemSerializer(self._state(obj).withheld, many=True).data
+        return list(ListItemSerializer(self._state(obj).withheld, many=True).data)
 
 
 class EntrySerializer(serializers.Serializer):
@@ -254,7 +254,7 @@ class PowerChangeSerializer(PlatformDatesMixin, ScopedModelSerializer):
     department_name = serializers.CharField(source="department.name", read_only=True, default=None)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    list_versions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    list_versions = serializers.PrimaryKeyRelatedField[ListVersion](many=True, read_only=True)
     evidence_files = serializers.ListField(
         child=serializers.FileField(), write_only=True, required=False, default=list,
         help_text="佐证材料文件（multipart，可重复）；退还必须至少一个")

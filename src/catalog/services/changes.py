@@ -134,7 +134,8 @@ def change_department_opinion(*, change: PowerChange, agree: bool, opinion: str,
     _require_above(user, change.division_id, "出具部门意见")
     if user is not None and not user.is_superuser and not has_role(user, REFORM) and change.department_id \
             and getattr(user, "unit_id", None) and user.unit_id != change.department_id:
-        raise NotAllowed(f"应由{change.department.name}出具意见", code="other_department")
+        raise NotAllowed(f"应由{change.department.name if change.department else '县级主管部门'}出具意见",
+                         code="other_department")
     if change.state != ChangeState.SUBMITTED:
         raise Conflict(f"当前状态“{change.get_state_display()}”不能出具部门意见", code="bad_state")
     change.state = ChangeState.DEPT_REVIEWED

@@ -56,7 +56,7 @@ def test_filing_through_the_page_stores_each_file_after_commit(media: Path) -> N
     page = client.get(f"/catalog/changes/{change.pk}/").content.decode()
     assert "扫描件.png" in page and "花名册.pdf" in page
     download = client.get(f"/catalog/changes/{change.pk}/evidence/{rows[0].pk}/")
-    assert download.status_code == 200 and b"".join(download.streaming_content) == SCAN
+    assert download.status_code == 200 and b"".join(download.streaming_content) == SCAN  # type: ignore[attr-defined]
     assert "attachment" in download["Content-Disposition"]
 
 
