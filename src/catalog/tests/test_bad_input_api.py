@@ -136,3 +136,23 @@ def test_leadership_check_garbage(query: str, field: str) -> None:
     _refused(_api(world.outsider).get(f"/api/org/leadership-checks/?{query}"), field)
     ok = _api(world.outsider).get("/api/org/leadership-checks/?failing=true")
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "99999", "²", "1.5"])
+def test_viewset_page_size_garbage(cat, value: str) -> None:  # noqa: ANN001
+    """The shared pagination (core.api.pagination) of every list endpoint: '²' is a digit int() refuses."""
+    r = _api(cat.reform).get("/api/catalog/items/", {"page_size": value})
+    assert r.status_code == 400 and _chinese(r.json()["error"]["fields"]["page_size"][0])
+
+
+def test_division_tree_and_leadership_pages_refuse_garbage() -> None:
+    from django.test import Client
+
+    world = build_world()
+    client = Client()
+    client.force_login(world.outsider)
+    for url in ("/divisions/?parent=abc", "/divisions/?q=%00", "/divisions/?q=" + "x" * 51):
+        r = client.get(url)
+        assert r.status_code == 400 and "errorlist" in r.content.decode(), url
+    assert client.get("/divisions/?q=湾头").status_code == 200
+    assert client.get("/leadership/?failing=maybe").status_code == 200
