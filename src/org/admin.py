@@ -37,6 +37,7 @@ class StaffAdmin(ScopedAdmin):
     search_fields = ("name",)
     write_roles = (Role.REFORM_OFFICE, Role.TOWN_COMMAND)
     exclude = ("division",)  # the unit's (Staff.clean)
+    autocomplete_fields = ("unit",)  # chosen by name with search (scoped by UnitAdmin.get_queryset)
     # Personal data is shown masked and not edited here (the API's reveal action is the audited way).
     readonly_fields = ("phone", "id_number")
 
@@ -47,6 +48,7 @@ class PostAdmin(ScopedAdmin):
     list_filter = (("unit", ScopedRelatedFilter),)
     write_roles = (Role.REFORM_OFFICE, Role.TOWN_COMMAND)
     exclude = ("division",)  # the unit's (Post.clean)
+    autocomplete_fields = ("unit", "holder_a", "holder_b")  # staff and bodies chosen by name with search
 
 
 @admin.register(Absence)
@@ -54,3 +56,4 @@ class AbsenceAdmin(ScopedAdmin):
     list_display = ("staff", "start", "end", "reason")
     write_roles = (Role.REFORM_OFFICE, Role.TOWN_COMMAND)
     exclude = ("division",)  # the person's (Absence.clean)
+    autocomplete_fields = ("staff",)

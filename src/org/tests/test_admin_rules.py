@@ -85,6 +85,20 @@ def test_admin_refuses_a_stationed_body_without_its_department(town: tuple) -> N
     assert Unit.objects.count() == count
 
 
+def test_admin_chooses_staff_by_name_within_scope(town: tuple) -> None:
+    """The A/B holder boxes search staff by name (admin autocomplete), only among visible people."""
+    world, unit, a, b, post, client = town
+    url = "/admin/autocomplete/?app_label=org&model_name=post&field_name=holder_a&term="
+    names = {r["text"] for r in client.get(url + "张").json()["results"]}
+    assert names == {"张三"}
+    outsider = Client()
+    outsider.force_login(world.outsider)  # town A: 张三 of town B does not exist for them
+    response = outsider.get(url + "张")
+    assert response.status_code == 200 and response.json()["results"] == []
+    page = client.get(f"/admin/org/post/{post.pk}/change/").content.decode()
+    assert "admin-autocomplete" in page
+
+
 def test_api_and_services_give_the_same_words(town: tuple) -> None:
     from rest_framework.test import APIClient
 
