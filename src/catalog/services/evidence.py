@@ -3,30 +3,22 @@
 `evidence_check(files)` refuses what may not be stored (count, size, type, empty files) with the
 field name `evidence_files`; `evidence_attach(change=, files=, user=)` records one
 `ChangeEvidence` row per file inside the caller's transaction and registers the write of its
-bytes with `transaction.on_commit`, so a rollback (a refused filing, a later error in the same
+bytes with `core.files.store_on_commit` (`transaction.on_commit`), so a rollback (a refused filing, a later error in the same
 transaction) writes no file at all. The cost is the other direction: if the storage fails after
-the commit, the row names a file that is missing; the download page answers 404 for it and the
-error is logged.
+the commit, the row names a file that is missing; the download page answers 404 for it.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
-import logging
 import os
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import transaction
-
 from catalog.models import ChangeEvidence, PowerChange
 from catalog.services._common import _actor_name
 from core.errors import PlatformError
-
-log = logging.getLogger(__name__)
+from core.files import store_on_commit
 
 # Office documents, scans and photos, OFD (the national e-document format), archives.
 EVIDENCE_EXTENSIONS = (".pdf", ".ofd", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".jpg", ".jpeg", ".png",
@@ -68,13 +60,6 @@ def evidence_check(files: Iterable[Any]) -> list[tuple[str, bytes]]:
     return out
 
 
-def _write(path: str, data: bytes) -> None:
-    """Runs after commit: the row exists, so the bytes may be written now."""
-    saved = default_storage.save(path, ContentFile(data))
-    if saved != path:  # the name is a fresh UUID; a clash means the storage was tampered with
-        log.error("evidence stored as %s instead of %s", saved, path)
-
-
 def evidence_attach(*, change: PowerChange, files: Iterable[tuple[str, bytes]], user: Any = None) -> list[ChangeEvidence]:
     """Record checked files (from `evidence_check`) on `change`; their bytes are written on commit.
 
@@ -83,9 +68,10 @@ def evidence_attach(*, change: PowerChange, files: Iterable[tuple[str, bytes]], 
     rows = []
     for name, data in files:
         ext = os.path.splitext(name)[1].lower()
-        path = f"catalog/evidence/{change.division_id}/{change.pk}/{uuid.uuid4().hex}{ext}"
+        # The stored name is decided now (unique); the bytes are written when the transaction commits.
+        path = store_on_commit(f"catalog/evidence/{change.division_id}/{change.pk}/{uuid.uuid4().hex}{ext}", data,
+                               unique=False)
         rows.append(ChangeEvidence.objects.create(change=change, name=name, path=path, size=len(data),
                                                   sha256=hashlib.sha256(data).hexdigest(),
                                                   uploaded_by=_actor_name(user)))
-        transaction.on_commit(functools.partial(_write, path, data))
     return rows
