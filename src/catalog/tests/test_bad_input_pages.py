@@ -189,3 +189,12 @@ def test_admission_actions_refuse_garbage(cat) -> None:  # noqa: ANN001
     assert r.status_code == 400 and "请填写此项" in errors_beside(r.content.decode(), "reason")
     admission.refresh_from_db()
     assert admission.state == "submitted"
+
+
+def test_change_list_finds_an_item_by_name_or_code(cat) -> None:  # noqa: ANN001
+    assert _session(cat.town_user).post("/catalog/changes/", _return(cat)).status_code == 302
+    change = PowerChange.objects.get()
+    link = f'href="/catalog/changes/{change.pk}/"'
+    for query, found in (("堆放物料", True), ("CG-CF-001", True), ("cg-cf-001", True), ("树木花草", False)):
+        page = _session(cat.town_user).get("/catalog/changes/", {"item": query}).content.decode()
+        assert (link in page) is found, query
