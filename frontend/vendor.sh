@@ -95,6 +95,13 @@ cp_file @bpmn-io/properties-panel/dist/assets/properties-panel.css \
 cp_file bpmn-js-properties-panel/LICENSE   bpmn-js-properties-panel/LICENSE
 cp_file @bpmn-io/properties-panel/LICENSE  bpmn-js-properties-panel/LICENSE-properties-panel
 
+# --- tom-select (searchable <select>: items, units, divisions, staff by name) --
+# The "complete" build bundles its plugins (remove_button for multiple choices).
+fresh tom-select
+cp_file tom-select/dist/js/tom-select.complete.min.js tom-select/tom-select.complete.min.js
+cp_file tom-select/dist/css/tom-select.default.min.css tom-select/tom-select.default.min.css
+cp_file tom-select/LICENSE                           tom-select/LICENSE
+
 # --- sanity check: no external URLs in url(...) / @import ---------------------
 if grep -rEn --include='*.css' --include='*.js' \
      -e "url\([[:space:]]*['\"]?[[:space:]]*(https?:)?//" \

@@ -100,7 +100,7 @@ class PowerChangeFilterSet(django_filters.FilterSet):
     within = SubtreeFilter()
     kind = django_filters.ChoiceFilter(choices=ChangeKind.choices)
     state = django_filters.ChoiceFilter(choices=ChangeState.choices)
-    item = django_filters.CharFilter(field_name="item__code")
+    item = SearchFilter(fields=("item__code", "item__name"), label="事项名称或编码", max_length=100)
 
     class Meta:
         model = PowerChange

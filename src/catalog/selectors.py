@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -95,7 +96,7 @@ def list_state(item_list: ItemList, on: dt.date | None = None) -> ListState:
     included: dict[str, tuple[str, ListVersion, str]] = {}
     withheld: dict[str, tuple[str, ListVersion, str]] = {}
     base_version = None
-    if item_list.base_id:
+    if item_list.base is not None:
         base, base_versions = _codes_in_force(item_list.base, on)
         base_version = base_versions[-1] if base_versions else None
         for code, (op, version, reason) in base.items():
@@ -129,7 +130,7 @@ def town_list_of(town_code: str, kind: str) -> ItemList | None:
 
 def item_on_town_list(town_code: str, item: Item, on: dt.date) -> bool:
     item_list = town_list_of(town_code, item.list_kind)
-    return bool(item_list) and item.code in list_state(item_list, on).codes
+    return item_list is not None and item.code in list_state(item_list, on).codes
 
 
 def version_history(item_list: ItemList) -> QuerySet[ListVersion]:

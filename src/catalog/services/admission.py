@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -85,7 +86,7 @@ def admission_review(*, admission: Admission, decision: str, reason: str, user: 
         raise Conflict(f"准入申请 {admission.code} 当前状态为“{admission.get_state_display()}”，不能审核",
                        code="bad_state")
     admission.state = {ReviewDecision.APPROVE: AdmissionState.APPROVED, ReviewDecision.REJECT: AdmissionState.REJECTED,
-                       ReviewDecision.RETURN: AdmissionState.RETURNED}[decision]
+                       ReviewDecision.RETURN: AdmissionState.RETURNED}[ReviewDecision(decision)]
     admission.history = [*admission.history, _step(user, "review", decision, reason)]
     admission.save()
     return admission
@@ -138,14 +139,16 @@ def admission_require(*, town: Division | str, admission: Admission | str | None
         raise PlatformError(
             f"交办任务{label}未经交办事项准入：缺少编办批准的准入（请县级部门先在“交办事项准入”中申请）",
             code="admission_missing", fields={"admission": ["缺少交办事项准入"]})
+    found: Admission | None
     if isinstance(admission, str):
         code = admission
-        admission = Admission.objects.filter(code=code).first()
-        if admission is None:
+        found = Admission.objects.filter(code=code).first()
+        if found is None:
             raise PlatformError(f"交办任务{label}未经准入：准入编号 {code} 不存在", code="admission_missing",
                                 fields={"admission": [f"准入 {code} 不存在"]})
     else:
-        admission = Admission.objects.get(pk=admission.pk)  # the gate reads the state as stored, never a stale copy
+        found = Admission.objects.get(pk=admission.pk)  # the gate reads the state as stored, never a stale copy
+    admission = found
     name = f"准入 {admission.code}“{admission.title}”"
     if admission.state != AdmissionState.APPROVED:
         raise PlatformError(f"交办任务{label}未经准入：{name} 状态为“{admission.get_state_display()}”，尚未获编办批准",

@@ -21,6 +21,7 @@ class PlatformPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        # isdecimal, not isdigit: '²' is a digit that int() refuses (a 500 before this check)
+        if not raw.isdecimal() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise ValidationError({"page_size": [f"每页条数须为 1 到 {MAX_PAGE_SIZE} 之间的整数"]})
         return int(raw)
