@@ -222,5 +222,7 @@ def test_maps_draw_the_configured_base_map_and_nothing_else(world, settings) -> 
     assert "grids/maps.js" in page and "GridMaps.base(map)" in page  # the shared map script draws the tiles
     from django.contrib.staticfiles import finders
 
-    with open(finders.find("grids/maps.js"), encoding="utf-8") as fh:  # noqa: PTH123
+    found = finders.find("grids/maps.js")
+    assert isinstance(found, str)
+    with open(found, encoding="utf-8") as fh:
         assert "L.tileLayer(url" in fh.read()
