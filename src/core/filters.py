@@ -164,6 +164,17 @@ def resolve_division(text: str, within: str | None = None) -> Resolution:
     must lie inside (e.g. the caller's scope); None = the whole tree. A 12-digit code is
     answered as itself when it exists. A text that names nothing inside `within` answers no
     division (not `within`): the caller decides what an unplaced report means."""
+    result = _resolve(text, within)
+    if within and result.division is None:
+        # The text may name `within` itself and its ancestors first (扬州市广陵区湾头镇人民政府 from a
+        # 湾头镇 user): resolve on the whole tree and keep the answer when it lies inside `within`.
+        whole = _resolve(text, None)
+        if whole.division is not None and whole.division.code.startswith(code_prefix(within)):
+            return whole
+    return result
+
+
+def _resolve(text: str, within: str | None) -> Resolution:
     raw = normalize_key(text)
     index = name_index()
     result = Resolution(text=text)
@@ -203,11 +214,15 @@ def resolve_division(text: str, within: str | None = None) -> Resolution:
 
 
 def division_param(value: Any, field: str = "division", within: str | None = None) -> str:
-    """A `?division=` value — a 12-digit code of any level or a name — as a 12-digit code.
+    """A `?division=` value — a division code or a name — as a 12-digit code.
 
+    Codes may be written in full (12 digits) or in their short statistical form: 6 digits for a
+    county (321002), 9 for a town (321002001), as the README and officials write them.
     400 when nothing matches, or when the name is ambiguous (the candidates are listed, so the
     caller can send one code)."""
     text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) in (6, 9):
+        text = text.ljust(12, "0")
     if text.isdigit():
         return require_division_code(text, field)
     if not text:
