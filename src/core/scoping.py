@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 OPERATIONAL = "operational"
 REFERENCE = "reference"
@@ -105,6 +105,22 @@ class Scope:
 
     def can_read_reference(self, code: str | None) -> bool:
         return self.covers(code) or (code in self.ancestors)
+
+    def sees(self, row: Any) -> bool:
+        """The row-level twin of `visible_in`: would `visible_to` return this (loaded) row?
+
+        Used where rows are already in memory (prefetched related lists); rows of models that
+        are not scoped are not judged here (True).
+        """
+        model = type(row)
+        if not is_scoped_model(model) or self.everything:
+            return True
+        if self.nothing:
+            return False
+        if model.scope_kind == GLOBAL:
+            return True
+        code = row.scope_code()
+        return self.covers(code) or (model.scope_kind == REFERENCE and code in self.ancestors)
 
 
 NO_SCOPE = Scope(None)
@@ -199,3 +215,66 @@ class ScopedModel(models.Model):
 
 def is_scoped_model(model: type) -> bool:
     return isinstance(model, type) and issubclass(model, ScopedModel)
+
+
+class RestrictedPrefetch(Prefetch):
+    """A Prefetch whose rows are restricted to what `user` can see (NetBox's RestrictedPrefetch).
+
+    `queryset` defaults to the related model's `objects`; a model that is not scoped is
+    prefetched unrestricted. So `parent.children.all()` on a prefetched parent holds only the
+    visible children, and a serializer nesting them names nothing outside the user's scope.
+    """
+
+    def __init__(self, lookup: str, user: Any, queryset: Any = None, to_attr: str | None = None) -> None:
+        self.restrict_user = user
+        if queryset is not None and is_scoped_model(queryset.model):
+            queryset = queryset.visible_to(user)
+        super().__init__(lookup, queryset=queryset, to_attr=to_attr)
+
+
+def _related_model(model: Any, name: str) -> tuple[Any, bool]:
+    """The model reached from `model` through the field or reverse accessor `name`, and whether
+    the relation is many-valued (only those are restricted: a forward foreign key is the parent
+    row's own, which the parent's scope already decides)."""
+    for f in model._meta.get_fields():
+        accessor = f.get_accessor_name() if f.auto_created and not f.concrete else f.name
+        if name in (f.name, accessor):
+            return f.related_model, bool(f.one_to_many or f.many_to_many)
+    return None, False
+
+
+def restrict_prefetches(queryset: Any, user: Any) -> Any:
+    """`queryset` with every prefetch lookup restricted to `user` (each level of a path).
+
+    A plain lookup "memberships__grid" becomes RestrictedPrefetch("memberships") and
+    RestrictedPrefetch("memberships__grid"); a Prefetch with its own queryset keeps it,
+    restricted. The API base views apply this to every queryset they serve.
+    """
+    lookups = list(getattr(queryset, "_prefetch_related_lookups", ()))
+    if not lookups:
+        return queryset
+    out: list[Any] = []
+    done: set[str] = set()
+    for lookup in lookups:
+        if isinstance(lookup, RestrictedPrefetch):
+            out.append(lookup)
+            done.add(lookup.prefetch_to)
+            continue
+        through = lookup.prefetch_through if isinstance(lookup, Prefetch) else str(lookup)
+        parts = through.split("__")
+        model = queryset.model
+        for depth, part in enumerate(parts, start=1):
+            model, many = _related_model(model, part) if model is not None else (None, False)
+            path = "__".join(parts[:depth])
+            last = depth == len(parts)
+            if last and isinstance(lookup, Prefetch) and lookup.queryset is not None:
+                out.append(RestrictedPrefetch(path, user, queryset=lookup.queryset, to_attr=lookup.to_attr)
+                           if many else lookup)
+            elif path not in done and model is not None and many:
+                custom = isinstance(lookup, Prefetch) and last and lookup.to_attr
+                out.append(RestrictedPrefetch(path, user, queryset=model._default_manager.all(),
+                                              to_attr=lookup.to_attr if custom else None))
+            elif path not in done:
+                out.append(lookup if last and isinstance(lookup, Prefetch) else path)
+            done.add(path)
+    return queryset.prefetch_related(None).prefetch_related(*out)

@@ -56,7 +56,36 @@ def user_lane_names(user: Any) -> list[str]:
     return [name for name, m in lane_mappings().items() if mapping_matches(user, m)]
 
 
-def user_may_act(user: Any, keys: list[str]) -> bool:
+def acting_divisions(user: Any) -> set[str]:
+    """The divisions whose steps this user takes: their own, and their unit's (a body stationed
+    in a town acts there although its staff may belong to the county department).
+
+    Who may act follows the work's own place (issue 11 item 2): a city or county user sees a
+    town's case (supervision) but its decision steps belong to the town's people, so an
+    ancestor division is not in this set.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    codes = {getattr(user, "division_id", None)}
+    unit = _unit_of(user)
+    if unit is not None:
+        codes.add(unit.division_id)
+    return {c for c in codes if c}
+
+
+def acts_in(user: Any, division_code: str) -> bool:
+    """True when `division_code` (a case's town) is one of the user's `acting_divisions`."""
+    return division_code in acting_divisions(user)
+
+
+def user_may_act(user: Any, keys: list[str], *, division_code: str) -> bool:
+    """May `user` complete a step with these actor keys of a case in `division_code`?
+
+    Both must hold: the lane mapping matches the user's roles/unit, and the case's town is
+    the user's own (`acts_in`).
+    """
+    if not acts_in(user, division_code):
+        return False
     table = lane_mappings()
     return any(k in table and mapping_matches(user, table[k]) for k in keys)
 
@@ -91,14 +120,16 @@ def maps_for_item(user: Any, item: Any) -> Any:
 
 
 def my_tasks(user: Any) -> Any:
-    """Running cases in the user's scope with a ready task in a lane the user may act for."""
+    """Running cases of the user's own town (`acting_divisions`, inside their scope) with a ready
+    task in a lane the user may act for. A city or county user supervises, so has none here."""
     names = user_lane_names(user)
-    if not names:
+    divisions = acting_divisions(user)
+    if not names or not divisions:
         return Case.objects.none()
     q = Q()
     for name in names:
         q |= Q(ready_lanes__contains=f"|{name}|")
-    return (Case.objects.visible_to(user).filter(state=CaseState.RUNNING).filter(q)
+    return (Case.objects.visible_to(user).filter(state=CaseState.RUNNING, division_id__in=divisions).filter(q)
             .select_related("item", "division").order_by("due_at", "id"))
 
 

@@ -164,7 +164,8 @@ def case_detail(request, pk: int):  # noqa: ANN001, ANN201
     case = get_object_or_404(Case.objects.visible_to(request.user).select_related("item", "division",
                                                                                   "process_map__document"), pk=pk)
     comp = engine.compiled(case.process_map.document.sha256, loader=lambda: case.process_map.document.xml_bytes)
-    ready = [{**r, "you_may_act": selectors.user_may_act(request.user, r["keys"]), "due": _when(r.get("due_at")),
+    ready = [{**r, "you_may_act": selectors.user_may_act(request.user, r["keys"], division_code=case.division_id),
+              "due": _when(r.get("due_at")),
               "inputs": [_form_field(f) for f in flow_inputs.fields(comp.analysis, r["spec"])]}
              for r in case.ready_tasks]
     steps = list(case.steps.prefetch_related("attachments").order_by("seq"))

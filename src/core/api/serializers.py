@@ -5,7 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.scoping import is_scoped_model
+from core.scoping import is_scoped_model, scope_for
 from core.text import text_problem
 
 
@@ -17,11 +17,39 @@ def readable_text(value: Any) -> None:
             raise serializers.ValidationError(problem)
 
 
-class ScopedModelSerializer(serializers.ModelSerializer):
-    """Restricts every related field's queryset to the request user's visible rows.
+def visible_rows(value: Any, user: Any) -> Any:
+    """The rows of a to-many relation (manager, queryset or list) that `user` can see.
 
-    So a POST or PUT that points at another town's object fails validation with
-    "does not exist", exactly as if the object were not there.
+    An unevaluated queryset is restricted in the database; rows already loaded (a prefetch)
+    are judged one by one with `Scope.sees`, so a prefetch costs no further query.
+    """
+    if value is None:
+        return value
+    if hasattr(value, "get_queryset") and not isinstance(value, serializers.Field):  # a related manager
+        value = value.all()
+    scope = scope_for(user)
+    if getattr(value, "_result_cache", 1) is None and is_scoped_model(getattr(value, "model", None)):
+        return value.visible_to(user)
+    return [row for row in value if scope.sees(row)]
+
+
+def _restrict_many(field: Any, user: Any) -> None:
+    """Wraps a to-many field so it reads only visible rows (nested serializers and id lists)."""
+    original = field.get_attribute
+
+    def get_attribute(instance: Any) -> Any:
+        return visible_rows(original(instance), user)
+
+    field.get_attribute = get_attribute
+
+
+class ScopedModelSerializer(serializers.ModelSerializer):
+    """Restricts every related field to the request user's visible rows, both ways.
+
+    Writes: a POST or PUT that points at another town's object fails validation with
+    "does not exist", exactly as if the object were not there. Reads: every to-many field
+    (a nested `many=True` serializer or a list of ids) shows only the rows the user can see,
+    prefetched or not.
     """
 
     def build_standard_field(self, field_name: str, model_field: Any) -> tuple[Any, dict[str, Any]]:
@@ -39,4 +67,8 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             queryset = getattr(target, "queryset", None)
             if queryset is not None and is_scoped_model(queryset.model):
                 target.queryset = queryset.visible_to(user)
+            # Serialised without a request (a view answering with the row it just wrote): no
+            # user to judge by, and the parent was already scoped, so reads are left as they are.
+            if request is not None and isinstance(field, serializers.ManyRelatedField | serializers.ListSerializer):
+                _restrict_many(field, user)
         return fields

@@ -11,6 +11,8 @@ from rest_framework.views import APIView
 
 from core import audit
 from core.api.permissions import RoleWritePermission
+from core.filters import ScopedFilterBackend
+from core.scoping import restrict_prefetches
 
 
 class ActorMixin:
@@ -28,6 +30,8 @@ class PlatformAPIView(ActorMixin, APIView):
 class PlatformViewSet(ActorMixin, viewsets.GenericViewSet):
     """The base of a viewset that is not a scoped model viewset."""
 
+    filter_backends: Any = [ScopedFilterBackend]
+
 
 class ScopedViewSetMixin(ActorMixin):
     """Reads see `visible_to(user)`; writes reach only `writable_by(user)` (else 404).
@@ -38,6 +42,7 @@ class ScopedViewSetMixin(ActorMixin):
     """
 
     permission_classes: Any = [RoleWritePermission]
+    filter_backends: Any = [ScopedFilterBackend]
     write_roles: tuple[str, ...] = ()
     queryset: Any
     request: Any
@@ -46,7 +51,7 @@ class ScopedViewSetMixin(ActorMixin):
         return self.queryset.all()
 
     def get_queryset(self) -> Any:
-        qs = self.base_queryset()
+        qs = restrict_prefetches(self.base_queryset(), self.request.user)
         if self.request.method in SAFE_METHODS:
             return qs.visible_to(self.request.user)
         return qs.writable_by(self.request.user)
