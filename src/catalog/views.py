@@ -144,7 +144,7 @@ def list_import(request: Any, pk: int) -> Any:
 
 @login_required
 def items(request: Any) -> Any:
-    fs = ItemFilterSet(request.GET, queryset=Item.objects.all())
+    fs = ItemFilterSet(request.GET, queryset=Item.objects.all(), request=request)
     return render(request, "catalog/items.html", {"page": _page(request, fs.qs), "filters": request.GET,
                                                   "kinds": ItemKind.choices})
 
@@ -243,7 +243,8 @@ def admissions(request: Any) -> Any:
             return HttpResponseRedirect(reverse("catalog:admissions"))
         messages.success(request, f"准入申请 {admission.code} 已提交，等待编办审核")
         return HttpResponseRedirect(reverse("catalog:admission", args=[admission.pk]))
-    fs = AdmissionFilterSet(request.GET, queryset=Admission.objects.visible_to(user).select_related("department"))
+    fs = AdmissionFilterSet(request.GET, queryset=Admission.objects.visible_to(user).select_related("department"),
+                            request=request)
     can_file = has_role(user, services.DEPT + services.REFORM) and _above_town(user)
     departments = Unit.objects.writable_by(user).filter(kind="county_department").order_by("division_id", "order") \
         if can_file else Unit.objects.none()
@@ -320,7 +321,7 @@ def changes(request: Any) -> Any:
         messages.success(request, f"{change.get_kind_display()}申报已提交，等待县级部门意见")
         return HttpResponseRedirect(reverse("catalog:change", args=[change.pk]))
     qs = PowerChange.objects.visible_to(user).select_related("item", "division", "department")
-    fs = PowerChangeFilterSet(request.GET, queryset=qs)
+    fs = PowerChangeFilterSet(request.GET, queryset=qs, request=request)
     try:
         rows = _page(request, fs.qs)
     except PlatformError as exc:

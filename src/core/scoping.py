@@ -53,9 +53,9 @@ def ancestor_codes(code: str) -> list[str]:
     out: list[str] = []
     for length in (4, 6, 9):
         candidate = code[:length].ljust(12, "0")
-        if candidate != code and code_level(candidate) != "province" and candidate not in out:
-            if len(code_prefix(code)) > length:
-                out.append(candidate)
+        if (candidate != code and code_level(candidate) != "province" and candidate not in out
+                and len(code_prefix(code)) > length):
+            out.append(candidate)
     return out
 
 
@@ -148,7 +148,7 @@ class ScopedQuerySet(models.QuerySet):
     def _subtree_q(self, scope: Scope) -> Q:
         return Q(**{f"{self._lookup()}__startswith": scope.prefix})
 
-    def in_scope(self, scope: Scope) -> "ScopedQuerySet":
+    def in_scope(self, scope: Scope) -> ScopedQuerySet:
         """Rows inside the subtree (operational reading, and all writing)."""
         if scope.everything:
             return self.all()
@@ -156,7 +156,7 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         return self.filter(self._subtree_q(scope))
 
-    def visible_in(self, scope: Scope) -> "ScopedQuerySet":
+    def visible_in(self, scope: Scope) -> ScopedQuerySet:
         if scope.everything:
             return self.all()
         if scope.nothing:
@@ -169,10 +169,10 @@ class ScopedQuerySet(models.QuerySet):
             q |= Q(**{f"{self._lookup()}__in": scope.ancestors})
         return self.filter(q)
 
-    def visible_to(self, user: Any) -> "ScopedQuerySet":
+    def visible_to(self, user: Any) -> ScopedQuerySet:
         return self.visible_in(scope_for(user))
 
-    def writable_by(self, user: Any) -> "ScopedQuerySet":
+    def writable_by(self, user: Any) -> ScopedQuerySet:
         scope = scope_for(user)
         if self._meta_model().scope_kind == GLOBAL and not scope.everything:
             return self.none()

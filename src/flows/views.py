@@ -56,7 +56,7 @@ def maps(request):  # noqa: ANN001, ANN201
         return HttpResponseRedirect(reverse("flows:map", args=[pm.pk]))
     qs = ProcessMap.objects.visible_to(user).select_related("item", "division").order_by("item__code", "division_id",
                                                                                          "-version")
-    fs = ProcessMapFilterSet(request.GET, queryset=qs)
+    fs = ProcessMapFilterSet(request.GET, queryset=qs, request=request)
     try:
         rows = _page(request, fs.qs)
     except PlatformError as exc:
@@ -114,7 +114,7 @@ def item_map(request, code: str):  # noqa: ANN001, ANN201
 @login_required
 def cases(request):  # noqa: ANN001, ANN201
     qs = Case.objects.visible_to(request.user).select_related("item", "division").order_by("-started_at", "-id")
-    fs = CaseFilterSet(request.GET, queryset=qs)
+    fs = CaseFilterSet(request.GET, queryset=qs, request=request)
     try:
         rows = _page(request, fs.qs)
     except PlatformError as exc:

@@ -244,9 +244,8 @@ class HandoverCheckView(PlatformAPIView):
     def get(self, request: Any) -> Response:
         town = _visible_division(request, request.query_params.get("town", ""))
         code = request.query_params.get("admission") or None
-        admission = services.admission_require(town=town, admission=code, task=request.query_params.get("task", ""))
-        if not Admission.objects.visible_to(request.user).filter(pk=admission.pk).exists():
-            raise NotFound("准入不存在或不在您的管辖范围内")
+        admission = services.admission_require(town=town, admission=code, task=request.query_params.get("task", ""),
+                                               user=request.user)
         return Response({"allowed": True, "admission": admission.code, "title": admission.title, "town": town.code})
 
 

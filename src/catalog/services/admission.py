@@ -124,12 +124,15 @@ def admission_withdraw(*, admission: Admission, reason: str, user: Any = None) -
 
 
 def admission_require(*, town: Division | str, admission: Admission | str | None, task: str = "",
-                      on: dt.date | None = None) -> Admission:
+                      on: dt.date | None = None, user: Any = None) -> Admission:
     """THE gate: may this task be handed to this town? Returns the admission or refuses.
 
     Every place in the platform that hands work from a county department to a town must call
     this. It refuses a task without an approved admission, naming the admission that is
     missing (or the one that is not approved, expired, or does not cover the town).
+    With `user`, an admission code is looked up among the admissions the user can see: one
+    outside their scope gets exactly the answer of a code that does not exist (its title and
+    state are never named).
     """
     town = _town(town)
     on = on or timezone.localdate()
@@ -140,7 +143,8 @@ def admission_require(*, town: Division | str, admission: Admission | str | None
             code="admission_missing", fields={"admission": ["缺少交办事项准入"]})
     if isinstance(admission, str):
         code = admission
-        admission = Admission.objects.filter(code=code).first()
+        candidates = Admission.objects.visible_to(user) if user is not None else Admission.objects.all()
+        admission = candidates.filter(code=code).first()
         if admission is None:
             raise PlatformError(f"交办任务{label}未经准入：准入编号 {code} 不存在", code="admission_missing",
                                 fields={"admission": [f"准入 {code} 不存在"]})
@@ -172,6 +176,6 @@ def assignment_create(*, town: Division, admission: Admission | str | None, titl
     _require_role(user, DEPT + REFORM + (Role.COUNTY_COMMAND,), "向乡镇交办任务")
     _require_scope(user, town.code, "向乡镇交办任务")
     title = _reason(title, "title", "交办内容")
-    found = admission_require(town=town, admission=admission, task=title)
+    found = admission_require(town=town, admission=admission, task=title, user=user)
     return Assignment.objects.create(division=town, admission=found, department=found.department, title=title,
                                      detail=detail, due_date=due_date)
