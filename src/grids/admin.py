@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin import ScopedAdmin, ScopedRelatedFilter
 from core.roles import Role
-from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol
+from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol, PatrolPoint
 
 GRID_MANAGERS = (Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
 
@@ -55,6 +55,14 @@ class GridMembershipAdmin(ReadOnlyAdmin):
 class PatrolAdmin(ReadOnlyAdmin):
     list_display = ("worker", "started_at", "duration_s", "status", "division")
     list_filter = ("status",)
+
+
+@admin.register(PatrolPoint)
+class PatrolPointAdmin(ReadOnlyAdmin):
+    """Track points: append-only, written by the patrol services."""
+
+    list_display = ("patrol", "seq", "lng", "lat", "t")
+    list_select_related = ("patrol",)
 
 
 @admin.register(Finding)

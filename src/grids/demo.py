@@ -11,8 +11,9 @@ import datetime as dt
 import math
 import random
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import shapely
 from django.contrib.auth.hashers import make_password
@@ -26,7 +27,7 @@ from divisions.choices import Level
 from divisions.models import Division
 from grids import geo, layout, services
 from grids.choices import FindingCategory, GridType, PatrolStatus, SpecialCategory, TeamRole, WorkerKind
-from grids.models import Finding, Grid, GridMembership, GridWorker, Patrol
+from grids.models import Finding, Grid, GridMembership, GridWorker, Patrol, PatrolPoint
 
 DATA = Path(__file__).resolve().parent / "data"
 COMPREHENSIVE_TOTAL = 5639
@@ -67,14 +68,14 @@ def build_layout(counties: list[Division], towns: list[Division], villages: list
         shapes[county.code] = regions[county.code]
         ctowns = [t for t in towns_of.get(county.code[:6], []) if villages_of.get(t.code[:9])]
         weights = [len(villages_of[t.code[:9]]) * rng.uniform(0.8, 1.2) for t in ctowns]
-        for town, part in zip(ctowns, layout.split(regions[county.code], weights)):
+        for town, part in zip(ctowns, layout.split(regions[county.code], weights), strict=False):
             shapes[town.code] = part
             tv = villages_of[town.code[:9]]
-            for village, vpart in zip(tv, layout.split(part, [village_weight(v, rng) for v in tv])):
+            for village, vpart in zip(tv, layout.split(part, [village_weight(v, rng) for v in tv]), strict=False):
                 shapes[village.code] = vpart
     counts = layout.allocate(comprehensive_total, [shapes[v.code].area ** 0.5 * village_weight(v, rng)
                                                    for v in villages])
-    cells = {v.code: layout.grid_cells(shapes[v.code], k, rng) for v, k in zip(villages, counts)}
+    cells = {v.code: layout.grid_cells(shapes[v.code], k, rng) for v, k in zip(villages, counts, strict=False)}
     return {"shapes": shapes, "cells": cells}
 
 
@@ -96,7 +97,7 @@ def specialised_grids(towns: list[Division], villages: list[Division], shapes: d
     vtree_codes = [v.code for v in villages if v.code in shapes]
     vtree = shapely.STRtree([shapes[c] for c in vtree_codes])
     grids = []
-    for town, n in zip(towns, per_town):
+    for town, n in zip(towns, per_town, strict=False):
         tshape = shapes[town.code]
         size = math.sqrt(tshape.area / max(1, n)) * 0.35
         seq = 0
@@ -168,13 +169,16 @@ def _random_point(shape: Any, rng: random.Random) -> tuple[float, float]:
 
 
 def patrols(grids: list[Grid], heads: dict[int, GridWorker], rng: random.Random, days: int = 7,
-            rate: float = 0.5) -> tuple[list[Patrol], list[Finding]]:
+            rate: float = 0.5) -> tuple[list[Patrol], list[Finding], dict[int, list[PatrolPoint]]]:
+    """Synthetic ended patrols of the last `days` days, their findings, and their track points
+    (keyed by the patrol's position in the returned list; the patrol ids exist only once saved)."""
     now = timezone.now()
     today = timezone.localdate()
     tz = timezone.get_current_timezone()
     shapes = shapely.from_geojson([g.geometry for g in grids])
     out: list[Patrol] = []
     findings: list[Finding] = []
+    points: dict[int, list[PatrolPoint]] = {}
     categories = FindingCategory.values
     for gi, g in enumerate(grids):
         worker = heads[gi]
@@ -189,12 +193,12 @@ def patrols(grids: list[Grid], heads: dict[int, GridWorker], rng: random.Random,
                 continue
             n = rng.randint(5, 9)
             coords = [list(_random_point(shapes[gi], rng)) for _ in range(n)]
-            stamps = [(start + dt.timedelta(seconds=minutes * 60 * i // (n - 1))).isoformat() for i in range(n)]
+            stamps = [start + dt.timedelta(seconds=minutes * 60 * i // (n - 1)) for i in range(n)]
             p = Patrol(uuid=uuid.UUID(int=rng.getrandbits(128)), worker=worker, division_id=worker.division_id,
-                       grid=g, status=PatrolStatus.ENDED, started_at=start, ended_at=end,
-                       track=geo_line(coords), timestamps=stamps, point_seqs=list(range(n)),
+                       grid=g, status=PatrolStatus.ENDED, started_at=start, ended_at=end, point_count=n,
                        duration_s=minutes * 60, distance_m=round(geo.distance_m(coords), 1),
                        grids_covered=services.covered_codes(coords), is_synthetic=True)
+            points[len(out)] = [PatrolPoint(seq=k, lng=x, lat=y, t=t) for k, ((x, y), t) in enumerate(zip(coords, stamps, strict=False))]
             out.append(p)
             if rng.random() < 0.12:
                 x, y = coords[rng.randrange(n)]
@@ -202,13 +206,23 @@ def patrols(grids: list[Grid], heads: dict[int, GridWorker], rng: random.Random,
                                         category=rng.choice(categories), description=f"巡查发现（合成）：{g.name}",
                                         lng=x, lat=y, found_at=start + dt.timedelta(minutes=rng.randint(1, minutes)),
                                         is_synthetic=True))
-    return out, findings
+    return out, findings, points
 
 
-def geo_line(coords: list[list[float]]) -> str:
-    import json
-
-    return json.dumps({"type": "LineString", "coordinates": coords}, separators=(",", ":"))
+def save_points(patrols: list[Patrol], points: dict[int, list[PatrolPoint]]) -> None:
+    """Store the demo's track points of saved patrols, audited compactly (one row per patrol
+    listing its points, as `services.patrol_add_points` does)."""
+    rows: list[PatrolPoint] = []
+    entries = []
+    for n, patrol in enumerate(patrols):
+        for point in points.get(n, []):
+            point.patrol = patrol
+            rows.append(point)
+        added = [[q.seq, q.lng, q.lat, q.t.isoformat()] for q in points.get(n, [])]
+        entries.append((patrol, "update", None, {"points_added": added}))
+    PatrolPoint.objects.bulk_create(rows, batch_size=5000)
+    for start in range(0, len(entries), 500):
+        audit.record_many(entries[start:start + 500])
 
 
 def _bulk(model: Any, rows: list[Any], batch: int = 2000) -> None:
@@ -258,8 +272,9 @@ def load(say: Callable[[str], Any]) -> None:
                    for g, w, r in links]
         _bulk(GridMembership, members)
         heads = {g: workers[w] for g, w, r in links if r == TeamRole.HEAD}
-        rows, findings = patrols(grids, heads, rng)
+        rows, findings, points = patrols(grids, heads, rng)
         _bulk(Patrol, rows)
+        save_points(rows, points)
         _bulk(Finding, findings)
     say(f"网格：综合网格 {sum(g.type == GridType.COMPREHENSIVE for g in grids)} 个，专属网格 "
         f"{sum(g.type == GridType.SPECIALISED for g in grids)} 个，网格员 {len(workers)} 人，近 7 天巡查 {len(rows)} 次，"

@@ -1,8 +1,20 @@
+"""Filtersets of the grid pages and API. Every related-object filter offers and accepts only rows
+the user may see (`_visible`): the browsable API's dropdowns list nothing of another town, and an
+id from another town is refused exactly as an id that does not exist."""
+from typing import Any
+
 import django_filters
+from django.db.models import Model, QuerySet
 
 from core.filters import SubtreeFilter
 from grids.choices import FindingCategory, GridStatus, GridType, PatrolStatus, TeamRole, WorkerKind
 from grids.models import Finding, Grid, GridMembership, GridWorker, Patrol
+
+
+def _visible(model: type[Model]) -> Any:
+    def queryset(request: Any) -> QuerySet:
+        return model.objects.visible_to(getattr(request, "user", None))  # type: ignore[attr-defined]
+    return queryset
 
 
 class GridFilterSet(django_filters.FilterSet):
@@ -45,6 +57,8 @@ class WorkerFilterSet(django_filters.FilterSet):
 
 class MembershipFilterSet(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=TeamRole.choices)
+    grid = django_filters.ModelChoiceFilter(queryset=_visible(Grid))
+    worker = django_filters.ModelChoiceFilter(queryset=_visible(GridWorker))
 
     class Meta:
         model = GridMembership
@@ -55,6 +69,8 @@ class PatrolFilterSet(django_filters.FilterSet):
     division = SubtreeFilter()
     status = django_filters.ChoiceFilter(choices=PatrolStatus.choices)
     date = django_filters.DateFilter(field_name="started_at", lookup_expr="date")
+    worker = django_filters.ModelChoiceFilter(queryset=_visible(GridWorker))
+    grid = django_filters.ModelChoiceFilter(queryset=_visible(Grid))
 
     class Meta:
         model = Patrol
@@ -63,6 +79,8 @@ class PatrolFilterSet(django_filters.FilterSet):
 
 class FindingFilterSet(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=FindingCategory.choices)
+    grid = django_filters.ModelChoiceFilter(queryset=_visible(Grid))
+    patrol = django_filters.ModelChoiceFilter(queryset=_visible(Patrol))
 
     class Meta:
         model = Finding

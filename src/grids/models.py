@@ -143,7 +143,7 @@ class GridMembership(ScopedModel):
 
 
 class Patrol(ScopedModel):
-    """One patrol: a LineString track (GeoJSON) with its timestamps, grids covered, findings."""
+    """One patrol: its track points (`PatrolPoint`, append-only), grids covered, findings."""
 
     uuid = models.UUIDField(_("客户端编号"), unique=True, default=uuid.uuid4)
     worker = models.ForeignKey(GridWorker, verbose_name=_("巡查人"), on_delete=models.PROTECT, related_name="patrols")
@@ -154,9 +154,7 @@ class Patrol(ScopedModel):
     status = models.CharField(_("状态"), max_length=10, choices=PatrolStatus.choices, default=PatrolStatus.ACTIVE)
     started_at = models.DateTimeField(_("开始时间"), db_index=True)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    track = models.TextField(_("轨迹(GeoJSON LineString)"), blank=True)
-    timestamps = models.JSONField(_("轨迹时间"), default=list, blank=True)
-    point_seqs = models.JSONField(_("已收到的点序号"), default=list, blank=True)
+    point_count = models.PositiveIntegerField(_("轨迹点数"), default=0)  # set when the patrol ends
     duration_s = models.PositiveIntegerField(_("时长(秒)"), default=0)
     distance_m = models.FloatField(_("里程(米)"), default=0)
     grids_covered = models.JSONField(_("途经网格"), default=list, blank=True)
@@ -172,6 +170,31 @@ class Patrol(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.worker_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PatrolPoint(ScopedModel):
+    """One track point, appended and never changed. `seq` is the phone's number for the point
+    (or the next free one when it sends none): a retried point with a seq already stored is
+    ignored by the unique constraint, so retries never duplicate. The track is the points in
+    `seq` order."""
+
+    patrol = models.ForeignKey(Patrol, verbose_name=_("巡查"), on_delete=models.CASCADE, related_name="points")
+    seq = models.PositiveIntegerField(_("序号"))
+    lng = models.FloatField(_("经度"))
+    lat = models.FloatField(_("纬度"))
+    t = models.DateTimeField(_("时间"))
+
+    scope_lookup = "patrol__division__code"
+    scope_kind = OPERATIONAL
+
+    class Meta:
+        ordering = ["patrol", "seq"]
+        verbose_name = _("巡查轨迹点")
+        verbose_name_plural = _("巡查轨迹点")
+        constraints = [models.UniqueConstraint(fields=["patrol", "seq"], name="grids_one_point_per_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.patrol_id}#{self.seq}"
 
 
 class Finding(ScopedModel):

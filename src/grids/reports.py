@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from core import audit
+from core.files import store_on_commit
 from core.reports import pdf, xlsx
 from divisions.models import Division
 from grids import selectors
@@ -45,16 +45,16 @@ def report_generate(*, kind: str, division: Division, start: dt.date, end: dt.da
     with audit.acting_as(name="grids.reports", source="task"):
         report = GridReport.objects.filter(kind=kind, division=division, period_start=start).first() or \
             GridReport(kind=kind, division=division, period_start=start)
-        for old in (report.xlsx, report.pdf):
-            if old:
-                default_storage.delete(old)
+        # Files are written, and the replaced ones deleted, only once the row commits (no orphans).
+        stale = [old for old in (report.xlsx, report.pdf) if old]
+        transaction.on_commit(lambda: [default_storage.delete(old) for old in stale])
         report.period_end = end
         report.title = title
         report.summary = {k: data[k] for k in ("patrols", "findings", "grids", "patrolled_grids", "coverage")}
-        report.xlsx = default_storage.save(f"{stem}.xlsx", ContentFile(xlsx.workbook(sections, title=title, area=division.name)))
-        report.pdf = default_storage.save(f"{stem}.pdf", ContentFile(pdf.table_report(
+        report.xlsx = store_on_commit(f"{stem}.xlsx", xlsx.workbook(sections, title=title, area=division.name))
+        report.pdf = store_on_commit(f"{stem}.pdf", pdf.table_report(
             title, pdf_sections, subtitle=f"{division.name} · 生成于 {dt.date.today():%Y-%m-%d}",
-            note="说明：演示环境中的网格、人员与巡查均为合成数据。")))
+            note="说明：演示环境中的网格、人员与巡查均为合成数据。"))
         report.save()
     return report
 

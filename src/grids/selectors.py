@@ -81,7 +81,7 @@ def period_analysis(user: Any, division_code: str, start: dt.date, end: dt.date)
     grids = list(Grid.objects.visible_to(user).filter(division__code__startswith=prefix, status=GridStatus.ACTIVE)
                  .values_list("code", "name", "type"))
     names = {c: n for c, n, _ in grids}
-    patrolled = Counter()
+    patrolled: Counter[str] = Counter()
     count = 0
     for p in patrols:
         mine = [c for c in p.grids_covered if c.startswith(prefix)]

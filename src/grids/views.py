@@ -10,14 +10,16 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.roles import Role, has_role
 from core.scoping import code_prefix, scope_for
 from divisions.models import Division
 from grids import selectors, services
-from grids.choices import FindingCategory
+from grids.choices import FindingCategory, PatrolStatus
 from grids.filtersets import GridFilterSet
+from grids.forms import GridImportConfirmForm, GridImportForm
 from grids.models import GridReport, GridVersion, Patrol
 
 GRID_MANAGERS = (Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
@@ -41,18 +43,14 @@ def grid_list(request):  # noqa: ANN001, ANN201
 def grid_import(request):  # noqa: ANN001, ANN201
     if not has_role(request.user, GRID_MANAGERS):
         raise Http404
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "请选择 GeoJSON 文件")
+    form = GridImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, str(next(iter(form.errors.values()))[0]))
         return redirect("grids:list")
-    try:
-        data = json.loads(upload.read().decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
-        messages.error(request, "文件不是合法的 GeoJSON（JSON）")
-        return redirect("grids:list")
-    dry_run = request.POST.get("confirm") != "1"
-    result = services.grids_import(collection=data, scope=scope_for(request.user), dry_run=dry_run)
-    return render(request, "grids/import_result.html", {"result": result, "dry_run": dry_run,
+    data, crs = form.cleaned_data["file"], form.cleaned_data["crs"] or None
+    dry_run = not form.cleaned_data["confirm"]
+    result = services.grids_import(collection=data, scope=scope_for(request.user), dry_run=dry_run, crs=crs)
+    return render(request, "grids/import_result.html", {"result": result, "dry_run": dry_run, "crs": crs or "",
                                                         "payload": json.dumps(data, ensure_ascii=False)})
 
 
@@ -61,12 +59,12 @@ def grid_import(request):  # noqa: ANN001, ANN201
 def grid_import_confirm(request):  # noqa: ANN001, ANN201
     if not has_role(request.user, GRID_MANAGERS):
         raise Http404
-    try:
-        data = json.loads(request.POST.get("payload", ""))
-    except ValueError:
-        messages.error(request, "导入内容已失效，请重新上传")
+    form = GridImportConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("导入内容已失效，请重新上传"))
         return redirect("grids:list")
-    result = services.grids_import(collection=data, scope=scope_for(request.user))
+    result = services.grids_import(collection=form.cleaned_data["payload"], scope=scope_for(request.user),
+                                   crs=form.cleaned_data["crs"] or None)
     if result.problems:
         return render(request, "grids/import_result.html", {"result": result, "dry_run": False, "payload": ""})
     messages.success(request, f"导入完成：新增 {len(result.created)}，修改 {len(result.updated)}，未变 {len(result.unchanged)}")
@@ -105,7 +103,7 @@ def patrol_page(request):  # noqa: ANN001, ANN201
     except Exception:  # noqa: BLE001 - the page explains it
         worker = None
     recent = Patrol.objects.visible_to(request.user).filter(worker=worker)[:10] if worker else []
-    active = Patrol.objects.filter(worker=worker, status="active").first() if worker else None
+    active = Patrol.objects.filter(worker=worker, status=PatrolStatus.ACTIVE).first() if worker else None
     return render(request, "grids/patrol.html", {"worker": worker, "recent": recent, "active": active,
                                                  "categories": FindingCategory.choices})
 

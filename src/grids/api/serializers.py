@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import json
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from core.api.serializers import ScopedModelSerializer
+from core.scoping import Scope, scope_for
 from grids import services
 from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol
 
@@ -71,20 +73,20 @@ class GridMembershipSerializer(ScopedModelSerializer):
         return services.membership_add(**validated_data)
 
     def update(self, instance, validated_data):  # noqa: ANN001, ANN201
-        from core.errors import PlatformError
-
         validated_data.pop("replace_head", None)
-        if validated_data.get("role", instance.role) == "head" and instance.role != "head":
-            if GridMembership.objects.filter(grid=instance.grid, role="head").exists():
-                raise PlatformError("该网格已有网格长，一格只能有一名网格长", code="head_exists", status=409)
-        for key in ("grid", "worker"):
-            if key in validated_data and validated_data[key] != getattr(instance, key):
-                raise PlatformError("不能修改网格或人员，请删除后重新添加", code="immutable")
-        return super().update(instance, validated_data)
+        return services.membership_update(membership=instance, **validated_data)
+
+
+def _scope(serializer: serializers.Serializer) -> Scope:
+    request = serializer.context.get("request")
+    return scope_for(getattr(request, "user", None)) if request is not None else Scope(None, everything=True)
 
 
 class FindingSerializer(ScopedModelSerializer):
-    grid_code = serializers.CharField(source="grid.code", read_only=True, default=None)
+    """A finding; its grid (id and code) only when the reader may see that grid."""
+
+    grid = serializers.SerializerMethodField()
+    grid_code = serializers.SerializerMethodField()
     photo_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -92,6 +94,18 @@ class FindingSerializer(ScopedModelSerializer):
         fields = ["id", "uuid", "patrol", "grid", "grid_code", "category", "description", "lng", "lat",
                   "photo_url", "status", "found_at"]
         read_only_fields = fields
+
+    def _grid(self, obj: Finding) -> Grid | None:
+        grid = obj.grid
+        return grid if grid is not None and _scope(self).covers(grid.division_id) else None
+
+    def get_grid(self, obj: Finding) -> int | None:
+        grid = self._grid(obj)
+        return grid.pk if grid else None
+
+    def get_grid_code(self, obj: Finding) -> str | None:
+        grid = self._grid(obj)
+        return grid.code if grid else None
 
     def get_photo_url(self, obj: Finding) -> str | None:
         if not obj.photo:
@@ -102,31 +116,84 @@ class FindingSerializer(ScopedModelSerializer):
 
 
 class PatrolSerializer(ScopedModelSerializer):
+    """A patrol with its track (a GeoJSON LineString, or a Point for one point, from its points in
+    `seq` order), the points' times, and only the grids the reader may see."""
+
     worker_name = serializers.CharField(source="worker.name", read_only=True)
+    grid = serializers.SerializerMethodField()
     track = serializers.SerializerMethodField()
+    timestamps = serializers.SerializerMethodField()
+    points = serializers.SerializerMethodField()
+    grids_covered = serializers.SerializerMethodField()
     findings = FindingSerializer(many=True, read_only=True)
 
     class Meta:
         model = Patrol
         fields = ["id", "uuid", "worker", "worker_name", "division", "grid", "status", "started_at", "ended_at",
-                  "track", "timestamps", "duration_s", "distance_m", "grids_covered", "findings"]
+                  "track", "timestamps", "points", "duration_s", "distance_m", "grids_covered", "findings"]
         read_only_fields = fields
 
+    def _points(self, obj: Patrol) -> list:
+        cached = getattr(obj, "_track_cache", None)
+        if cached is None:
+            cached = services.track(obj)
+            obj._track_cache = cached  # type: ignore[attr-defined]
+        return cached
+
+    def get_grid(self, obj: Patrol) -> int | None:
+        grid_division = obj.grid.division_id if obj.grid_id and obj.grid else None
+        return obj.grid_id if grid_division and _scope(self).covers(grid_division) else None
+
     def get_track(self, obj: Patrol) -> dict | None:
-        return json.loads(obj.track) if obj.track else None
+        coords = [[p.lng, p.lat] for p in self._points(obj)]
+        if not coords:
+            return None
+        if len(coords) == 1:
+            return {"type": "Point", "coordinates": coords[0]}
+        return {"type": "LineString", "coordinates": coords}
+
+    def get_timestamps(self, obj: Patrol) -> list[str]:
+        return [timezone.localtime(p.t).isoformat() for p in self._points(obj)]
+
+    def get_points(self, obj: Patrol) -> int:
+        return len(self._points(obj))
+
+    def get_grids_covered(self, obj: Patrol) -> list[str]:
+        scope = _scope(self)
+        return [c for c in obj.grids_covered or [] if scope.covers(c[:12])]
 
 
 class PatrolStartSerializer(serializers.Serializer):
+    """Starting a patrol; `grid` accepts only grids the user may see (another area's grid answers
+    as one that does not exist)."""
+
     uuid = serializers.UUIDField()
     started_at = serializers.DateTimeField(required=False)
     lat = serializers.FloatField(required=False)
     lng = serializers.FloatField(required=False)
     crs = serializers.ChoiceField(choices=["wgs84", "gcj02"], default="wgs84")
-    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all(), required=False)
+    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.none(), required=False)
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        fields["grid"].queryset = Grid.objects.visible_to(getattr(request, "user", None))  # type: ignore[attr-defined]
+        return fields
 
 
 class PointsSerializer(serializers.Serializer):
     points = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+
+
+class PointsResultSerializer(serializers.Serializer):
+    """What a points call stored: `received` in the call, `added` new (the rest were retries),
+    `points` of the patrol now."""
+
+    patrol = serializers.IntegerField(source="patrol.pk")
+    status = serializers.CharField(source="patrol.status")
+    received = serializers.IntegerField()
+    added = serializers.IntegerField()
+    points = serializers.IntegerField(source="total")
 
 
 class FindingCreateSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 from django.core.files.storage import default_storage
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,29 +18,31 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet
-from core.errors import NotFound, PlatformError
+from core.errors import PlatformError
 from core.filters import require_division_code
 from core.roles import Role
 from core.scoping import code_prefix, scope_for
 from grids import locator, selectors, services
 from grids.api import serializers as s
 from grids.filtersets import FindingFilterSet, GridFilterSet, MembershipFilterSet, PatrolFilterSet, WorkerFilterSet
+from grids.forms import read_geojson
 from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol
 
 GRID_MANAGERS = (Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
 SIMPLIFY = {4: 0.0006, 6: 0.00025, 9: 0.0, 12: 0.0}
 
 
-def _division_param(request, required: bool = False) -> str | None:  # noqa: ANN001
+def _division_param(request) -> str | None:  # noqa: ANN001
     value = request.query_params.get("division") or ""
+    return require_division_code(value) if value else None
+
+
+def _division_or_own(request) -> str:  # noqa: ANN001
+    """`?division=`, else the user's own division; PlatformError (400) when neither is there."""
+    value = _division_param(request) or getattr(request.user, "division_id", None)
     if not value:
-        if required:
-            code = getattr(request.user, "division_id", None)
-            if code:
-                return code
-            raise PlatformError("请提供 division（12 位区划代码）", fields={"division": ["必填"]})
-        return None
-    return require_division_code(value)
+        raise PlatformError("请提供 division（12 位区划代码）", fields={"division": ["必填"]})
+    return value
 
 
 def _date_param(request, name: str, default: dt.date) -> dt.date:  # noqa: ANN001
@@ -92,19 +95,23 @@ class GridViewSet(ScopedReadOnlyViewSet):
             response["Content-Disposition"] = 'attachment; filename="grids.geojson"'
         return response
 
-    @extend_schema(request=dict, responses=dict, parameters=[OpenApiParameter("dry_run", bool)])
+    @extend_schema(request=dict, responses=dict, parameters=[
+        OpenApiParameter("dry_run", bool),
+        OpenApiParameter("crs", str, enum=["wgs84", "gcj02"],
+                         description="坐标系：缺省按文件的 crs（无则 WGS84/CGCS2000 经纬度）；gcj02 时转换为 WGS84")])
     @action(detail=False, methods=["post"], url_path="import", url_name="import")
     def import_geojson(self, request):  # noqa: ANN001, ANN201
         """Import a GeoJSON FeatureCollection (body, or a `file` upload). Refused as a whole, with
         every problem listed, when anything is wrong."""
         data = request.data
         if "file" in request.FILES:
-            try:
-                data = json.loads(request.FILES["file"].read().decode("utf-8-sig"))
-            except (ValueError, UnicodeDecodeError):
-                raise PlatformError("文件不是合法的 GeoJSON（JSON）", code="import_invalid")
+            data = read_geojson(request.FILES["file"])
         dry_run = request.query_params.get("dry_run") in ("1", "true")
-        result = services.grids_import(collection=data, scope=scope_for(request.user), dry_run=dry_run)
+        crs = request.query_params.get("crs") or None
+        if crs not in (None, "wgs84", "gcj02"):
+            raise PlatformError("crs 只支持 wgs84 或 gcj02（CGCS2000 经纬度按 wgs84 导入）", code="bad_crs",
+                                fields={"crs": ["只支持 wgs84 或 gcj02"]})
+        result = services.grids_import(collection=data, scope=scope_for(request.user), dry_run=dry_run, crs=crs)
         if result.problems:
             raise PlatformError(f"导入被拒绝：发现 {len(result.problems)} 个问题，未做任何修改", code="import_invalid",
                                 fields={"problems": [p["text"] for p in result.problems]})
@@ -115,7 +122,7 @@ class GridViewSet(ScopedReadOnlyViewSet):
     def map_layer(self, request):  # noqa: ANN001, ANN201
         """Polygons of the division for the map, with today's coverage. Served from the in-process
         locate index (no geometry query, no parsing); simplified for county and city views."""
-        division = _division_param(request, required=True)
+        division = _division_or_own(request)
         prefix = code_prefix(division)
         scope = scope_for(request.user)
         if not scope.covers(division) and scope.prefix and scope.prefix.startswith(prefix):
@@ -182,9 +189,15 @@ class LocateView(PlatformAPIView):
 
 
 class WorkerViewSet(ScopedModelViewSet):
-    """Grid workers (full-time, part-time, embedded cadres); each row lists the grids served."""
+    """Grid workers (full-time, part-time, embedded cadres); each row lists the grids served that
+    the user may see (a worker may serve on a grid of another town of the county: that grid is not
+    listed to users outside that town)."""
 
-    queryset = GridWorker.objects.prefetch_related("memberships__grid")
+    queryset = GridWorker.objects.all()
+
+    def get_queryset(self):  # noqa: ANN201
+        visible = GridMembership.objects.visible_to(self.request.user).select_related("grid")
+        return super().get_queryset().prefetch_related(Prefetch("memberships", queryset=visible))
     serializer_class = s.GridWorkerSerializer
     filterset_class = WorkerFilterSet
     write_roles = GRID_MANAGERS
@@ -198,53 +211,44 @@ class MembershipViewSet(ScopedModelViewSet):
 
 
 class PatrolViewSet(ScopedReadOnlyViewSet):
-    """Patrols. POST starts one (idempotent on the client-generated `uuid`); then `{id}/points/`,
-    `{id}/findings/` (idempotent on the finding's `uuid`) and `{id}/end/`."""
+    """Patrols. POST starts one (idempotent on the client-generated `uuid`: a retry answers 200 with
+    the first row); then `{id}/points/` (idempotent on each point's `seq`), `{id}/findings/`
+    (idempotent on the finding's `uuid`) and `{id}/end/`. The rules (own worker only, visible
+    grids only) are the services'; the views only parse."""
 
-    queryset = Patrol.objects.select_related("worker").prefetch_related("findings")
+    queryset = Patrol.objects.select_related("worker", "grid").prefetch_related("findings__grid", "points")
     serializer_class = s.PatrolSerializer
     filterset_class = PatrolFilterSet
-    write_roles = (Role.GRID_WORKER,) + GRID_MANAGERS
+    write_roles = (Role.GRID_WORKER, *GRID_MANAGERS)
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    def _mine(self) -> Patrol:
-        patrol = self.get_object()
-        worker = services.worker_for_user(self.request.user)
-        if patrol.worker_id != worker.pk:
-            raise NotFound("巡查不存在或不是您的巡查")
-        return patrol
-
-    def get_object(self):  # noqa: ANN201
-        # actions that write still read through visible_to (then `_mine` checks the owner)
-        obj = Patrol.objects.visible_to(self.request.user).filter(pk=self.kwargs["pk"]).first() \
-            if str(self.kwargs["pk"]).isdigit() else None
-        if obj is None:
+    def _pk(self) -> int:
+        pk = str(self.kwargs["pk"])
+        if not pk.isdigit():
             raise Http404
-        return obj
+        return int(pk)
+
+    def _out(self, patrol: Patrol) -> dict:
+        fresh = Patrol.objects.visible_to(self.request.user).filter(pk=patrol.pk).first() or patrol
+        return s.PatrolSerializer(fresh, context=self.get_serializer_context()).data
 
     @extend_schema(request=s.PatrolStartSerializer, responses=s.PatrolSerializer)
     def create(self, request):  # noqa: ANN001, ANN201
-        body = s.PatrolStartSerializer(data=request.data)
+        body = s.PatrolStartSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        grid = data.get("grid")
-        if grid is not None and not Grid.objects.visible_to(request.user).filter(pk=grid.pk).exists():
-            raise PlatformError("网格不存在或不在您的管辖范围内", fields={"grid": ["网格不存在"]})
         point = {"lat": data["lat"], "lng": data["lng"], "crs": data["crs"]} if "lat" in data and "lng" in data else None
         patrol, created = services.patrol_start(user=request.user, uuid=data["uuid"], started_at=data.get("started_at"),
-                                                point=point)
-        if grid is not None and created:
-            patrol.grid = grid
-            patrol.save()
-        return Response(s.PatrolSerializer(patrol).data, status=201 if created else 200)
+                                                point=point, grid=data.get("grid"))
+        return Response(self._out(patrol), status=201 if created else 200)
 
-    @extend_schema(request=s.PointsSerializer, responses=s.PatrolSerializer)
+    @extend_schema(request=s.PointsSerializer, responses=s.PointsResultSerializer)
     @action(detail=True, methods=["post"])
     def points(self, request, pk=None):  # noqa: ANN001, ANN201
         body = s.PointsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        patrol = services.patrol_add_points(patrol=self._mine(), points=body.validated_data["points"])
-        return Response(s.PatrolSerializer(patrol).data)
+        result = services.patrol_add_points(user=request.user, patrol=self._pk(), points=body.validated_data["points"])
+        return Response(s.PointsResultSerializer(result).data)
 
     @extend_schema(request=s.FindingCreateSerializer, responses=s.FindingSerializer)
     @action(detail=True, methods=["post"])
@@ -252,17 +256,18 @@ class PatrolViewSet(ScopedReadOnlyViewSet):
         body = s.FindingCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
-        finding, created = services.finding_add(patrol=self._mine(), uuid=d["uuid"], category=d["category"],
-                                                description=d["description"],
+        finding, created = services.finding_add(user=request.user, patrol=self._pk(), uuid=d["uuid"],
+                                                category=d["category"], description=d["description"],
                                                 point={"lat": d["lat"], "lng": d["lng"], "crs": d["crs"]},
                                                 photo=d.get("photo"), found_at=d.get("found_at"))
-        return Response(s.FindingSerializer(finding).data, status=201 if created else 200)
+        data = s.FindingSerializer(finding, context=self.get_serializer_context()).data
+        return Response(data, status=201 if created else 200)
 
     @extend_schema(request=None, responses=s.PatrolSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):  # noqa: ANN001, ANN201
-        patrol = services.patrol_end(patrol=self._mine())
-        return Response(s.PatrolSerializer(Patrol.objects.get(pk=patrol.pk)).data)
+        patrol = services.patrol_end(user=request.user, patrol=self._pk())
+        return Response(self._out(patrol))
 
 
 class FindingViewSet(ScopedReadOnlyViewSet):
@@ -306,7 +311,7 @@ class CoverageView(PlatformAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("division", str), OpenApiParameter("date", str)], responses=dict)
     def get(self, request):  # noqa: ANN001, ANN201
-        division = _division_param(request, required=True)
+        division = _division_or_own(request)
         day = _date_param(request, "date", timezone.localdate())
         rows = selectors.coverage_rows(request.user, division, day)
         data = [{"code": r["code"], "name": r["name"], "patrolled": r["patrolled"], "by": r["by"]} for r in rows]
@@ -322,7 +327,7 @@ class AnalysisView(PlatformAPIView):
     @extend_schema(parameters=[OpenApiParameter("division", str), OpenApiParameter("start", str),
                                OpenApiParameter("end", str)], responses=dict)
     def get(self, request):  # noqa: ANN001, ANN201
-        division = _division_param(request, required=True)
+        division = _division_or_own(request)
         end = _date_param(request, "end", timezone.localdate())
         start = _date_param(request, "start", end - dt.timedelta(days=6))
         if start > end:

@@ -5,7 +5,7 @@ import uuid
 from django.utils import timezone
 
 from core.testing.cases import ScopeCase
-from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol
+from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol, PatrolPoint
 from grids.tests import fixtures
 
 B = "321002106"
@@ -34,6 +34,12 @@ def make_patrol(world):  # noqa: ANN001, ANN201
     m = make_membership(world)
     return Patrol.objects.create(worker=m.worker, division_id=m.worker.division_id, grid=m.grid,
                                  started_at=timezone.now(), status="ended", grids_covered=[m.grid.code])
+
+
+def make_point(world):  # noqa: ANN001, ANN201
+    p = make_patrol(world)
+    return PatrolPoint.objects.create(patrol=p, seq=0, lng=p.grid.centroid_lng, lat=p.grid.centroid_lat,
+                                      t=timezone.now())
 
 
 def make_finding(world):  # noqa: ANN001, ANN201
@@ -158,6 +164,7 @@ CASES = [
     ScopeCase(model=Patrol, make=make_patrol, api_list="grid-patrol-list", api_detail="grid-patrol-detail",
               writable=False,
               post_payload=lambda w, t: (_a_worker(w), {"uuid": str(uuid.uuid4()), "grid": t.grid_id})[1]),
+    ScopeCase(model=PatrolPoint, make=make_point, writable=False),
     ScopeCase(model=Finding, make=make_finding, api_list="grid-finding-list", api_detail="grid-finding-detail",
               writable=False),
     ScopeCase(model=GridReport, make=make_report, api_list="grid-report-list", api_detail="grid-report-detail",

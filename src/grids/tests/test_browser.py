@@ -1,6 +1,5 @@
 """Headless Chromium: the map shows the town's grid polygons; a patrol with an overridden
 geolocation starts, records a position and ends, and is stored."""
-import json
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
@@ -59,6 +58,7 @@ def test_patrol_with_browser_geolocation_is_stored(live_server, chromium):  # no
     WebDriverWait(chromium, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: "巡查已结束" in d.find_element(By.ID, "state").text)
     patrol = Patrol.objects.get()
     assert patrol.status == "ended" and patrol.worker.user_id == user.pk
-    track = json.loads(patrol.track)
-    assert track["type"] == "LineString" and len(track["coordinates"]) == 2
-    assert grid.code in patrol.grids_covered and len(patrol.timestamps) == 2
+    points = list(patrol.points.order_by("seq"))
+    assert [p.seq for p in points] == [0, 1] and patrol.point_count == 2
+    assert abs(points[1].lat - grid.centroid_lat - 0.0003) < 1e-6
+    assert grid.code in patrol.grids_covered

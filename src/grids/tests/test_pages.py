@@ -45,7 +45,7 @@ def test_import_page_checks_first_then_confirms():
     assert not Grid.objects.filter(name="新名称").exists()
     client.post("/grids/import/confirm/", {"payload": json.dumps(exported)})
     assert Grid.objects.filter(name="新名称").exists()
-    feature["geometry"] = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    feature["geometry"] = {"type": "Polygon", "coordinates": [[[119.4, 32.4], [119.41, 32.41], [119.41, 32.4], [119.4, 32.41], [119.4, 32.4]]]}  # a bow-tie
     upload = SimpleUploadedFile("b.geojson", json.dumps(exported).encode())
     page = client.post("/grids/import/", {"file": upload}).content.decode()
     assert "导入被拒绝" in page and "自相交" in page

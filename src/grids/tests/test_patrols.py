@@ -25,7 +25,8 @@ def _setup():  # noqa: ANN202
     return world, api, grid
 
 
-def test_a_patrol_is_stored_as_one_line_with_timestamps_duration_grids_and_findings(settings, tmp_path):
+def test_a_patrol_is_stored_as_points_with_timestamps_duration_grids_and_findings(
+        settings, tmp_path, django_capture_on_commit_callbacks):
     settings.MEDIA_ROOT = str(tmp_path)
     world, api, grid = _setup()
     pid = str(uuid.uuid4())
@@ -37,23 +38,28 @@ def test_a_patrol_is_stored_as_one_line_with_timestamps_duration_grids_and_findi
     assert again.status_code == 200 and again.json()["id"] == patrol_id
     points = {"points": [{"lat": lat + 0.0002, "lng": lng, "seq": 1, "t": "2026-01-05T09:00:00+08:00"},
                          {"lat": lat + 0.0004, "lng": lng + 0.0002, "seq": 2}]}
-    assert api.post(f"/api/grids/patrols/{patrol_id}/points/", points, format="json").status_code == 200
-    assert api.post(f"/api/grids/patrols/{patrol_id}/points/", points, format="json").status_code == 200  # retried
+    first = api.post(f"/api/grids/patrols/{patrol_id}/points/", points, format="json")
+    assert first.status_code == 200 and first.json() == {"patrol": patrol_id, "status": "active", "received": 2,
+                                                         "added": 2, "points": 3}
+    again = api.post(f"/api/grids/patrols/{patrol_id}/points/", points, format="json")  # retried
+    assert again.status_code == 200 and again.json()["added"] == 0 and again.json()["points"] == 3
     fid = str(uuid.uuid4())
     photo = SimpleUploadedFile("p.jpg", b"\xff\xd8\xff\xe0fakejpeg", content_type="image/jpeg")
-    r = api.post(f"/api/grids/patrols/{patrol_id}/findings/", {"uuid": fid, "category": "safety",
-                 "description": "电动车楼道充电", "lat": lat, "lng": lng, "photo": photo}, format="multipart")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api.post(f"/api/grids/patrols/{patrol_id}/findings/", {"uuid": fid, "category": "safety",
+                     "description": "电动车楼道充电", "lat": lat, "lng": lng, "photo": photo}, format="multipart")
     assert r.status_code == 201, r.content
     r2 = api.post(f"/api/grids/patrols/{patrol_id}/findings/", {"uuid": fid, "category": "safety",
                   "description": "电动车楼道充电", "lat": lat, "lng": lng}, format="json")
     assert r2.status_code == 200 and Finding.objects.count() == 1
     finding = Finding.objects.get()
     assert finding.status == "unreported" and finding.grid_id == grid.pk
-    assert default_storage.exists(finding.photo)
+    assert default_storage.open(finding.photo).read() == b"\xff\xd8\xff\xe0fakejpeg"
     ended = api.post(f"/api/grids/patrols/{patrol_id}/end/").json()
     assert ended["status"] == "ended" and grid.code in ended["grids_covered"]
     assert ended["track"]["type"] == "LineString" and len(ended["track"]["coordinates"]) == 3
-    assert len(ended["timestamps"]) == 3 and ended["distance_m"] > 0
+    assert len(ended["timestamps"]) == 3 and ended["distance_m"] > 0 and ended["points"] == 3
+    assert ended["timestamps"][1] == "2026-01-05T09:00:00+08:00"
     assert api.post(f"/api/grids/patrols/{patrol_id}/end/").status_code == 200  # ending twice is harmless
     r = api.post(f"/api/grids/patrols/{patrol_id}/points/", points, format="json")
     assert r.status_code == 409

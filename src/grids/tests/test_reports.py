@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
+from core.testing.commit import committed
 from core.testing.world import build_world
 from grids import tasks
 from grids.models import Finding, GridReport, Patrol
@@ -33,7 +34,8 @@ def test_weekly_task_writes_xlsx_and_pdf_with_chinese_text(settings, tmp_path):
     world = build_world()
     fixtures.lay_out(world)
     _patrol_last_week(fixtures.grid_in("321002001000"))
-    assert tasks.weekly_grid_reports.call_local() == 3
+    with committed():  # the files are written when each report's transaction commits
+        assert tasks.weekly_grid_reports.call_local() == 3
     report = GridReport.objects.get(kind="weekly", division_id="321002001000")
     assert report.summary["patrols"] == 1 and report.summary["findings"] == 1
     wb = load_workbook(io.BytesIO(default_storage.open(report.xlsx).read()))
@@ -49,16 +51,21 @@ def test_weekly_task_writes_xlsx_and_pdf_with_chinese_text(settings, tmp_path):
     rows = api.get("/api/grids/reports/").json()["results"]
     assert any(r["title"] == report.title for r in rows)
     download = api.get(rows[0]["pdf_url"])
-    assert download.status_code == 200 and b"".join(download.streaming_content)[:4] == b"%PDF"
-    assert tasks.weekly_grid_reports.call_local() == 3  # rerun replaces, never duplicates
+    assert download.status_code == 200 and b"".join(download.streaming_content)[:4] == b"%PDF"  # type: ignore[attr-defined]
+    old_pdf = report.pdf
+    with committed():
+        assert tasks.weekly_grid_reports.call_local() == 3  # rerun replaces, never duplicates
     assert GridReport.objects.filter(kind="weekly").count() == 3
+    assert not default_storage.exists(old_pdf)  # the replaced file is gone, the new one is there
+    assert default_storage.exists(GridReport.objects.get(pk=report.pk).pdf)
 
 
 def test_monthly_task_covers_town_county_and_city(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     world = build_world()
     fixtures.lay_out(world)
-    tasks.monthly_grid_reports.call_local()
+    with committed():
+        tasks.monthly_grid_reports.call_local()
     levels = set(GridReport.objects.filter(kind="monthly").values_list("division__level", flat=True))
     assert levels == {"town", "county", "city"}
     city = GridReport.objects.get(kind="monthly", division__level="city")

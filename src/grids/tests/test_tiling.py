@@ -40,7 +40,7 @@ def test_generated_villages_are_tiled_exactly_by_their_comprehensive_grids():
     shapes = [geo.to_shape(g.geometry) for g in all_comp]
     tree = shapely.STRtree(shapes)
     a, b = tree.query(shapes, predicate="intersects")
-    for i, j in zip(a.tolist(), b.tolist()):
+    for i, j in zip(a.tolist(), b.tolist(), strict=False):
         if i < j:
             assert geo.area_m2(shapes[i].intersection(shapes[j])) < geo.AREA_TOLERANCE_M2
 

@@ -14,6 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # noqa: ANN001, ANN201
         parser.add_argument("path")
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入")
+        parser.add_argument("--crs", choices=["wgs84", "gcj02"], help="坐标系（缺省按文件的 crs；gcj02 时转换为 WGS84）")
 
     def handle(self, *args, **options):  # noqa: ANN002, ANN003, ANN201
         try:
@@ -23,7 +24,8 @@ class Command(BaseCommand):
             raise CommandError(f"无法读取 GeoJSON：{exc}")
         with audit.acting_as(name="import_grids", source="import"):
             result = services.grids_import(collection=data, scope=Scope(None, everything=True),
-                                           dry_run=options["dry_run"], note=f"导入 {options['path']}")
+                                           dry_run=options["dry_run"], note=f"导入 {options['path']}",
+                                           crs=options.get("crs"))
         if result.problems:
             raise CommandError("导入被拒绝，未做任何修改：\n" + "\n".join(p["text"] for p in result.problems))
         self.stdout.write(f"{'校验通过（未写入）' if result.dry_run else '导入完成'}：新增 {len(result.created)}，"

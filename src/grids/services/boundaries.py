@@ -1,41 +1,36 @@
-"""Writes for grids. Keyword-only `<entity>_<action>` functions, transactional, audited.
+"""Grid boundaries: import (every check), export, retire, bulk create.
 
 Every change to grids bumps the `grids` cache generation (on commit), so every process's
 locating index is rebuilt.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 from shapely import STRtree
 
 from core import audit, cachegen
-from core.errors import Conflict, NotAllowed, PlatformError
 from core.scoping import Scope
 from divisions.choices import Level
 from divisions.models import Division
 from grids import geo, locator
 from grids.choices import (
-    FindingCategory,
-    FindingStatus,
     GridStatus,
     GridType,
-    PatrolStatus,
     SpecialCategory,
-    TeamRole,
     VersionAction,
-    WorkerKind,
 )
-from grids.models import Finding, Grid, GridMembership, GridVersion, GridWorker, Patrol
+from grids.models import Grid, GridVersion
 
 GRID_FIELDS = ("code", "name", "type", "category", "status", "geometry")
+# A grid wider or taller than this (degrees, ≈ 220 km) is a wrong file, not a grid: refused at import.
+MAX_GRID_EXTENT_DEG = 2.0
+# An overlap with a grid outside the importer's scope: refused, naming and measuring nothing.
+HIDDEN_CONFLICT = "与已有网格冲突（边界重叠），未导入；请核对边界"
 
 
 # --- import / export -----------------------------------------------------------------------------
@@ -72,25 +67,45 @@ def _problem(problems: list[dict], index: int | None, code: str, message: str) -
                      "text": f"{where}{f'（{code}）' if code else ''}：{message}"})
 
 
-def _parse(collection: Any, scope: Scope, problems: list[dict]) -> list[_Planned]:
+def _parse(collection: Any, scope: Scope, problems: list[dict], crs: str | None = None) -> list[_Planned]:
+    """Every feature checked on its own: properties (RFC 7946 allows `null`), code, type, division
+    and scope, then the geometry: structure, lon/lat in China (a projected file, or one with latitude
+    and longitude swapped, is refused before any area is computed from it), validity."""
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" \
             or not isinstance(collection.get("features"), list):
         _problem(problems, None, "", "文件不是 GeoJSON FeatureCollection")
         return []
+    try:
+        file_crs = geo.crs_of(collection)
+    except geo.CrsProblem as exc:
+        _problem(problems, None, "", str(exc))  # one problem for the file; no feature is looked at
+        return []
+    source_crs = file_crs if file_crs != "wgs84" or crs is None else crs
     length = geo.code_length()
     features = collection["features"]
+
+    def props_of(feature: Any) -> dict:
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        return props if isinstance(props, dict) else {}
+
     divisions = {d.code: d for d in Division.objects.filter(
-        code__in={str((f or {}).get("properties", {}).get("code", ""))[:12] for f in features if isinstance(f, dict)})}
+        code__in={str(props_of(f).get("code", "")).strip()[:12] for f in features})}
     seen: dict[str, int] = {}
     planned: list[_Planned] = []
     for i, feature in enumerate(features):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             _problem(problems, i, "", "不是 GeoJSON Feature")
             continue
-        props = feature.get("properties") or {}
+        raw_props = feature.get("properties")
+        if raw_props is not None and not isinstance(raw_props, dict):
+            _problem(problems, i, "", "properties 须为对象或 null")
+            continue
+        props = raw_props or {}
         code = str(props.get("code", "")).strip()
         before = len(problems)
-        if not (code.isdigit() and len(code) == length):
+        if not code:
+            _problem(problems, i, code, f"缺少网格编码（properties.code，{length} 位数字）")
+        elif not (code.isdigit() and len(code) == length):
             _problem(problems, i, code, f"网格编码必须是 {length} 位数字")
         elif code in seen:
             _problem(problems, i, code, f"编码与第 {seen[code] + 1} 个要素重复")
@@ -114,30 +129,55 @@ def _parse(collection: Any, scope: Scope, problems: list[dict]) -> list[_Planned
                 _problem(problems, i, code, "专属网格编码须为 乡镇代码+000+序号，前 12 位应是乡镇（街道）代码")
             if not scope.covers(division.code):
                 _problem(problems, i, code, "不在您的管辖范围内")
-        geometry = feature.get("geometry")
-        shape = None
-        text = ""
-        if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            _problem(problems, i, code, "几何必须是 Polygon 或 MultiPolygon")
-        else:
-            try:
-                text = geo.normalise_geometry(geometry)
-                shape = geo.to_shape(text)
-            except Exception:  # noqa: BLE001 - any parse failure is the user's data, reported
-                _problem(problems, i, code, "几何坐标无法解析")
-            else:
-                if shape.is_empty:
-                    _problem(problems, i, code, "几何为空")
-                elif not shape.is_valid:
-                    _problem(problems, i, code, f"多边形无效（自相交或环不闭合）：{shapely.is_valid_reason(shape)}")
+        shape, text = _parse_geometry(feature.get("geometry"), source_crs, i, code, problems)
         if len(problems) == before and shape is not None and division is not None:
             planned.append(_Planned(i, code, str(props.get("name") or code), gtype, category, status, text, shape,
                                     division))
     return planned
 
 
-def _check_topology(planned: list[_Planned], problems: list[dict]) -> None:
-    """Comprehensive grids must not overlap each other and must cover their village's boundary."""
+def _parse_geometry(geometry: Any, source_crs: str, i: int, code: str,
+                    problems: list[dict]) -> tuple[Any, str]:
+    """(shape, normalised GeoJSON text) of a feature's geometry, or (None, "") with the problem listed."""
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        _problem(problems, i, code, "几何必须是 Polygon 或 MultiPolygon")
+        return None, ""
+    structure = geo.ring_problem(geometry)
+    if structure:
+        _problem(problems, i, code, structure)
+        return None, ""
+    try:
+        shape = geo.to_shape(geo.normalise_geometry(geometry))
+    except Exception:  # noqa: BLE001 - any parse failure is the user's data, reported
+        _problem(problems, i, code, "几何坐标无法解析")
+        return None, ""
+    if shape.is_empty:
+        _problem(problems, i, code, "几何为空")
+        return None, ""
+    lonlat = geo.lonlat_problem(tuple(shape.bounds))
+    if lonlat:
+        _problem(problems, i, code, lonlat)
+        return None, ""
+    if source_crs == "gcj02":
+        geometry = geo.gcj02_geometry_to_wgs84(geometry)
+        shape = geo.to_shape(geo.normalise_geometry(geometry))
+    minx, miny, maxx, maxy = shape.bounds
+    if max(maxx - minx, maxy - miny) > MAX_GRID_EXTENT_DEG:
+        _problem(problems, i, code, f"网格范围过大（跨度超过 {MAX_GRID_EXTENT_DEG:g}°，约 "
+                                    f"{MAX_GRID_EXTENT_DEG * 111:.0f} 公里），不像一个网格")
+        return None, ""
+    if not shape.is_valid:
+        _problem(problems, i, code, geo.invalid_reason(shape))
+        return None, ""
+    return shape, geo.normalise_geometry(geometry)
+
+
+def _check_topology(planned: list[_Planned], problems: list[dict], scope: Scope) -> None:
+    """Comprehensive grids must not overlap each other and must cover their village's boundary.
+
+    Existing grids outside the importer's scope are compared (an overlap with them is still
+    refused) but never named nor measured: the problem says only that the grid conflicts with an
+    existing grid, once per feature, as for any conflict the importer cannot see."""
     index = locator.get_index(max_age=0)
     replaced = {p.code for p in planned}
     final = [p for p in planned if p.type == GridType.COMPREHENSIVE and p.status == GridStatus.ACTIVE]
@@ -150,22 +190,30 @@ def _check_topology(planned: list[_Planned], problems: list[dict]) -> None:
                 existing[i] = index.geoms[i]
     shapes = [p.shape for p in final] + list(existing.values())
     labels = [(p.index, p.code) for p in final] + [(None, index.codes[i]) for i in existing]
+    hidden = {k for k, i in enumerate(existing, start=len(final)) if not scope.covers(index.codes[i])}
     if len(shapes) > 1:
         tree = STRtree(shapes)
         left, right = tree.query(shapes, predicate="intersects")
-        for a, b in zip(left.tolist(), right.tolist()):
+        conflicted: set[int] = set()
+        for a, b in zip(left.tolist(), right.tolist(), strict=False):
             if a >= b or a >= len(final):
                 continue
             area = geo.area_m2(shapes[a].intersection(shapes[b]))
-            if area > geo.AREA_TOLERANCE_M2:
-                _problem(problems, labels[a][0], labels[a][1],
-                         f"与综合网格 {labels[b][1]} 重叠约 {area:.0f} 平方米")
+            if area <= geo.AREA_TOLERANCE_M2:
+                continue
+            if b in hidden:
+                if a not in conflicted:
+                    conflicted.add(a)
+                    _problem(problems, labels[a][0], labels[a][1], HIDDEN_CONFLICT)
+            else:
+                _problem(problems, labels[a][0], labels[a][1], f"与综合网格 {labels[b][1]} 重叠约 {area:.0f} 平方米")
     villages = {p.division.code for p in final} | {p.division.code for p in planned
                                                     if p.type == GridType.COMPREHENSIVE}
     kept: dict[str, list[Any]] = {}
     for i in range(len(index)):
-        if index.comprehensive[i] and index.villages[i] in villages and index.codes[i] not in replaced:
-            kept.setdefault(index.villages[i], []).append(index.geoms[i])
+        village_code = index.villages[i]
+        if index.comprehensive[i] and village_code and village_code in villages and index.codes[i] not in replaced:
+            kept.setdefault(village_code, []).append(index.geoms[i])
     for village in Division.objects.filter(code__in=villages).exclude(boundary=""):
         boundary = geo.to_shape(village.boundary)
         mine = [p.shape for p in final if p.division.code == village.code]
@@ -216,13 +264,18 @@ def _fill_shape_fields(grid: Grid, shape: Any) -> None:
 
 
 @transaction.atomic
-def grids_import(*, collection: Any, scope: Scope, dry_run: bool = False, note: str = "GeoJSON 导入") -> ImportResult:
+def grids_import(*, collection: Any, scope: Scope, dry_run: bool = False, note: str = "GeoJSON 导入",
+                 crs: str | None = None) -> ImportResult:
     """Validate a FeatureCollection, then create or update grids by code. Any problem refuses
-    the whole import, listing every problem, and changes nothing."""
+    the whole import, listing every problem, and changes nothing.
+
+    Coordinates: WGS84 or CGCS2000 longitude/latitude (no `crs` member, OGC CRS84, EPSG:4326 or
+    EPSG:4490 in any of the URN/URL forms), or GCJ-02 (a `crs` named GCJ02, or `crs="gcj02"` from
+    the importer), converted to WGS84 before storing. Anything else is refused ("坐标不是经纬度…")."""
     result = ImportResult(dry_run=dry_run)
-    planned = _parse(collection, scope, result.problems)
+    planned = _parse(collection, scope, result.problems, crs)
     _check_towns(planned, result.problems)
-    _check_topology(planned, result.problems)  # on every well-formed feature: list all problems at once
+    _check_topology(planned, result.problems, scope)  # on every well-formed feature: list all problems at once
     if result.problems:
         result.problems.sort(key=lambda p: (p["index"] is None, p["index"] or 0))
         transaction.set_rollback(True)
@@ -291,7 +344,7 @@ def grid_retire(*, grid: Grid, note: str = "") -> Grid:
 def grids_bulk_create(*, grids: list[Grid], note: str = "批量生成") -> list[Grid]:
     """Insert many grids at once (demo, benchmarks): shape fields filled, versions and audit written."""
     shapes = shapely.from_geojson([g.geometry for g in grids])
-    for g, s in zip(grids, shapes):
+    for g, s in zip(grids, shapes, strict=False):
         if not g.centroid_lng:
             _fill_shape_fields(g, s)
     Grid.objects.bulk_create(grids, batch_size=1000)
@@ -306,182 +359,3 @@ def grids_bulk_create(*, grids: list[Grid], note: str = "批量生成") -> list[
     audit.record_bulk(versions)
     cachegen.bump(locator.CACHE_NAME)
     return grids
-
-
-# --- teams ---------------------------------------------------------------------------------------
-@transaction.atomic
-def worker_create(*, division: Division, name: str, kind: str = WorkerKind.FULL_TIME, phone: str = "",
-                  user: Any = None) -> GridWorker:
-    if division.level not in (Level.VILLAGE, Level.TOWN):
-        raise PlatformError("网格员须隶属于村（社区）或乡镇（街道）", code="bad_division",
-                            fields={"division": ["须为村（社区）或乡镇（街道）"]})
-    return GridWorker.objects.create(division=division, name=name, kind=kind, phone=phone, user=user)
-
-
-@transaction.atomic
-def membership_add(*, grid: Grid, worker: GridWorker, role: str = TeamRole.MEMBER, replace_head: bool = False,
-                   since: dt.date | None = None) -> GridMembership:
-    """Put a person on a grid's team. A grid has exactly one head: adding a second is refused
-    unless `replace_head` (then the old head becomes a member)."""
-    if not worker.division_id[:6] == grid.division_id[:6]:
-        raise PlatformError("网格员只能加入本县（市、区）的网格", code="outside_county", fields={"worker": ["不在本县"]})
-    if GridMembership.objects.filter(grid=grid, worker=worker).exists():
-        raise Conflict(f"{worker.name} 已在网格 {grid.code} 的团队中", code="already_member")
-    if role == TeamRole.HEAD:
-        current = GridMembership.objects.select_for_update().filter(grid=grid, role=TeamRole.HEAD).first()
-        if current is not None:
-            if not replace_head:
-                raise Conflict(f"网格 {grid.code} 已有网格长 {current.worker.name}，一格只能有一名网格长",
-                               code="head_exists", fields={"role": ["该网格已有网格长"]})
-            current.role = TeamRole.MEMBER
-            current.save()
-    try:
-        with transaction.atomic():
-            return GridMembership.objects.create(grid=grid, worker=worker, role=role, since=since or timezone.localdate())
-    except IntegrityError as exc:
-        raise Conflict("一格只能有一名网格长", code="head_exists") from exc
-
-
-@transaction.atomic
-def membership_remove(*, membership: GridMembership) -> None:
-    membership.delete()
-
-
-# --- patrols -------------------------------------------------------------------------------------
-def worker_for_user(user: Any) -> GridWorker:
-    worker = GridWorker.objects.filter(user=user, active=True).order_by("id").first()
-    if worker is None:
-        raise NotAllowed("当前账号未登记为网格员，不能巡查", code="not_a_grid_worker")
-    return worker
-
-
-def _coerce_point(point: Any, what: str = "point") -> tuple[float, float]:
-    try:
-        lat = float(point["lat"])
-        lng = float(point["lng"])
-    except (TypeError, KeyError, ValueError):
-        raise PlatformError("坐标格式有误，需要 lat 与 lng 数值", code="bad_point", fields={what: ["坐标格式有误"]})
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise PlatformError("坐标超出范围", code="bad_point", fields={what: ["坐标超出范围"]})
-    if point.get("crs") == "gcj02":
-        lng, lat = geo.gcj02_to_wgs84(lng, lat)
-    return lng, lat
-
-
-@transaction.atomic
-def patrol_start(*, user: Any, uuid: uuidlib.UUID | str, started_at: dt.datetime | None = None,
-                 point: dict | None = None) -> tuple[Patrol, bool]:
-    """Start a patrol (idempotent on the client's uuid: a retried request returns the same row)."""
-    worker = worker_for_user(user)
-    existing = Patrol.objects.filter(uuid=uuid).first()
-    if existing is not None:
-        if existing.worker_id != worker.pk:
-            raise Conflict("该巡查编号已被使用", code="uuid_taken")
-        return existing, False
-    head = worker.memberships.order_by("role", "grid__code").select_related("grid").first()
-    patrol = Patrol.objects.create(uuid=uuid, worker=worker, division_id=worker.division_id,
-                                   grid=head.grid if head else None, started_at=started_at or timezone.now())
-    if point:
-        patrol_add_points(patrol=patrol, points=[{**point, "seq": 0}])
-    return patrol, True
-
-
-def _track_coords(patrol: Patrol) -> list[list[float]]:
-    if not patrol.track:
-        return []
-    data = json.loads(patrol.track)
-    return data["coordinates"] if data["type"] == "LineString" else [data["coordinates"]]
-
-
-def _set_track(patrol: Patrol, coords: list[list[float]]) -> None:
-    if len(coords) == 1:
-        patrol.track = json.dumps({"type": "Point", "coordinates": coords[0]}, separators=(",", ":"))
-    else:
-        patrol.track = json.dumps({"type": "LineString", "coordinates": coords}, separators=(",", ":"))
-
-
-@transaction.atomic
-def patrol_add_points(*, patrol: Patrol, points: list[dict]) -> Patrol:
-    """Append track points [{lat, lng, t (ISO), seq}]. A point whose `seq` was already received is
-    ignored, so a retried submission does not duplicate."""
-    patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
-    if patrol.status != PatrolStatus.ACTIVE:
-        raise Conflict("巡查已结束，不能再添加轨迹点", code="patrol_ended")
-    if not isinstance(points, list) or not points:
-        raise PlatformError("没有轨迹点", code="no_points", fields={"points": ["至少一个点"]})
-    coords = _track_coords(patrol)
-    seen = set(patrol.point_seqs)
-    for n, point in enumerate(points):
-        if not isinstance(point, dict):
-            raise PlatformError("轨迹点格式有误", code="bad_point", fields={"points": [f"第 {n + 1} 个点格式有误"]})
-        seq = point.get("seq")
-        if seq is not None and seq in seen:
-            continue
-        lng, lat = _coerce_point(point, "points")
-        coords.append([lng, lat])
-        patrol.timestamps.append(str(point.get("t") or timezone.now().isoformat()))
-        if seq is not None:
-            seen.add(seq)
-            patrol.point_seqs.append(seq)
-    _set_track(patrol, coords)
-    patrol.save()
-    return patrol
-
-
-@transaction.atomic
-def finding_add(*, patrol: Patrol, uuid: uuidlib.UUID | str, category: str, description: str,
-                point: dict, photo: Any = None, found_at: dt.datetime | None = None) -> tuple[Finding, bool]:
-    existing = Finding.objects.filter(uuid=uuid).first()
-    if existing is not None:
-        if existing.patrol_id != patrol.pk:
-            raise Conflict("该发现编号已被使用", code="uuid_taken")
-        return existing, False
-    if category not in FindingCategory.values:
-        raise PlatformError("发现类别不存在", code="bad_category", fields={"category": ["请选择类别"]})
-    if not (description or "").strip():
-        raise PlatformError("请填写发现描述", code="no_description", fields={"description": ["必填"]})
-    lng, lat = _coerce_point(point)
-    codes = locator.locate_many([lat], [lng])[0]
-    grid = Grid.objects.filter(code=codes[0]).first() if codes else None
-    finding = Finding(uuid=uuid, patrol=patrol, grid=grid, category=category, description=description.strip(),
-                      lng=lng, lat=lat, found_at=found_at or timezone.now(), status=FindingStatus.UNREPORTED)
-    if photo is not None:
-        name = getattr(photo, "name", "photo.jpg")
-        if not name.lower().endswith((".jpg", ".jpeg", ".png", ".webp", ".heic")):
-            raise PlatformError("照片须为 jpg、png、webp 或 heic 格式", code="bad_photo", fields={"photo": ["格式不支持"]})
-        if getattr(photo, "size", 0) > 10 * 1024 * 1024:
-            raise PlatformError("照片不能超过 10MB", code="bad_photo", fields={"photo": ["超过 10MB"]})
-        from django.core.files.storage import default_storage
-
-        finding.photo = default_storage.save(
-            f"grids/findings/{timezone.localdate():%Y/%m}/{uuid}{name[name.rfind('.'):].lower()}", photo)
-    finding.save()
-    return finding, True
-
-
-def covered_codes(coords: list[list[float]]) -> list[str]:
-    """Grids touched by a track (its points, and the segments between them)."""
-    if not coords:
-        return []
-    index = locator.get_index()
-    if index.tree is None:
-        return []
-    shape = shapely.LineString(coords) if len(coords) > 1 else shapely.Point(coords[0])
-    hits = index.tree.query(shape, predicate="intersects").tolist()
-    return sorted({index.codes[i] for i in hits}, key=lambda c: (c[9:12] == "000", c))
-
-
-@transaction.atomic
-def patrol_end(*, patrol: Patrol, ended_at: dt.datetime | None = None) -> Patrol:
-    """End a patrol: duration, distance and the grids covered. Ending twice changes nothing."""
-    patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
-    if patrol.status == PatrolStatus.ENDED:
-        return patrol
-    coords = _track_coords(patrol)
-    patrol.ended_at = ended_at or timezone.now()
-    patrol.duration_s = max(0, int((patrol.ended_at - patrol.started_at).total_seconds()))
-    patrol.distance_m = round(geo.distance_m(coords), 1)
-    patrol.grids_covered = covered_codes(coords)
-    patrol.status = PatrolStatus.ENDED
-    patrol.save()
-    return patrol
