@@ -97,6 +97,33 @@ class ScopedAdmin(admin.ModelAdmin):
                 raise PermissionDenied("保存后的对象不在您的管辖范围内")
 
 
+class ScopedInlineMixin:
+    """An inline (rows of a parent shown on its change page) with the admin's scoping: only the
+    rows the user can see, and foreign-key choices likewise. Every inline derives from it."""
+
+    def get_queryset(self, request: Any) -> Any:
+        qs: Any = super().get_queryset(request)  # type: ignore[misc]
+        return qs.visible_to(request.user) if is_scoped_model(qs.model) else qs
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and is_scoped_model(db_field.related_model):
+            queryset: Any = field.queryset
+            field.queryset = queryset.visible_to(request.user)
+        return field
+
+    def formfield_for_manytomany(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and is_scoped_model(db_field.related_model):
+            queryset: Any = field.queryset
+            field.queryset = queryset.visible_to(request.user)
+        return field
+
+
+class ScopedTabularInline(ScopedInlineMixin, admin.TabularInline):
+    pass
+
+
 class ScopedRelatedFilter(admin.RelatedFieldListFilter):
     """List filter whose choices are the related rows the user can see."""
 

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from core.admin import ScopedAdmin, ScopedRelatedFilter
+from core.admin import ScopedAdmin, ScopedRelatedFilter, ScopedTabularInline
 from core.roles import Role
 from org.models import Absence, Post, Staff, Unit, UnitTemplate, UnitTemplateEntry
 
 
-class UnitTemplateEntryInline(admin.TabularInline):
+class UnitTemplateEntryInline(ScopedTabularInline):
     model = UnitTemplateEntry
     extra = 0
 
