@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from django.db.models import Q, QuerySet
@@ -21,7 +21,7 @@ from catalog.models import Item, ItemList, ListVersion, Matter, Responsibility
 from core import cachegen
 from core.errors import NotFound, PlatformError
 from core.filters import require_division_code
-from core.scoping import code_level
+from core.scoping import code_level, scope_for
 
 RESPONSIBILITY_CACHE = "catalog.responsibility"
 
@@ -163,6 +163,16 @@ class Answer:
     @property
     def gap(self) -> bool:
         return self.main is None
+
+    def seen_by(self, user: Any) -> Answer:
+        """This answer as `user` may read it: cooperating units outside their scope are left out.
+
+        The cached answer is shared by every reader (routing needs all of it); a reader sees a
+        unit only where the unit directory would show it (`Scope.can_read_reference`).
+        """
+        scope = scope_for(user)
+        keep = tuple(u for u in self.cooperating if scope.everything or scope.can_read_reference(u.division))
+        return self if keep == self.cooperating else replace(self, cooperating=keep)
 
     def as_dict(self, division: str | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
         def unit(u: UnitRef | None) -> dict | None:

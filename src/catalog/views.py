@@ -170,7 +170,8 @@ def matters(request: Any) -> Any:
     only_gaps = bool(request.GET.get("gaps"))
     as_of = _as_of(request)
     page = _page(request, qs)
-    rows = [(m, selectors.responsibility_for(town_code, m.code, as_of) if town_code else None) for m in page]
+    rows = [(m, selectors.responsibility_for(town_code, m.code, as_of).seen_by(user) if town_code else None)
+            for m in page]
     if only_gaps:
         rows = [(m, a) for m, a in rows if a is None or a.gap]
     return render(request, "catalog/matters.html", {"page": page, "rows": rows, "towns": towns[:500],
@@ -201,12 +202,12 @@ def responsibility_edit(request: Any, town: str, matter: str) -> Any:
             messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("catalog:responsibility", kwargs={"town": town, "matter": matter}))
     rows = Responsibility.objects.visible_to(user).filter(division=division, matter=matter_obj) \
-        .select_related("main_unit", "change").prefetch_related("cooperating_units").order_by("-valid_from")
+        .select_related("main_unit", "change").prefetch_visible(user, "cooperating_units").order_by("-valid_from")
     candidates = Unit.objects.filter(division_id__in=[town, town[:6] + "000000"]).exclude(kind="stationed") \
         .order_by("-division_id", "order") if writable else []
     return render(request, "catalog/responsibility.html", {
         "town": division, "matter": matter_obj, "rows": rows, "writable": writable, "candidates": candidates,
-        "answer": selectors.responsibility_for(town, matter), "today": timezone.localdate()})
+        "answer": selectors.responsibility_for(town, matter).seen_by(user), "today": timezone.localdate()})
 
 
 @login_required

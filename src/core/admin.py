@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from core.models import AuditLog, CalendarDay, CalendarYear
 from core.roles import ADMIN_ROLES, Role, has_role
-from core.scoping import GLOBAL, is_scoped_model
+from core.scoping import GLOBAL, RestrictedPrefetch, is_scoped_model
 
 
 def _held_admin_roles(user: Any) -> set[str]:
@@ -37,7 +37,10 @@ class ScopedAdmin(admin.ModelAdmin):
         qs: Any = super().get_queryset(request)
         if self._configures(request):
             return qs
-        return qs.visible_to(request.user)
+        # many-to-many rows (shown read-only as a list of names) pass through the user's scope too
+        restricted = [RestrictedPrefetch(f.name, request.user, f.related_model.objects.all())
+                      for f in qs.model._meta.many_to_many if is_scoped_model(f.related_model)]
+        return qs.visible_to(request.user).prefetch_related(*restricted)
 
     def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

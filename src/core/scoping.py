@@ -172,6 +172,10 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> ScopedQuerySet:
         return self.visible_in(scope_for(user))
 
+    def prefetch_visible(self, user: Any, *lookups: str) -> ScopedQuerySet:
+        """`prefetch_related(*lookups)` with every level restricted to `user` (RestrictedPrefetch)."""
+        return restrict_prefetches(self.prefetch_related(*lookups), user)  # type: ignore[no-any-return]
+
     def writable_by(self, user: Any) -> ScopedQuerySet:
         scope = scope_for(user)
         if self._meta_model().scope_kind == GLOBAL and not scope.everything:
@@ -220,14 +224,16 @@ def is_scoped_model(model: type) -> bool:
 class RestrictedPrefetch(Prefetch):
     """A Prefetch whose rows are restricted to what `user` can see (NetBox's RestrictedPrefetch).
 
-    `queryset` defaults to the related model's `objects`; a model that is not scoped is
-    prefetched unrestricted. So `parent.children.all()` on a prefetched parent holds only the
-    visible children, and a serializer nesting them names nothing outside the user's scope.
+    `queryset` is the related model's rows to start from (e.g. `Unit.objects.all()`); a model
+    that is not scoped is prefetched as given. So `parent.children.all()` on a prefetched parent
+    holds only the visible children, and a page or serializer showing them names nothing
+    outside the user's scope. `ScopedQuerySet.prefetch_visible(user, "children")` finds the
+    model itself.
     """
 
-    def __init__(self, lookup: str, user: Any, queryset: Any = None, to_attr: str | None = None) -> None:
+    def __init__(self, lookup: str, user: Any, queryset: Any, to_attr: str | None = None) -> None:
         self.restrict_user = user
-        if queryset is not None and is_scoped_model(queryset.model):
+        if is_scoped_model(queryset.model):
             queryset = queryset.visible_to(user)
         super().__init__(lookup, queryset=queryset, to_attr=to_attr)
 

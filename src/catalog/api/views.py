@@ -182,7 +182,8 @@ class ResponsibilityAnswerView(PlatformAPIView):
         town = selectors.town_code_for(code)
         _visible_division(request, code)
         on = s.as_of_param(request)
-        return Response(selectors.responsibility_for(town, matter, on).as_dict(division=code, as_of=on))
+        answer = selectors.responsibility_for(town, matter, on).seen_by(request.user)
+        return Response(answer.as_dict(division=code, as_of=on))
 
 
 class GapsView(PlatformAPIView):
