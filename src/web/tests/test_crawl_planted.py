@@ -50,10 +50,10 @@ class Plants:
 
 
 def _plant(world: World) -> Plants:
-    from catalog.models import Admission, Assignment, Item, PowerChange
+    from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, PowerChange
     from flows import services as flows
     from flows.templates_dir import template_bytes
-    from grids.models import Finding, Grid, GridMembership, GridReport, GridWorker, Patrol
+    from grids.models import Finding, Grid, GridMembership, GridReport, GridWorker, Patrol, PatrolPoint
     from grids.tests import fixtures
     from notify.models import Notification
     from org.models import Absence, Post, Staff, Unit
@@ -73,10 +73,11 @@ def _plant(world: World) -> Plants:
     GridMembership.objects.create(grid=grid, worker=worker, role="head")
     patrol = Patrol.objects.create(worker=worker, division_id=b_village, grid=grid, started_at=timezone.now(),
                                    status="ended", grids_covered=[grid.code])
+    PatrolPoint.objects.create(patrol=patrol, seq=0, lng=grid.centroid_lng, lat=grid.centroid_lat, t=timezone.now())
     Finding.objects.create(patrol=patrol, grid=grid, category="safety", description=p("finding"),
                            lng=grid.centroid_lng, lat=grid.centroid_lat, found_at=timezone.now())
-    GridReport.objects.create(kind="weekly", division_id=b, period_start=dt.date(2026, 1, 5),
-                              period_end=dt.date(2026, 1, 11), title=p("report"))
+    GridReport.objects.create(kind="monthly", division_id=b, period_start=dt.date(2026, 2, 1),
+                              period_end=dt.date(2026, 2, 28), title=p("report"))
     item = Item.objects.create(code="CRAWL-1", name="爬取测试事项", kind="other", legal_basis="测试",
                                department_code="D01")
     pm = flows.processmap_import(user=world.insider, item=item, division_code=b, xml=template_bytes("ten_step"),
@@ -93,6 +94,9 @@ def _plant(world: World) -> Plants:
     Assignment.objects.create(division_id=b, admission=admission, department=dept, title=p("assignment"))
     PowerChange.objects.create(division_id=b, kind="return", op="remove", item=item, reason=p("change"),
                                effective_date=timezone.localdate() + dt.timedelta(days=9))
+    b_list = ItemList.objects.filter(division_id=b).first() or ItemList.objects.create(division_id=b, kind="approval")
+    ListVersion.objects.create(item_list=b_list, number=99, effective_date=dt.date(2026, 1, 1), source="adopt",
+                               reason=p("listversion"), entries=[])
     Notification.objects.create(division_id=b, user=world.insider, kind="dispatched", title=p("notice"),
                                 body=p("noticebody"), link="/")
     return p
@@ -125,7 +129,27 @@ def _own_rows(world: World, user: Any) -> None:
     admission.towns.set([TOWN_C, "321002106000"])  # a bad link across counties: still names nothing of B
     matter = Matter.objects.create(code="CRAWLM1", name="爬取职责", department_code="cgj")
     responsibility = Responsibility.objects.create(division_id=TOWN_C, matter=matter, main_unit=unit)
-    responsibility.cooperating_units.set([unit, Unit.objects.get(division_id="321002106000", kind="bureau")])
+    b_unit = Unit.objects.filter(division_id="321002106000", kind="bureau").order_by("pk").first()
+    responsibility.cooperating_units.set([unit, b_unit])
+
+
+def _plant_every_case(world: World) -> list[str]:
+    """The town-B row of every outsider case (every app's models, present and future); returns
+    the labels of the cases whose maker failed (it may need a row another maker already made)."""
+    from django.db import transaction
+
+    from web.tests.test_outsider import CASES
+
+    failed = []
+    for case in CASES:
+        if case.viewer != "insider":
+            continue
+        try:
+            with transaction.atomic():
+                case.make(world)
+        except Exception:  # noqa: BLE001
+            failed.append(case.label)
+    return failed
 
 
 def _text(response: Any) -> str:
@@ -254,12 +278,20 @@ def test_a_town_user_of_another_county_finds_no_planted_string_anywhere() -> Non
     world = build_world()
     user = world.user("town-c", TOWN_C, ALL_ROLES, is_staff=True)  # demo-town-321003001's twin, every role
     from flows import services as flows
+    from grids.models import Grid
     from grids.tests import fixtures
+    from web.tests.test_outsider import CASES
 
     flows.lanemapping_seed_defaults()
     with audit.acting_as(world.insider, source="test"):
-        fixtures.lay_out(world)
+        _plant_every_case(world)
+        if not Grid.objects.exists():
+            fixtures.lay_out(world)
         plants = _plant(world)
+    missing = [c.label for c in CASES if c.viewer == "insider" and not c.model._base_manager.filter(
+        **{f"{c.model.scope_lookup}__startswith": "321002106"}).exists()]
+    assert not missing, f"no town-B row planted for {missing}"
+    plants.strings["town B's name"] = "湾头"  # every case's row of town B carries it; 邗江区 never sees it
     with audit.acting_as(user, source="test"):
         _own_rows(world, user)
 
