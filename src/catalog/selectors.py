@@ -332,3 +332,15 @@ def gaps(towns: QuerySet, matter_code: str | None = None, on: dt.date | None = N
             elif not has:
                 out.append(Gap(town, town_names[town], code, name, "未明确主体责任单位"))
     return out
+
+
+def admission_towns_seen_by(admission: Any, user: Any) -> tuple[list[Any], bool]:
+    """The towns an admission covers as `user` may read them, and whether it covers the whole county.
+
+    An admission lists its towns, or none for "every town of the county". A town reading its
+    county's admission sees only the listed towns in its own scope: another town is neither
+    named nor counted, and an admission for other towns only does not read as one for all.
+    """
+    listed = admission.towns.through.objects.filter(admission_id=admission.pk)
+    seen = list(admission.towns.visible_to(user).order_by("code"))
+    return seen, not listed.exists()

@@ -286,8 +286,9 @@ def admission_detail(request: Any, pk: int) -> Any:
             messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("catalog:admission", args=[pk]))
     writable = Admission.objects.writable_by(user).filter(pk=pk).exists()
+    towns_seen, all_towns = selectors.admission_towns_seen_by(admission, user)
     return render(request, "catalog/admission.html", {
-        "a": admission, "decisions": ReviewDecision.choices,
+        "a": admission, "decisions": ReviewDecision.choices, "towns_seen": towns_seen, "all_towns": all_towns,
         "can_review": writable and has_role(user, services.REFORM) and admission.state == AdmissionState.SUBMITTED,
         "can_edit": writable and has_role(user, services.DEPT + services.REFORM),
         "assignments": admission.assignments.visible_to(user).select_related("division"),

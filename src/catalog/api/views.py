@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -206,7 +207,8 @@ class GapsView(PlatformAPIView):
 class AdmissionViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Admission requests (交办事项准入): filed by county departments, reviewed by the reform office."""
 
-    queryset = Admission.objects.select_related("department").prefetch_related("towns")
+    queryset = Admission.objects.select_related("department").prefetch_related("towns") \
+        .annotate(listed_towns=Count("towns", distinct=True))
     serializer_class = s.AdmissionSerializer
     filterset_class = AdmissionFilterSet
     write_roles = services.DEPT + services.REFORM

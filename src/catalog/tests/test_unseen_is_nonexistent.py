@@ -66,6 +66,24 @@ def test_an_admissions_towns_list_only_the_towns_the_reader_can_see() -> None:
     assert [r["towns"] for r in listed if r["id"] == own.pk] == [[world.town_a.code]]
     county = _api(world.users["county-user"]).get(f"/api/catalog/admissions/{own.pk}/").json()
     assert sorted(county["towns"]) == sorted([world.town_a.code, world.town_b.code])
+    assert town_a["all_towns"] is False and county["all_towns"] is False
+
+
+def test_an_admission_for_another_town_only_does_not_read_as_one_for_every_town() -> None:
+    from django.test import Client
+
+    world = build_world()
+    b_only = _admission("321002000000", "ZR321002-2026-0001", "广陵区交办", towns=(world.town_b.code,))
+    whole = _admission("321002000000", "ZR321002-2026-0002", "广陵区全域交办")
+    api = _api(world.outsider)
+    seen = api.get(f"/api/catalog/admissions/{b_only.pk}/").json()
+    assert seen["towns"] == [] and seen["all_towns"] is False
+    assert api.get(f"/api/catalog/admissions/{whole.pk}/").json()["all_towns"] is True
+    page = Client()
+    page.force_login(world.outsider)
+    html = page.get(f"/catalog/admissions/{b_only.pk}/").content.decode()
+    assert "湾头镇" not in html and "不含您所在的乡镇（街道）" in html
+    assert "本县全部乡镇（街道）" in page.get(f"/catalog/admissions/{whole.pk}/").content.decode()
 
 
 def test_filter_choices_and_filter_values_hold_only_visible_rows() -> None:
