@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from catalog.choices import AdmissionState, ChangeKind, ChangeState, ItemKind, ListKind
 from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
-from core.filters import ScopedFilterSet, SubtreeFilter, require_division_code
+from core.filters import ScopedFilterSet, SubtreeFilter, division_param
 from core.text import search_variants
 
 
@@ -12,7 +12,7 @@ class ExactDivisionFilter(django_filters.CharFilter):
     def filter(self, qs, value):  # noqa: ANN001, ANN201
         if not value:
             return qs
-        return qs.filter(**{qs.model.scope_lookup: require_division_code(value, self.field_name)})
+        return qs.filter(**{qs.model.scope_lookup: division_param(value, self.field_name)})
 
 
 class SearchFilter(django_filters.CharFilter):

@@ -14,6 +14,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("catalog.api.urls")),
     path("", include("flows.api.urls")),
     path("", include("grids.api.urls")),
+    path("", include("events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),  # no inline script (CSP)
 ]
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("flows.urls")),
     path("", include("grids.urls")),
+    path("", include("events.urls")),
     path("", include("web.urls")),
 ]
 

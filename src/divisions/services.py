@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from core import audit
+from core import audit, cachegen
+from core.filters import CACHE_NAME as FILTERS_CACHE
 from core.scoping import code_level, code_prefix
 from core.text import normalize_key, normalize_text
 from divisions.choices import Kind, Level
@@ -138,4 +139,6 @@ def division_import(*, text: str) -> ImportResult:
         Division.objects.bulk_create(new_rows, batch_size=1000)
         audit.record_bulk(new_rows, "create")
         result.created = len(new_rows)
+        if new_rows or result.updated:
+            cachegen.bump(FILTERS_CACHE)  # the name index of core.filters.resolve_division
     return result

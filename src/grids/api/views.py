@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet
 from core.errors import PlatformError
-from core.filters import require_division_code
+from core.filters import division_param
 from core.roles import Role
 from core.scoping import code_prefix, scope_for
 from grids import locator, selectors, services
@@ -34,14 +34,14 @@ SIMPLIFY = {4: 0.0006, 6: 0.00025, 9: 0.0, 12: 0.0}
 
 def _division_param(request) -> str | None:  # noqa: ANN001
     value = request.query_params.get("division") or ""
-    return require_division_code(value) if value else None
+    return division_param(value) if value else None
 
 
 def _division_or_own(request) -> str:  # noqa: ANN001
     """`?division=`, else the user's own division; PlatformError (400) when neither is there."""
     value = _division_param(request) or getattr(request.user, "division_id", None)
     if not value:
-        raise PlatformError("请提供 division（12 位区划代码）", fields={"division": ["必填"]})
+        raise PlatformError("请提供 division（区划代码或名称）", fields={"division": ["必填"]})
     return value
 
 

@@ -1,0 +1,205 @@
+"""Intake: `event_report`, the only way an event is born (every channel), and `event_from_finding`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core import audit
+from core.errors import Conflict, NotAllowed, PlatformError
+from core.scoping import Scope, scope_for
+from events import hooks, lifecycle, photos, routing
+from events.choices import WORKER_CHANNELS, Channel, LocationStatus, Severity
+from events.lifecycle import State
+from events.models import Event, EventPhoto, Step
+from events.services._common import (
+    _actor_name,
+    _as,
+    _attach_photos,
+    _due,
+    _point,
+    _scope_root,
+    _text,
+    _warn,
+    event_class_for,
+)
+
+
+@dataclass
+class ReportResult:
+    """`steps` / `photos`: what a new report wrote (so the answer needs no re-read)."""
+
+    event: Event
+    created: bool
+    duplicate_of: list[int] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    photos: list[EventPhoto] = field(default_factory=list)
+
+
+
+def _locate(*, user: Any, channel: str, point: tuple[float, float] | None, crs: str,
+            address: str) -> routing.Location:
+    scope: Scope = scope_for(user)
+    if point is not None:
+        # a signed-in reporter sees only their grids; a citizen without an account reports places, not data
+        anonymous = user is None or not getattr(user, "is_authenticated", False)
+        found = routing.locate_point(point[0], point[1], crs, None if scope.everything or anonymous else scope)
+        if found.status == LocationStatus.IN_GRID:
+            return found
+        if channel in WORKER_CHANNELS:
+            raise PlatformError("该位置不在您可见的任何网格内，网格员只能上报本网格范围内的事件", code="outside_grids",
+                                fields={"lat": ["不在可见网格内"], "lng": ["不在可见网格内"]})
+        if address:
+            by_address = routing.locate_address(address, _scope_root(user))
+            if by_address.division:
+                by_address.lat, by_address.lng = found.lat, found.lng
+                by_address.status = (LocationStatus.AMBIGUOUS if by_address.candidates
+                                     else LocationStatus.OUTSIDE_GRIDS)
+                by_address.note = "坐标不在您可见的任何网格内，按地址定位（无网格）"
+                return by_address
+        fallback = _reporter_division(user)
+        located = routing.location_of_division(fallback, LocationStatus.OUTSIDE_GRIDS,
+                                               "坐标不在您可见的任何网格内，暂按上报人所属区划（无网格）")
+        located.lat, located.lng = found.lat, found.lng
+        return located
+    if channel in WORKER_CHANNELS:
+        raise PlatformError("网格员上报须带定位坐标", code="point_required", fields={"lat": ["必填"], "lng": ["必填"]})
+    if address:
+        found = routing.locate_address(address, _scope_root(user))
+        if found.division:
+            return found
+    note = (f"地址“{address[:40]}”未能在您的管辖范围内识别，暂按上报人所属区划（无网格）" if address
+            else "未给出位置，暂按上报人所属区划（无网格）")
+    return routing.location_of_division(_reporter_division(user), LocationStatus.REPORTER, note)
+
+
+def _reporter_division(user: Any) -> str:
+    code = getattr(user, "division_id", None)
+    if not code:
+        raise PlatformError("无法确定事件所在区划：请提供网格内的坐标或可识别的地址", code="no_location",
+                            fields={"address": ["无法识别"]})
+    return str(code)
+
+
+def _existing(channel: str, client_id: str, user: Any) -> Event | None:
+    """The first event of `(channel, client_id)`; a cheap probe on the unique index, the row only on a repeat."""
+    found = list(Event.objects.filter(channel=channel, client_id=client_id).order_by().values_list(
+        "pk", "reporter_id")[:1])
+    if not found:
+        return None
+    pk, reporter_id = found[0]
+    if reporter_id not in (None, getattr(user, "pk", None)) and not Event.objects.visible_to(user).filter(
+            pk=pk).exists():
+        raise Conflict("该客户端编号已被其他上报使用", code="client_id_taken", fields={"client_id": ["已被使用"]})
+    return Event.objects.get(pk=pk)
+
+
+def event_report(*, user: Any, channel: str, description: str, category: Any = None, category_text: str = "",
+                 lat: Any = None, lng: Any = None, crs: str = "wgs84", address: str = "",
+                 photo_files: Sequence[Any] = (), client_id: str = "", reporter_name: str = "",
+                 reporter_phone: str = "", severity: str | None = None, reported_at: dt.datetime | None = None,
+                 source_ref: str = "") -> ReportResult:
+    """The one intake. Returns the event and whether it was created (False: the same
+    `(channel, client_id)` was reported before, the first event is returned unchanged).
+
+    Shapes: `lat`/`lng` degrees (WGS84, or GCJ-02 with `crs="gcj02"`; stored as WGS84);
+    `category` a 5-digit class code (4-digit old codes are mapped) or empty with `category_text`;
+    `photo_files` uploaded files or (name, bytes); `reported_at` aware (default now; other systems
+    may send the time of the alarm). Errors: 400 for bad input (named field), 400 `outside_grids`
+    when a grid worker reports outside the grids they may see, 409 for a client_id of someone else.
+    """
+    if channel not in Channel.values:
+        raise PlatformError("来源渠道不正确", code="bad_channel", fields={"channel": [f"可选：{', '.join(Channel.values)}"]})
+    description = _text(description, "description", "事件描述")
+    client_id = _text(client_id, "client_id", "客户端编号", required=False, max_length=100)
+    address = _text(address, "address", "地址", required=False, max_length=300)
+    category_text = _text(category_text, "category_text", "类别描述", required=False, max_length=200)
+    if severity not in (None, "") and severity not in Severity.values:
+        raise PlatformError("事件等级不正确", code="bad_severity", fields={"severity": ["一般/较大/重大/特别重大"]})
+    if client_id:
+        first = _existing(channel, client_id, user)
+        if first is not None:
+            return ReportResult(first, False)
+    event_class = event_class_for(category)
+    point = _point(lat, lng, crs)
+    cleaned = photos.clean_uploads(list(photo_files))
+    location = _locate(user=user, channel=channel, point=point, crs=crs, address=address)
+    at = reported_at or timezone.now()
+    sev = routing.effective_severity(event_class, severity or None)
+    proposal = routing.route(event_class, location, sev, timezone.localdate(at))
+    due_at, provisional = _due(at, event_class, lifecycle.DUE_HANDLE)
+    step_due, step_prov = _due(at, event_class, lifecycle.DUE_ACCEPT)
+    if not location.division:
+        raise PlatformError("无法确定事件所在区划：请提供网格内的坐标或可识别的地址", code="no_location",
+                            fields={"address": ["无法识别"]})
+    event = Event(
+        event_class=event_class, category_text=category_text, description=description, channel=channel,
+        client_id=client_id, source_ref=source_ref[:100], reporter=user if getattr(user, "pk", None) else None,
+        reporter_name=(reporter_name or (_actor_name(user) if user is not None else "匿名市民"))[:50],
+        reporter_phone=reporter_phone[:30],
+        lat=location.lat, lng=location.lng, address=address, location_status=location.status,
+        candidates=location.candidates, division_id=location.division, grid_id=location.grid_id,
+        village_id=location.village, town_id=location.town, county_id=location.county,
+        matter_id=proposal.matter_id, proposed_unit_id=proposal.unit_id, proposed_level=proposal.level,
+        unit_id=proposal.unit_id, cooperating=proposal.cooperating, level=proposal.level,
+        routing={**proposal.as_dict(), "location_note": location.note}, severity=sev,
+        reported_at=at, due_at=due_at, warn_at=_warn(at, event_class), step_due_at=step_due,
+        due_provisional=provisional or step_prov,
+        created_at=timezone.now(), updated_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic(), _as(user):
+            # one insert each for the event and its first step, one for both audit entries (hot path)
+            Event.objects.bulk_create([event])
+            step = Step(
+                event=event, seq=1, action=lifecycle.Action.REPORT, actor=event.reporter,
+                actor_name=_actor_name(user), unit_id=getattr(user, "unit_id", None), at=at,
+                note=description[:500], from_state="", to_state=State.REPORTED, level=event.level,
+                due_at=step_due, due_provisional=step_prov,
+                data={"channel": channel, "location": location.status, "routing": proposal.as_dict()})
+            Step.objects.bulk_create([step])
+            audit.record_many([(event, "create", None, audit.snapshot(event)),
+                               (step, "create", None, audit.snapshot(step))])
+            new_photos = _attach_photos(event, step, cleaned)
+            hooks.step_written(event, step)
+    except IntegrityError:
+        if not client_id:
+            raise
+        first = Event.objects.filter(channel=channel, client_id=client_id).first()
+        if first is None:
+            raise
+        return ReportResult(first, False)
+    return ReportResult(event, True, hooks.duplicates_of(event), [step], new_photos)
+
+
+def event_from_finding(*, finding: Any, user: Any, category: Any = None) -> ReportResult:
+    """A patrol finding becomes an event in one step (channel `patrol`, client_id = the finding's
+    UUID, its point and photo); the finding is marked reported. Idempotent like any intake."""
+    from django.core.files.storage import default_storage
+
+    from grids.choices import FindingStatus
+    from grids.models import Finding
+
+    worker_user = getattr(getattr(finding.patrol, "worker", None), "user_id", None)
+    if worker_user is not None and worker_user != getattr(user, "pk", None) and not getattr(user, "is_superuser",
+                                                                                             False):
+        raise NotAllowed("只能上报本人的巡查发现", code="not_your_finding")
+    files: list[Any] = []
+    if finding.photo:
+        with default_storage.open(finding.photo, "rb") as fh:
+            files.append((finding.photo.rsplit("/", 1)[-1], fh.read()))
+    result = event_report(user=user, channel=Channel.PATROL, description=finding.description, category=category,
+                          category_text=finding.get_category_display() if not category else "",
+                          lat=finding.lat, lng=finding.lng, photo_files=files, client_id=str(finding.uuid),
+                          source_ref=f"finding:{finding.uuid}", reported_at=finding.found_at)
+    if finding.status != FindingStatus.REPORTED:
+        Finding.objects.filter(pk=finding.pk).update(status=FindingStatus.REPORTED)
+        finding.status = FindingStatus.REPORTED
+        audit.record(finding, "update", {"status": FindingStatus.UNREPORTED}, {"status": FindingStatus.REPORTED})
+    return result
+

@@ -1,0 +1,131 @@
+"""Outsider cases for events (contract: core/testing/cases.py). Rows are made directly in town B
+(world.town_b); no grids exist in this world, so a grid worker's report there is refused."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from core.testing.cases import ScopeCase
+from events.models import Event, EventClass, EventCounter, EventPhoto, Step
+
+B = "321002106000"
+
+
+def make_class(world: Any) -> EventClass:
+    n = EventClass.objects.count()
+    return EventClass.objects.create(division=world.town_b, code=f"9{n:04d}", name="湾头镇自定类别", kind="extension",
+                                     major_name="测试")
+
+
+def make_event(world: Any) -> Event:
+    event = Event.objects.create(division=world.town_b, town=world.town_b, county=world.county, description="湾头镇事件",
+                                 channel="hotline", location_status="address", reporter=world.insider,
+                                 reporter_name="insider", address="湾头镇")
+    Step.objects.create(event=event, seq=1, action="report", to_state="reported", level="town", actor_name="insider")
+    return event
+
+
+def make_step(world: Any) -> Step:
+    return make_event(world).steps.get()
+
+
+def make_photo(world: Any) -> EventPhoto:
+    event = make_event(world)
+    return EventPhoto.objects.create(event=event, path="events/x.jpg", thumbnail="events/x.thumb.jpg",
+                                     content_type="image/jpeg", size=1, width=1, height=1, sha256="0" * 64)
+
+
+def make_counter(world: Any) -> EventCounter:
+    return EventCounter.objects.create(division=world.town_b, class_code="06010", last=3)
+
+
+def report_into_b(world: Any, target: Event) -> dict[str, Any]:
+    # a grid worker's point in town B: outside every grid the outsider may see → refused
+    return {"category": "", "category_text": "x", "lat": 32.4, "lng": 119.44, "description": "越界上报",
+            "channel": "grid", "client_id": "outsider-1"}
+
+
+def check_act(world: Any, api: Any, session: Any, insider: Any) -> None:
+    from core import audit
+
+    with audit.acting_as(world.insider, source="test"):
+        target = make_event(world)
+    for verb in ("accept", "reject", "merge", "withdraw", "supervise"):
+        url = reverse("event-act", kwargs={"pk": target.pk, "verb": verb})
+        r = api.post(url, {"reason": "越权", "into": target.pk}, format="json")
+        assert r.status_code == 404, (verb, r.status_code)
+    fresh = Event.objects.get(pk=target.pk)
+    assert (fresh.state, fresh.version) == ("reported", 1)
+    assert Step.objects.filter(event=target).count() == 1
+
+
+def check_counts(world: Any, api: Any, session: Any, insider: Any) -> None:
+    make_event(world)
+    assert api.get(reverse("event-counts")).json()["total"] == 0
+    assert insider.get(reverse("event-counts")).json()["total"] == 1
+    assert api.get(reverse("event-counts"), {"division": B}).json()["total"] == 0
+
+
+def check_address_in_b(world: Any, api: Any, session: Any, insider: Any) -> None:
+    """A hotline report naming an address in town B by an outsider never lands in B."""
+    r = api.post(reverse("event-list"), {"category_text": "x", "address": "湾头镇", "description": "x",
+                                         "channel": "hotline"}, format="json")
+    assert r.status_code == 201, r.content
+    assert not Event.objects.filter(division__code__startswith=B[:9]).exists()
+    assert r.json()["division"]["code"] == world.outsider.division_id
+
+
+def check_class_export(world: Any, api: Any, session: Any, insider: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    target = make_class(world)
+    data = api.get(reverse("event-class-export")).content
+    codes = [row[0] for row in load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True)]
+    assert target.code not in codes
+    assert target.code in [row[0] for row in load_workbook(io.BytesIO(insider.get(
+        reverse("event-class-export")).content)).worksheets[0].iter_rows(values_only=True)]
+
+
+def check_class_import(world: Any, api: Any, session: Any, insider: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from events import classes
+
+    target = make_class(world)
+    data = classes.classes_export(EventClass.objects.filter(pk=target.pk))
+    count = EventClass.objects.count()
+    r = api.post(reverse("event-class-import"), {"file": SimpleUploadedFile("t.xlsx", data)}, format="multipart")
+    assert r.status_code == 403, r.content  # a town never writes the city's reference data
+    assert EventClass.objects.count() == count
+
+
+def check_gaps(world: Any, api: Any, session: Any, insider: Any) -> None:
+    make_class(world)
+    towns = {r["town"] for r in api.get(reverse("event-class-gaps")).json()}
+    assert B not in towns
+    assert B in {r["town"] for r in insider.get(reverse("event-class-gaps")).json()}
+    page = session.get(reverse("events:gaps"))
+    assert page.status_code == 200 and "湾头" not in page.content.decode()
+
+
+CASES = [
+    ScopeCase(model=Event, make=make_event, api_list="event-list", api_detail="event-detail", writable=False,
+              post_payload=report_into_b, pages=["events:detail"], page_kwarg="pk"),
+    ScopeCase(model=EventClass, make=make_class, api_list="event-class-list", api_detail="event-class-detail",
+              writable=False),
+    ScopeCase(model=Step, make=make_step),
+    ScopeCase(model=EventPhoto, make=make_photo),
+    ScopeCase(model=EventCounter, make=make_counter),
+]
+URL_CASES = {
+    "event-act": check_act,
+    "event-counts": check_counts,
+    "event-class-export": check_class_export,
+    "event-class-import": check_class_import,
+    "event-class-gaps": check_gaps,
+    "events:gaps": check_gaps,
+    "event-list": check_address_in_b,
+}
