@@ -36,12 +36,36 @@ def visible_rows(value: Any, user: Any) -> Any:
 
 def _restrict_many(field: Any, user: Any) -> None:
     """Wraps a to-many field so it reads only visible rows (nested serializers and id lists)."""
+    if getattr(field, "_reads_visible_rows", False):
+        return
     original = field.get_attribute
 
     def get_attribute(instance: Any) -> Any:
         return visible_rows(original(instance), user)
 
     field.get_attribute = get_attribute
+    field._reads_visible_rows = True
+
+
+def restrict_serializer(serializer: Any, user: Any) -> Any:
+    """Restricts any serializer instance (ScopedModelSerializer or not) to `user`'s rows.
+
+    Every related field's choices (the browsable API's HTML form dropdowns, and validation)
+    and every to-many field's rows pass through `visible_to(user)`; nested serializers too.
+    The API base views apply it to every serializer they build. Returns the serializer.
+    """
+    target = serializer.child if isinstance(serializer, serializers.ListSerializer) else serializer
+    fields = getattr(target, "fields", None) if isinstance(target, serializers.Serializer) else None
+    for field in (fields or {}).values():
+        related: Any = getattr(field, "child_relation", field)
+        queryset = getattr(related, "queryset", None)
+        if queryset is not None and is_scoped_model(queryset.model):
+            related.queryset = queryset.visible_to(user)
+        if isinstance(field, serializers.ManyRelatedField | serializers.ListSerializer):
+            _restrict_many(field, user)
+        if isinstance(field, serializers.Serializer | serializers.ListSerializer):
+            restrict_serializer(field, user)
+    return serializer
 
 
 class PersonalSerializerField(serializers.CharField):

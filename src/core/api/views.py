@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from core import audit
 from core.api.permissions import RoleWritePermission
+from core.api.serializers import restrict_serializer
 from core.filters import ScopedFilterBackend
 from core.scoping import restrict_prefetches
 
@@ -23,17 +24,29 @@ class ActorMixin:
         audit.set_actor(request.user, "api")
 
 
+class RestrictedSerializerMixin:
+    """Every serializer a generic view builds — for answers and for the browsable API's HTML
+    and raw-data forms — is restricted to the user's rows (`restrict_serializer`), whatever
+    serializer class the app used."""
+
+    request: Any
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        serializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        return restrict_serializer(serializer, getattr(self.request, "user", None))
+
+
 class PlatformAPIView(ActorMixin, APIView):
     """The base of every non-model API view: audit actor set, errors in the platform envelope."""
 
 
-class PlatformViewSet(ActorMixin, viewsets.GenericViewSet):
+class PlatformViewSet(RestrictedSerializerMixin, ActorMixin, viewsets.GenericViewSet):
     """The base of a viewset that is not a scoped model viewset."""
 
     filter_backends: Any = [ScopedFilterBackend]
 
 
-class ScopedViewSetMixin(ActorMixin):
+class ScopedViewSetMixin(RestrictedSerializerMixin, ActorMixin):
     """Reads see `visible_to(user)`; writes reach only `writable_by(user)` (else 404).
 
     After a create or update the saved row is checked again inside the transaction: if it

@@ -45,6 +45,12 @@ class Route:
     def is_api(self) -> bool:
         return self.route.startswith("api/")
 
+    def samples(self, kwarg: str) -> list[str]:
+        """The literal values a named group accepts when it is an alternation of words
+        (`(?P<verb>file|dispatch|…)`), else []: each is a separate action to test."""
+        match = re.search(rf"\(\?P<{re.escape(kwarg)}>([\w|-]+)\)", self.route)
+        return match.group(1).split("|") if match else []
+
 
 def _kwargs(pattern: Any) -> tuple[str, ...]:
     regex = getattr(pattern, "regex", None)
