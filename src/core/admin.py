@@ -38,7 +38,8 @@ class ScopedAdmin(admin.ModelAdmin):
         if self._configures(request):
             return qs
         # many-to-many rows (shown read-only as a list of names) pass through the user's scope too
-        restricted = [RestrictedPrefetch(f.name, request.user, f.related_model.objects.all())
+        prefetch: Any = RestrictedPrefetch  # django-stubs' Prefetch plugin cannot read a subclass's arguments
+        restricted = [prefetch(f.name, request.user, f.related_model.objects.all())
                       for f in qs.model._meta.many_to_many if is_scoped_model(f.related_model)]
         return qs.visible_to(request.user).prefetch_related(*restricted)
 

@@ -174,7 +174,7 @@ class ScopedQuerySet(models.QuerySet):
 
     def prefetch_visible(self, user: Any, *lookups: str) -> ScopedQuerySet:
         """`prefetch_related(*lookups)` with every level restricted to `user` (RestrictedPrefetch)."""
-        return restrict_prefetches(self.prefetch_related(*lookups), user)  # type: ignore[no-any-return]
+        return restrict_prefetches(self.prefetch_related(*lookups), user)
 
     def writable_by(self, user: Any) -> ScopedQuerySet:
         scope = scope_for(user)
@@ -238,6 +238,12 @@ class RestrictedPrefetch(Prefetch):
         super().__init__(lookup, queryset=queryset, to_attr=to_attr)
 
 
+def _restricted(path: str, user: Any, queryset: Any, to_attr: str | None) -> Any:
+    # built through Any: django-stubs' Prefetch plugin cannot read a subclass's arguments
+    prefetch: Any = RestrictedPrefetch
+    return prefetch(path, user, queryset, to_attr=to_attr)
+
+
 def _related_model(model: Any, name: str) -> tuple[Any, bool]:
     """The model reached from `model` through the field or reverse accessor `name`, and whether
     the relation is many-valued (only those are restricted: a forward foreign key is the parent
@@ -274,12 +280,10 @@ def restrict_prefetches(queryset: Any, user: Any) -> Any:
             path = "__".join(parts[:depth])
             last = depth == len(parts)
             if last and isinstance(lookup, Prefetch) and lookup.queryset is not None:
-                out.append(RestrictedPrefetch(path, user, queryset=lookup.queryset, to_attr=lookup.to_attr)
-                           if many else lookup)
+                out.append(_restricted(path, user, lookup.queryset, lookup.to_attr) if many else lookup)
             elif path not in done and model is not None and many:
                 custom = isinstance(lookup, Prefetch) and last and lookup.to_attr
-                out.append(RestrictedPrefetch(path, user, queryset=model._default_manager.all(),
-                                              to_attr=lookup.to_attr if custom else None))
+                out.append(_restricted(path, user, model._default_manager.all(), lookup.to_attr if custom else None))
             elif path not in done:
                 out.append(lookup if last and isinstance(lookup, Prefetch) else path)
             done.add(path)

@@ -75,7 +75,8 @@ class ItemListSerializer(ScopedModelSerializer):
                   "base_version", "count", "items", "withheld"]
 
     def _state(self, obj: ItemList) -> selectors.ListState:
-        cache = self.context.setdefault("_states", {})
+        context: dict[str, Any] = self.context  # type: ignore[assignment]  # DRF hands a dict
+        cache = context.setdefault("_states", {})
         if obj.pk not in cache:
             cache[obj.pk] = selectors.list_state(obj, as_of_param(self.context["request"]))
         return cache[obj.pk]
@@ -95,10 +96,10 @@ class ItemListSerializer(ScopedModelSerializer):
         return len(self._state(obj).entries)
 
     def get_items(self, obj: ItemList) -> list[dict]:
-        return ListItemSerializer(self._state(obj).entries, many=True).data
+        return list(ListItemSerializer(self._state(obj).entries, many=True).data)
 
     def get_withheld(self, obj: ItemList) -> list[dict]:
-        return ListItemSerializer(self._state(obj).withheld, many=True).data
+        return list(ListItemSerializer(self._state(obj).withheld, many=True).data)
 
 
 class EntrySerializer(serializers.Serializer):
@@ -237,7 +238,7 @@ class PowerChangeSerializer(ScopedModelSerializer):
     department_name = serializers.CharField(source="department.name", read_only=True, default=None)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    list_versions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    list_versions: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = PowerChange

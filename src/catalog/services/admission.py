@@ -143,28 +143,29 @@ def admission_require(*, town: Division | str, admission: Admission | str | None
             code="admission_missing", fields={"admission": ["缺少交办事项准入"]})
     if isinstance(admission, str):
         code = admission
-        candidates = Admission.objects.visible_to(user) if user is not None else Admission.objects.all()
-        admission = candidates.filter(code=code).first()
-        if admission is None:
+        candidates: Any = Admission.objects.visible_to(user) if user is not None else Admission.objects.all()
+        found: Admission | None = candidates.filter(code=code).first()
+        if found is None:
             raise PlatformError(f"交办任务{label}未经准入：准入编号 {code} 不存在", code="admission_missing",
                                 fields={"admission": [f"准入 {code} 不存在"]})
+        row = found
     else:
-        admission = Admission.objects.get(pk=admission.pk)  # the gate reads the state as stored, never a stale copy
-    name = f"准入 {admission.code}“{admission.title}”"
-    if admission.state != AdmissionState.APPROVED:
-        raise PlatformError(f"交办任务{label}未经准入：{name} 状态为“{admission.get_state_display()}”，尚未获编办批准",
-                            code="admission_not_approved", fields={"admission": [f"{admission.code} 未批准"]})
-    if admission.valid_until and on > admission.valid_until:
-        raise PlatformError(f"交办任务{label}未经准入：{name} 已于 {admission.valid_until} 到期", code="admission_expired",
-                            fields={"admission": [f"{admission.code} 已到期"]})
-    if not town.code.startswith(admission.division_id[:6]):
+        row = Admission.objects.get(pk=admission.pk)  # the gate reads the state as stored, never a stale copy
+    name = f"准入 {row.code}“{row.title}”"
+    if row.state != AdmissionState.APPROVED:
+        raise PlatformError(f"交办任务{label}未经准入：{name} 状态为“{row.get_state_display()}”，尚未获编办批准",
+                            code="admission_not_approved", fields={"admission": [f"{row.code} 未批准"]})
+    if row.valid_until and on > row.valid_until:
+        raise PlatformError(f"交办任务{label}未经准入：{name} 已于 {row.valid_until} 到期", code="admission_expired",
+                            fields={"admission": [f"{row.code} 已到期"]})
+    if not town.code.startswith(row.division_id[:6]):
         raise PlatformError(f"交办任务{label}未经准入：{name} 属于其他县（市、区），不适用于{town.name}",
                             code="admission_other_county", fields={"admission": ["准入不适用于该乡镇"]})
-    targets = list(admission.towns.values_list("code", flat=True))
+    targets = list(row.towns.values_list("code", flat=True))
     if targets and town.code not in targets:
         raise PlatformError(f"交办任务{label}未经准入：{name} 的承接乡镇不包括{town.name}", code="admission_not_for_town",
                             fields={"admission": ["准入不包括该乡镇"]})
-    return admission
+    return row
 
 
 @_as_user

@@ -29,7 +29,8 @@ def visible_rows(value: Any, user: Any) -> Any:
     if hasattr(value, "get_queryset") and not isinstance(value, serializers.Field):  # a related manager
         value = value.all()
     scope = scope_for(user)
-    if getattr(value, "_result_cache", 1) is None and is_scoped_model(getattr(value, "model", None)):
+    model: Any = getattr(value, "model", None)
+    if getattr(value, "_result_cache", 1) is None and is_scoped_model(model):
         return value.visible_to(user)
     return [row for row in value if scope.sees(row)]
 
