@@ -297,6 +297,8 @@ def case_start(*, user: Any, item: Any, division_code: str, title: str = "", app
         if key:
             existing = Case.objects.filter(idempotency_key=key).first()
             if existing is not None:
+                if not Case.objects.visible_to(user).filter(pk=existing.pk).exists():
+                    raise Conflict("该幂等键已被使用", code="idempotency_key_used") from None
                 return existing
         raise
     return case

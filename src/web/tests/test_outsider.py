@@ -97,6 +97,19 @@ def test_every_model_is_scoped_and_has_an_outsider_test() -> None:
     assert not problems, problems
 
 
+def test_no_endpoint_is_covered_by_declaration_alone() -> None:
+    """`covers_urls` may name only routes a generated test reaches: a router route on one row
+    (every method tested above) or a route without arguments (crawled by test_crawl_planted);
+    anything else needs a URL_CASES test of its own."""
+    from core.testing.routes import all_routes
+
+    generated = {r.name for r in _generated_detail_routes()}
+    crawled = {r.name for r in all_routes() if not r.kwargs}
+    declared = {name for case in CASES for name in case.covers_urls}
+    alone = sorted(declared - generated - crawled - set(URL_CASES))
+    assert not alone, f"covered by declaration only (write a URL_CASES test): {alone}"
+
+
 def test_cases_reference_real_urls() -> None:
     routes = _named_routes()
     unknown = sorted(_covered_urls() - set(routes))
