@@ -207,8 +207,9 @@ class GapsView(PlatformAPIView):
 class AdmissionViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Admission requests (交办事项准入): filed by county departments, reviewed by the reform office."""
 
+    # GROUP BY (the count) drops Meta.ordering, so the order is given again
     queryset = Admission.objects.select_related("department").prefetch_related("towns") \
-        .annotate(listed_towns=Count("towns", distinct=True))
+        .annotate(listed_towns=Count("towns", distinct=True)).order_by("-created_at", "-id")
     serializer_class = s.AdmissionSerializer
     filterset_class = AdmissionFilterSet
     write_roles = services.DEPT + services.REFORM
