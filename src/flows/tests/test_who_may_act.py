@@ -95,3 +95,24 @@ def test_a_body_stationed_in_the_town_acts_there_and_its_county_department_does_
     done = _api(in_town).post(f"/api/cases/{case.pk}/complete/", {"task_id": task_id,
                                                                     "inputs": {"decision": "approve"}}, format="json")
     assert done.status_code == 201, done.content
+
+
+def test_a_lane_that_names_bodies_is_taken_by_the_towns_own_body() -> None:
+    """受理窗口 names 行政审批局: the town's own bureau takes it; a county bureau of that name does
+    not, even for a user filed under the town."""
+    world, actors = setup()
+    item = make_item()
+    publish(actors, item, template("approval"))
+    case = services.case_start(user=actors.handler, item=item, division_code=TOWN_A)
+    assert case.ready_tasks[0]["keys"] == ["受理窗口"]
+    county_bureau = Unit.objects.create(division_id="321002000000", name="广陵区行政审批局", kind="county_department")
+    misfiled = world.user("misfiled", TOWN_A, ["dept_handler"])
+    misfiled.unit = county_bureau
+    misfiled.save()
+    assert not selectors.user_may_act(misfiled, ["受理窗口"], division_code=TOWN_A)
+    assert case.pk not in {c.pk for c in selectors.my_tasks(misfiled)}
+    assert selectors.user_may_act(actors.handler, ["受理窗口"], division_code=TOWN_A)
+    assert case.pk in {c.pk for c in selectors.my_tasks(actors.handler)}
+    refused = _api(misfiled).post(f"/api/cases/{case.pk}/complete/", {"task_id": case.ready_tasks[0]["id"]},
+                                  format="json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_your_task"
