@@ -1,6 +1,6 @@
 """Issue 11 acceptance: unique strings planted in other towns' operational rows (staff, units,
 posts, absences, grids, workers, patrols, findings, reports, cases, admissions, assignments, power
-changes, notifications — and their audit rows) never reach a town user of 邗江区 蒋王街道 (the test
+changes, events, notifications — and their audit rows) never reach a town user of 邗江区 蒋王街道 (the test
 world's twin of `demo-town-321003001`), on any page or API response they can request.
 
 The crawl is enumerated, not listed: every GET route of the URL resolver without arguments
@@ -97,6 +97,13 @@ def _plant(world: World) -> Plants:
     b_list = ItemList.objects.filter(division_id=b).first() or ItemList.objects.create(division_id=b, kind="approval")
     ListVersion.objects.create(item_list=b_list, number=99, effective_date=dt.date(2026, 1, 1), source="adopt",
                                reason=p("listversion"), entries=[])
+    from events.models import Event, Step
+
+    event = Event.objects.create(division_id=b, town_id=b, county_id="321002000000", description=p("event"),
+                                 channel="hotline", location_status="address", reporter=world.insider,
+                                 reporter_name=p("reporter"), address=p("address"))
+    Step.objects.create(event=event, seq=1, action="report", to_state="reported", level="town",
+                        actor_name="insider", note=p("eventnote"))
     Notification.objects.create(division_id=b, user=world.insider, kind="dispatched", title=p("notice"),
                                 body=p("noticebody"), link="/")
     return p
