@@ -475,3 +475,75 @@ def test_admin_inlines_show_and_offer_only_visible_rows(model_admin: Any, inline
                 queryset: Any = field.queryset
                 seen = set(db_field.related_model.objects.visible_to(world.outsider).values_list("pk", flat=True))
                 assert set(queryset.values_list("pk", flat=True)) <= seen, f"{inline.__name__}.{db_field.name}"
+
+
+# --- a POST pointing at town B's rows answers as one pointing at rows that do not exist ----------------
+
+
+def _post_fields(case: ScopeCase, world: Any) -> dict[str, Any]:
+    """Field name → related model, from the serializer the list view validates a POST with."""
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from core.testing.routes import router_list_routes
+
+    route = next((r for r in router_list_routes() if r.name == case.api_list), None)
+    if route is None:
+        return {}
+    request = Request(APIRequestFactory().post("/"))
+    request.user = world.outsider
+    view = route.viewset(request=request, format_kwarg=None, action="create", kwargs={})
+    out = {}
+    for name, field in view.get_serializer().fields.items():
+        queryset = getattr(getattr(field, "child_relation", field), "queryset", None)
+        if queryset is not None:
+            out[name] = queryset.model
+    return out
+
+
+def _points_at_b(key: str, value: Any, world: Any, models: dict[str, Any]) -> bool:
+    """Does this payload value name a row the outsider cannot see (a row of town B)?"""
+    if isinstance(value, bool):
+        return False
+    model = models.get(key)
+    if model is not None and isinstance(value, int | str) and str(value).isdigit():
+        return not model.objects.visible_to(world.outsider).filter(pk=value).exists() and \
+            model._base_manager.filter(pk=value).exists()
+    return isinstance(value, str) and len(value) == 12 and value.isdigit() and value.startswith(world.town_b.code[:9])
+
+
+def _missing_like(value: Any) -> Any:
+    """An id or division code of the same shape (and level) that names nothing."""
+    if isinstance(value, int):
+        return 987654321
+    if len(value) == 12 and value.isdigit():
+        return value[:6] + "999" + value[9:]  # a town (or village) of the same county that does not exist
+    return _missing_value(value)
+
+
+def _blank_ids(text: str, values: list[str]) -> str:
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, "<id>")
+    return text
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.post_payload], ids=lambda c: c.label)
+def test_outsider_post_answers_as_if_town_bs_rows_did_not_exist(case: ScopeCase) -> None:
+    """Validation names no row of town B: the refusal of a POST pointing at B's rows equals the
+    refusal of the same POST pointing at ids that do not exist (status and message)."""
+    world = build_world()
+    target = _make(case, world)
+    assert case.post_payload is not None
+    payload = case.post_payload(world, target)
+    models = _post_fields(case, world)
+    pointed = {k: v for k, v in payload.items() if _points_at_b(k, v, world, models)}
+    if not pointed:
+        pytest.skip("the payload points at town B by a value that is not an id (covered by the 4xx test)")
+    missing = {k: _missing_like(v) for k, v in pointed.items()}
+    client = _api(world.outsider)
+    theirs = client.post(reverse(case.api_list), payload, format="json")
+    nowhere = client.post(reverse(case.api_list), payload | missing, format="json")
+    assert 400 <= theirs.status_code < 500
+    assert theirs.status_code == nowhere.status_code, (theirs.content, nowhere.content)
+    assert _blank_ids(theirs.content.decode(), [str(v) for v in pointed.values()]) == \
+        _blank_ids(nowhere.content.decode(), [str(v) for v in missing.values()])
