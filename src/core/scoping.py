@@ -221,6 +221,15 @@ def is_scoped_model(model: type) -> bool:
     return isinstance(model, type) and issubclass(model, ScopedModel)
 
 
+RESTRICTED_HINT = "visible_to"
+
+
+def restricted_for(queryset: Any, user: Any) -> bool:
+    """True when `queryset` came from a RestrictedPrefetch for this very user."""
+    hints = getattr(queryset, "_hints", None) or {}
+    return RESTRICTED_HINT in hints and hints[RESTRICTED_HINT] is user
+
+
 class RestrictedPrefetch(Prefetch):
     """A Prefetch whose rows are restricted to what `user` can see (NetBox's RestrictedPrefetch).
 
@@ -235,6 +244,9 @@ class RestrictedPrefetch(Prefetch):
         self.restrict_user = user
         if is_scoped_model(queryset.model):
             queryset = queryset.visible_to(user)
+            # The prefetched rows carry the mark (hints travel with every clone), so a reader
+            # such as `visible_rows` need not judge them again row by row.
+            queryset._hints = {**queryset._hints, RESTRICTED_HINT: user}
         super().__init__(lookup, queryset=queryset, to_attr=to_attr)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.personal import PersonalField
-from core.scoping import is_scoped_model, scope_for
+from core.scoping import is_scoped_model, restricted_for, scope_for
 from core.text import text_problem
 
 
@@ -28,6 +28,8 @@ def visible_rows(value: Any, user: Any) -> Any:
         return value
     if hasattr(value, "get_queryset") and not isinstance(value, serializers.Field):  # a related manager
         value = value.all()
+    if restricted_for(value, user):  # prefetched through RestrictedPrefetch for this user
+        return value
     scope = scope_for(user)
     model: Any = getattr(value, "model", None)
     if getattr(value, "_result_cache", 1) is None and is_scoped_model(model):
