@@ -46,6 +46,13 @@ fresh htmx
 cp_file htmx.org/dist/htmx.min.js   htmx/htmx.min.js
 cp_file htmx.org/LICENSE            htmx/LICENSE
 
+# --- lucide-static (only the icons the templates use: {% icon "name" %}) ------
+fresh lucide
+for icon in check map menu paperclip; do
+  cp_file "lucide-static/icons/$icon.svg" "lucide/$icon.svg"
+done
+cp_file lucide-static/LICENSE       lucide/LICENSE
+
 # --- leaflet ----------------------------------------------------------------
 fresh leaflet
 cp_file leaflet/dist/leaflet.js     leaflet/leaflet.js

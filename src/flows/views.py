@@ -107,7 +107,9 @@ def item_map(request, code: str):  # noqa: ANN001, ANN201
         in_force = selectors.map_in_force(item.pk, town)
     elif user.division_id and code_level(user.division_id) == "county":
         in_force = ProcessMap.objects.filter(item=item, division_id=user.division_id, status=MapStatus.PUBLISHED).first()
-    return render(request, "flows/item.html", {"item": item, "in_force": in_force, "town": town,
+    # the start form only for those who may start a case here (a leader or auditor only reads)
+    can_start = bool(town and in_force and has_role(user, services.CASE_STARTERS))
+    return render(request, "flows/item.html", {"item": item, "in_force": in_force, "town": town, "can_start": can_start,
                                                "maps": selectors.maps_for_item(user, item)[:50]})
 
 

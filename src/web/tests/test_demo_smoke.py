@@ -56,6 +56,20 @@ def test_full_demo_loads_and_answers_as_the_issues_say(monkeypatch: pytest.Monke
     lng, lat = own[0]["centroid"]
     located = town.get(f"/api/grids/locate/?lat={lat}&lng={lng}").json()
     assert located["inside"] and located["town"]["code"] == "321002001000"
+    # Maps that look like Yangzhou (issue 13 item 9): the seats of three counties locate to them, and
+    # the city's outline is Yangzhou's (≈ 119.0–119.9 E, 32.2–33.4 N, ~6,600 km²).
+    for lat, lng, county in ((32.7810, 119.4440, "高邮市"), (33.2400, 119.3100, "宝应县"), (32.2720, 119.1820, "仪征市")):
+        assert city.get(f"/api/grids/locate/?lat={lat}&lng={lng}").json()["county"]["name"] == county
+    import shapely
+
+    from grids import geo
+
+    outline = next(f for f in city.get("/api/grids/boundaries/?division=321000000000").json()["features"]
+                   if f["properties"]["code"] == "321000000000")
+    shape = shapely.geometry.shape(outline["geometry"])
+    minx, miny, maxx, maxy = shape.bounds
+    assert 119.0 < minx < 119.05 and 119.88 < maxx < 119.95 and 32.2 < miny < 32.25 and 33.4 < maxy < 33.45
+    assert 6.0e9 < geo.area_m2(shape) < 7.2e9 and not outline["properties"]["synthetic"]
 
     for username in ("demo-county-321002", "demo-town-321002106", "demo-reform-321002", "demo-leader-321000",
                      "demo-auditor-321000", "demo-dept-321002", "demo-grid-321002001",
