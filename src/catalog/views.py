@@ -174,7 +174,7 @@ def list_import(request: Any, pk: int) -> Any:
 
 @login_required
 def items(request: Any) -> Any:
-    fs = ItemFilterSet(request.GET, queryset=Item.objects.all())
+    fs = ItemFilterSet(request.GET, queryset=Item.objects.all(), request=request)
     page, errors = _filtered(request, fs)
     return render(request, "catalog/items.html", {"page": page, "filters": request.GET, "errors": errors,
                                                   "kinds": ItemKind.choices}, status=400 if errors else 200)
@@ -205,7 +205,8 @@ def matters(request: Any) -> Any:
     only_gaps = bool(data.get("gaps"))
     as_of = form.as_of_or_today()
     page = _page(request, qs)
-    rows = [(m, selectors.responsibility_for(town_code, m.code, as_of) if town_code else None) for m in page]
+    rows = [(m, selectors.responsibility_for(town_code, m.code, as_of).seen_by(user) if town_code else None)
+            for m in page]
     if only_gaps:
         rows = [(m, a) for m, a in rows if a is None or a.gap]
     return render(request, "catalog/matters.html", {"form": form, "page": page, "rows": rows, "town": town_code,
@@ -223,7 +224,7 @@ def responsibility_edit(request: Any, town: str, matter: str) -> Any:
         and has_role(user, services.REFORM)
     candidates = Unit.objects.visible_to(user).filter(division_id__in=[town, town[:6] + "000000"]) \
         .exclude(kind="stationed").order_by("-division_id", "order")
-    answer = selectors.responsibility_for(town, matter)
+    answer = selectors.responsibility_for(town, matter).seen_by(user)
     form = None
     if writable:
         form = forms.ResponsibilityForm(candidates=candidates, initial={
@@ -244,7 +245,7 @@ def responsibility_edit(request: Any, town: str, matter: str) -> Any:
                 messages.success(request, "职责分工已登记")
                 return HttpResponseRedirect(reverse("catalog:responsibility", kwargs={"town": town, "matter": matter}))
     rows = Responsibility.objects.visible_to(user).filter(division=division, matter=matter_obj) \
-        .select_related("main_unit", "change").prefetch_related("cooperating_units").order_by("-valid_from")
+        .select_related("main_unit", "change").prefetch_visible(user, "cooperating_units").order_by("-valid_from")
     return render(request, "catalog/responsibility.html", {
         "town": division, "matter": matter_obj, "rows": rows, "writable": writable, "form": form,
         "answer": answer, "today": timezone.localdate()}, status=_status(form))
@@ -295,7 +296,8 @@ def admissions(request: Any) -> Any:
             else:
                 messages.success(request, f"准入申请 {admission.code} 已提交，等待编办审核")
                 return HttpResponseRedirect(reverse("catalog:admission", args=[admission.pk]))
-    fs = AdmissionFilterSet(request.GET, queryset=Admission.objects.visible_to(user).select_related("department"))
+    fs = AdmissionFilterSet(request.GET, queryset=Admission.objects.visible_to(user).select_related("department"),
+                            request=request)
     page, errors = _filtered(request, fs)
     status = _status(form)
     return render(request, "catalog/admissions.html", {
@@ -359,8 +361,9 @@ def admission_detail(request: Any, pk: int) -> Any:
             else:
                 messages.success(request, "已办理")
                 return HttpResponseRedirect(reverse("catalog:admission", args=[pk]))
+    towns_seen, all_towns = selectors.admission_towns_seen_by(admission, user)
     return render(request, "catalog/admission.html", {
-        "a": admission, "forms": action_forms,
+        "a": admission, "forms": action_forms, "towns_seen": towns_seen, "all_towns": all_towns,
         "can_review": writable and has_role(user, services.REFORM) and admission.state == AdmissionState.SUBMITTED,
         "can_edit": writable and has_role(user, services.DEPT + services.REFORM),
         "assignments": admission.assignments.visible_to(user).select_related("division")},
@@ -403,7 +406,7 @@ def changes(request: Any) -> Any:
                 messages.success(request, f"{change.get_kind_display()}申报已提交，等待县级部门意见")
                 return HttpResponseRedirect(reverse("catalog:change", args=[change.pk]))
     qs = PowerChange.objects.visible_to(user).select_related("item", "division", "department")
-    fs = PowerChangeFilterSet(request.GET, queryset=qs)
+    fs = PowerChangeFilterSet(request.GET, queryset=qs, request=request)
     rows, errors = _filtered(request, fs)
     return render(request, "catalog/changes.html", {
         "page": rows, "filters": request.GET, "filter_errors": errors, "kinds": ChangeKind.choices,

@@ -7,12 +7,12 @@ derived (from its unit or person), never typed, so it is not on the forms.
 """
 from django.contrib import admin
 
-from core.admin import ScopedAdmin, ScopedRelatedFilter
+from core.admin import ScopedAdmin, ScopedRelatedFilter, ScopedTabularInline
 from core.roles import Role
 from org.models import Absence, Post, Staff, Unit, UnitTemplate, UnitTemplateEntry
 
 
-class UnitTemplateEntryInline(admin.TabularInline):
+class UnitTemplateEntryInline(ScopedTabularInline):
     model = UnitTemplateEntry
     extra = 0
 

@@ -100,7 +100,8 @@ class ItemListSerializer(ScopedModelSerializer):
                   "base_version", "count", "items", "withheld"]
 
     def _state(self, obj: ItemList) -> selectors.ListState:
-        cache: dict[int, selectors.ListState] = self.context.setdefault("_states", {})  # type: ignore[attr-defined]
+        context: dict[str, Any] = self.context  # type: ignore[assignment]  # DRF hands a dict
+        cache = context.setdefault("_states", {})
         if obj.pk not in cache:
             cache[obj.pk] = selectors.list_state(obj, as_of_param(self.context["request"]))
         return cache[obj.pk]
@@ -193,13 +194,21 @@ class AdmissionSerializer(PlatformDatesMixin, ScopedModelSerializer):
     towns = serializers.PrimaryKeyRelatedField(queryset=Division.objects.all(), many=True, required=False)
     department_name = serializers.CharField(source="department.name", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
+    all_towns = serializers.SerializerMethodField(help_text="true: every town of the county (no towns listed); "
+                                                            "`towns` lists only the towns you can see")
 
     class Meta:
         model = Admission
         fields = ["id", "code", "division", "department", "department_name", "title", "description", "legal_basis",
-                  "staff", "funds", "systems", "towns", "valid_until", "state", "state_label", "history",
+                  "staff", "funds", "systems", "towns", "all_towns", "valid_until", "state", "state_label", "history",
                   "created_at", "updated_at"]
         read_only_fields = ["code", "division", "state", "history", "created_at", "updated_at"]
+
+    def get_all_towns(self, obj: Admission) -> bool:
+        listed = getattr(obj, "listed_towns", None)  # annotated by the API's queryset
+        if listed is None:
+            listed = Admission.towns.through.objects.filter(admission_id=obj.pk).count()
+        return bool(listed == 0)
 
     def create(self, validated_data: dict) -> Admission:
         return services.admission_file(user=self.context["request"].user, **validated_data)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -175,7 +176,7 @@ class ResponsibilityAnswerView(PlatformAPIView):
         on = q.get("as_of") or timezone.localdate()
         town = selectors.town_code_for(code)
         _visible_division(request, code)
-        answer = selectors.responsibility_for(town, matter, on).as_dict(division=code, as_of=on)
+        answer = selectors.responsibility_for(town, matter, on).seen_by(request.user).as_dict(division=code, as_of=on)
         return Response(s.AnswerSerializer(answer).data)
 
 
@@ -197,7 +198,9 @@ class GapsView(PlatformAPIView):
 class AdmissionViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Admission requests (交办事项准入): filed by county departments, reviewed by the reform office."""
 
-    queryset = Admission.objects.select_related("department").prefetch_related("towns")
+    # GROUP BY (the count) drops Meta.ordering, so the order is given again
+    queryset = Admission.objects.select_related("department").prefetch_related("towns") \
+        .annotate(listed_towns=Count("towns", distinct=True)).order_by("-created_at", "-id")
     serializer_class = s.AdmissionSerializer
     filterset_class = AdmissionFilterSet
     write_roles = services.DEPT + services.REFORM
@@ -235,9 +238,8 @@ class HandoverCheckView(PlatformAPIView):
     def get(self, request: Any) -> Response:
         q = validated_query(s.HandoverQuerySerializer, request)
         town = _visible_division(request, q["town"])
-        admission = services.admission_require(town=town, admission=q.get("admission") or None, task=q.get("task", ""))
-        if not Admission.objects.visible_to(request.user).filter(pk=admission.pk).exists():
-            raise NotFound("准入不存在或不在您的管辖范围内")
+        admission = services.admission_require(town=town, admission=q.get("admission") or None, task=q.get("task", ""),
+                                               user=request.user)
         return Response(s.HandoverCheckSerializer(
             {"allowed": True, "admission": admission.code, "title": admission.title, "town": town.code}).data)
 

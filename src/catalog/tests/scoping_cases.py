@@ -221,7 +221,15 @@ def check_page_changes_post(world, api, session, insider):  # noqa: ANN001, ANN2
     assert PowerChange.objects.get(pk=target.pk).state == "submitted"
 
 
+def make_other_county_admission(world):  # noqa: ANN001, ANN201
+    """A county-level row: one of 邗江区, which a 广陵区 town cannot see (the city user can)."""
+    return _admission(world, "321003000000")
+
+
 CASES = [
+    ScopeCase(model=Admission, make=make_other_county_admission, api_list="catalog-admission-list",
+              api_detail="catalog-admission-detail", writable=False, viewer="city-user",
+              post_payload=lambda w, t: {"department": t.department_id, "title": "越权", "legal_basis": "x"}),
     ScopeCase(model=ItemList, make=make_list, api_list="catalog-list-list", api_detail="catalog-list-detail",
               writable=False, pages=["catalog:list", "catalog:list-export"],
               post_payload=lambda w, t: {"division": B, "kind": "approval", "effective_date": "2026-01-01",
@@ -277,9 +285,6 @@ EXEMPT_MODELS = {
     Item._meta.label: "province guidance catalog: global reference data, read by all, written by administrators",
     Matter._meta.label: "the matter catalogue (713 职责事项) is global reference data; who answers for it in a town "
                         "is Responsibility, which is scoped",
-    Admission._meta.label: "a county-level row (division = the county), so the contract's town-B target cannot hold "
-                           "it; covered by URL_CASES check_admissions/check_admission_detail with a row of another "
-                           "county, incl. the admin changelist",
 }
 EXEMPT_URLS = {
     "catalog-item-list": "global reference data (guidance catalog items)",

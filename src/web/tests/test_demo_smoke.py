@@ -88,3 +88,21 @@ def test_full_demo_loads_and_answers_as_the_issues_say(monkeypatch: pytest.Monke
     detail = town.get(f"/api/events/{own_events[0]['id']}/").json()
     assert detail["timeline"][0]["action"] == "report"
     assert replay_problems(Event.objects.order_by("id")[:300]) == []
+
+    # Issue 11: the city leader supervises the towns' cases but takes none of their steps; a
+    # town leader still has theirs. A 邗江区 town user's HTML API view offers only its own rows.
+    assert _token_client("demo-leader-321000").get("/api/my-tasks/").json()["count"] == 0
+    assert _token_client("demo-leader-321002001").get("/api/my-tasks/").json()["count"] > 0
+    import re
+
+    from accounts.models import User
+    from grids.models import Grid, GridWorker
+
+    outsider = User.objects.get(username="demo-town-321003001")
+    client = APIClient()
+    client.force_authenticate(outsider)
+    html = client.get("/api/grids/memberships/?format=api").content.decode()
+    for name, model in (("grid", Grid), ("worker", GridWorker)):
+        offered = {v for select in re.findall(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+                   for v in re.findall(r'<option value="(\d+)"', select)}
+        assert offered <= {str(pk) for pk in model.objects.visible_to(outsider).values_list("pk", flat=True)}
