@@ -260,7 +260,7 @@ class PowerChangeViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewsets.R
     in_force (已生效); or returned (退回修改; the filer resubmits), rejected, withdrawn.
     """
 
-    queryset = PowerChange.objects.select_related("item", "department", "division").prefetch_related("list_versions")
+    queryset = PowerChange.objects.select_related("item", "department", "division").prefetch_related("list_versions", "evidence_files")
     serializer_class = s.PowerChangeSerializer
     filterset_class = PowerChangeFilterSet
     write_roles = CHANGE_WRITERS
