@@ -31,7 +31,7 @@
 
   /* ---- map: grid layer underneath, clustered event markers on top ---- */
   var mapEl = document.getElementById("cmdmap");
-  var map = L.map(mapEl, {attributionControl: false, preferCanvas: true});
+  var map = L.map(mapEl, {attributionControl: false, preferCanvas: true, maxZoom: 18});  // markercluster needs a maxZoom
   if (document.body.dataset.mapTiles) { L.tileLayer(document.body.dataset.mapTiles, {maxZoom: 19}).addTo(map); }
   map.setView([32.39, 119.42], 10);
   var gridPane = map.createPane("grids"); gridPane.style.zIndex = 350;
