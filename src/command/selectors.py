@@ -73,7 +73,7 @@ def map_events(user: Any) -> list[list[Any]]:
     rows = (open_events(user).exclude(lat=None).exclude(lng=None).order_by("-reported_at")
             .values_list("id", "lat", "lng", "state", "warn_at", "due_at", "event_class__name", "category_text")
             [:MAP_LIMIT])
-    return [[pk, round(lat, 6), round(lng, 6), state, _iso(warn), _iso(due), cls or text]
+    return [[pk, round(lat or 0.0, 6), round(lng or 0.0, 6), state, _iso(warn), _iso(due), cls or text]
             for pk, lat, lng, state, warn, due, cls, text in rows]
 
 
@@ -180,7 +180,7 @@ def alerts(user: Any) -> list[dict[str, Any]]:
     """Unread escalations (已上报升级) and town calls (乡呼县应) in the viewer's inbox, newest first:
     the command screen shows a banner and plays a sound for a new one."""
     rows = inbox_for(user, unread=True).filter(kind__in=ALERT_KINDS).values("id", "kind", "title", "link")[:10]
-    return list(rows)
+    return [dict(row) for row in rows]
 
 
 def cursor(user: Any, now: dt.datetime | None = None) -> str:

@@ -3,6 +3,7 @@ header's unread badge and the escalation / town-call alerts."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -19,7 +20,7 @@ def ew() -> factory.EventWorld:
     return factory.build()
 
 
-def _client(user: object) -> Client:
+def _client(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
