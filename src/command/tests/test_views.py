@@ -88,3 +88,25 @@ def test_header_shows_the_unread_count_and_the_screen_alerts_an_escalation(ew: f
     assert state.status_code == 200  # a new notification moves the cursor
     body = state.json()
     assert [a["title"] for a in body["alerts"]] == ["湾头镇事件升级至本级"] and body["unread"] == 1
+
+
+def test_the_screens_own_refresh_is_not_user_activity(ew: factory.EventWorld) -> None:
+    """The poll sends X-Background-Refresh: the idle clock keeps running; a real request resets it."""
+    import time
+
+    client = _client(ew.users["centre_a"])
+    session = client.session
+    session["_seen_at"] = seen = int(time.time()) - 10 * 60
+    session.save()
+    assert client.get(reverse("command:state"), HTTP_X_BACKGROUND_REFRESH="1").status_code == 200
+    assert client.session["_seen_at"] == seen
+    session = client.session
+    session["_seen_at"] = int(time.time()) - 31 * 60
+    session.save()
+    assert client.get(reverse("command:state"), HTTP_X_BACKGROUND_REFRESH="1").status_code == 302  # timed out
+    client = _client(ew.users["centre_a"])
+    session = client.session
+    session["_seen_at"] = seen
+    session.save()
+    assert client.get(reverse("command:state")).status_code == 200
+    assert client.session["_seen_at"] > seen

@@ -216,9 +216,10 @@
     var today = d.getFullYear() + "-" + ("0" + (d.getMonth() + 1)).slice(-2) + "-" + ("0" + d.getDate()).slice(-2);
     if (state.trendDay !== today) { parts += ",trend"; }
     fetch(root.dataset.stateUrl + "?parts=" + parts, {
-      credentials: "same-origin", cache: "no-store", headers: {"If-None-Match": etag}
+      credentials: "same-origin", cache: "no-store", headers: {"If-None-Match": etag, "X-Background-Refresh": "1"}
     }).then(function (r) {
       if (r.status === 304) { return null; }
+      if (r.redirected) { window.location.reload(); return null; }  // the session ended: show the sign-in page
       if (!r.ok) { document.getElementById("cmd-status").textContent = "更新失败（" + r.status + "），稍后重试"; return null; }
       etag = r.headers.get("ETag") || etag;
       return r.json();
