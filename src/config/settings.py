@@ -72,6 +72,7 @@ PLATFORM_APPS = [
     "flows",
     "grids",
     "events",
+    "command",
     "web",
 ]
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("flows.urls")),
     path("", include("grids.urls")),
     path("", include("events.urls")),
+    path("", include("command.urls")),
     path("", include("web.urls")),
 ]
 
