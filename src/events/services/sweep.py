@@ -1,0 +1,223 @@
+"""The deadline sweep (issue 9 item 1): yellow and red marks, escalation one level up, unanswered calls.
+
+`deadlines_sweep(now=…)` is run every minute by the Huey periodic task `events.tasks.sweep_deadlines`
+(and by `manage.py sweep_events`). It is set-based — a few statements however many rows are due —
+and idempotent: any number of sweeps may run at once, be killed midway or run twice.
+
+- **Marks.** Open, not suspended events whose `warn_at` (yellow, 80 % of the working time allowed)
+  or `due_at` (red) has passed and that have no mark of that colour for that deadline yet get one
+  `DeadlineMark` row each (one SELECT with NOT EXISTS, one insert; unique per event, colour and
+  deadline, so a concurrent sweep's insert fails and its transaction is rolled back whole).
+- **Escalation.** Open, not suspended events at the town or county level whose `escalate_at` has
+  passed go one level up (town → county → city): per target level and new escalation time one
+  `UPDATE … WHERE id IN (…) AND level = … AND escalate_at <= now AND state … RETURNING` — the
+  compare-and-set: an event another sweep escalated meanwhile no longer matches (PostgreSQL
+  re-checks the WHERE after the row lock is released), so it is escalated exactly once. For the
+  rows won: `Escalation` rows (unique per event, target level and the deadline passed), one
+  `escalate` step each (seq = the new version; unique per event), audit rows and outbox rows
+  (`events.notify`), all in the same transaction. The county gets the class's 处置 limit again
+  from the escalation (`escalate_at`), after which it goes to the city; the city is the top.
+- **Calls.** Called departments that missed their report-in or answer time on an open event are
+  marked unanswered (compare-and-set on the outcome) and the call is escalated to the county
+  centre (`Escalation`, cause `call`, unique per department), with its outbox row.
+
+Notifications are outbox rows of kind `events.notify` (see `events.notices`), so they are
+delivered at least once even if every process dies after the commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from core import audit
+from core.workcal import due_time
+from events import lifecycle
+from events.choices import Level
+from events.lifecycle import State, StateKind
+from events.models import (
+    CallDepartment,
+    CallOutcome,
+    DeadlineMark,
+    Escalation,
+    EscalationCause,
+    Event,
+    EventClass,
+    Mark,
+    Step,
+)
+from notify import outbox
+
+NEXT_LEVEL = {Level.TOWN: Level.COUNTY, Level.COUNTY: Level.CITY}
+NOTIFY_KIND = "events.notify"
+CHUNK = 1000
+T = TypeVar("T")
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did: event ids marked yellow / red, escalated (with the level reached), calls escalated."""
+
+    yellow: list[int] = field(default_factory=list)
+    red: list[int] = field(default_factory=list)
+    escalated: dict[int, str] = field(default_factory=dict)
+    calls: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"yellow {len(self.yellow)}, red {len(self.red)}, escalated {len(self.escalated)}, "
+                f"calls escalated {len(self.calls)}")
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _sweepable(now: dt.datetime) -> Q:
+    return Q(state_kind=StateKind.OPEN) & ~Q(state=State.SUSPENDED)
+
+
+def _work(event_id: int, division_id: str, key: str, **payload: Any) -> outbox.Work:
+    return outbox.Work(NOTIFY_KIND, {"event": event_id, **payload}, key, division_id)
+
+
+def mark_deadlines(now: dt.datetime) -> tuple[list[int], list[int]]:
+    """Yellow and red marks for every open event past its warning point / deadline (one round each)."""
+    found: dict[str, list[int]] = {}
+    with transaction.atomic():
+        for colour, point in ((Mark.YELLOW, "warn_at"), (Mark.RED, "due_at")):
+            seen = DeadlineMark.objects.filter(event=OuterRef("pk"), colour=colour, due_at=OuterRef("due_at"))
+            rows = list(Event.objects.filter(_sweepable(now), **{f"{point}__lte": now}, due_at__isnull=False)
+                        .filter(~Exists(seen)).order_by().values_list("pk", "due_at", point, "level", "unit_id",
+                                                                      "division_id"))
+            marks = [DeadlineMark(event_id=pk, colour=colour, due_at=due, mark_at=at, level=level, unit_id=unit,
+                                  at=now) for pk, due, at, level, unit, _ in rows]
+            try:
+                with transaction.atomic():
+                    DeadlineMark.objects.bulk_create(marks, batch_size=CHUNK)
+            except IntegrityError:
+                found[colour] = []  # a concurrent sweep marked them: it notifies
+                continue
+            for part in _chunks(marks):
+                audit.record_bulk(part)
+            outbox.enqueue_many(_work(m.event_id, div, f"event:{m.event_id}:{colour}:{m.due_at.isoformat()}",
+                                      mark=m.pk) for m, (*_, div) in zip(marks, rows, strict=True))
+            found[colour] = [m.event_id for m in marks]
+    return found.get(Mark.YELLOW, []), found.get(Mark.RED, [])
+
+
+def _next_escalation(level: str, cls: EventClass | None, now: dt.datetime,
+                     cache: dict[tuple[float, str], dt.datetime]) -> dt.datetime | None:
+    """When the event escalates again: the city is the top (None); the county gets the class's
+    处置 limit again, counted from now."""
+    if NEXT_LEVEL[level] == Level.CITY or cls is None:
+        return None
+    amount, unit = cls.limit(lifecycle.DUE_HANDLE)
+    if (amount, unit) not in cache:
+        cache[(amount, unit)] = due_time(now, amount, unit).due_at
+    return cache[(amount, unit)]
+
+
+def _update_sql(count: int) -> str:
+    table = connection.ops.quote_name(Event._meta.db_table)
+    marks = ", ".join(["%s"] * count)
+    return (f"UPDATE {table} SET level = %s, version = version + 1, escalate_at = %s, updated_at = %s "
+            f"WHERE id IN ({marks}) AND level = %s AND state_kind = %s AND state <> %s AND escalate_at <= %s "
+            f"RETURNING id, version, state, division_id, code")
+
+
+def escalate_overdue(now: dt.datetime, limit: int = 20000) -> dict[int, str]:
+    """Escalate every open event past its `escalate_at` one level up; returns {event id: new level}."""
+    rows = list(Event.objects.filter(_sweepable(now), escalate_at__lte=now, level__in=list(NEXT_LEVEL))
+                .order_by("escalate_at").values_list("pk", "level", "event_class_id", "escalate_at")[:limit])
+    if not rows:
+        return {}
+    classes = EventClass.objects.in_bulk({r[2] for r in rows if r[2]})
+    cache: dict[tuple[float, str], dt.datetime] = {}
+    groups: dict[tuple[str, dt.datetime | None], list[int]] = defaultdict(list)
+    passed: dict[int, dt.datetime] = {}
+    for pk, level, cls_id, escalate_at in rows:
+        groups[(level, _next_escalation(level, classes.get(cls_id), now, cache))].append(pk)
+        passed[pk] = escalate_at
+    adapt = connection.ops.adapt_datetimefield_value
+    won: list[tuple[str, tuple[Any, ...]]] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for (level, again), ids in groups.items():
+            for part in _chunks(ids):
+                cursor.execute(_update_sql(len(part)), [NEXT_LEVEL[level], adapt(again), adapt(now), *part, level,
+                                                        StateKind.OPEN, State.SUSPENDED, adapt(now)])
+                won.extend((level, tuple(r)) for r in cursor.fetchall())
+        if not won:
+            return {}
+        _record_escalations(won, passed, now)
+    return {row[0]: NEXT_LEVEL[level] for level, row in won}
+
+
+def _record_escalations(won: list[tuple[str, tuple[Any, ...]]], passed: dict[int, dt.datetime],
+                        now: dt.datetime) -> None:
+    escalations, steps, entries, work = [], [], [], []
+    for level, (pk, version, state, division_id, code) in won:
+        to = NEXT_LEVEL[level]
+        due = passed[pk]
+        escalations.append(Escalation(event_id=pk, cause=EscalationCause.OVERDUE, from_level=level, to_level=to,
+                                      due_at=due, at=now, seq=version))
+        step = Step(event_id=pk, seq=version, action=lifecycle.Action.ESCALATE, actor_name="system", at=now,
+                    note=f"超过时限 {timezone.localtime(due):%Y-%m-%d %H:%M} 未办结，升级到{Level(to).label}指挥中心",
+                    from_state=state, to_state=state, level=to,
+                    data={"cause": EscalationCause.OVERDUE, "from": level, "to": to, "due_at": due.isoformat()})
+        steps.append(step)
+        shadow = Event(pk=pk, division_id=division_id, code=code)
+        entries.append((shadow, "update", {"level": level, "version": version - 1},
+                        {"level": to, "version": version}))
+        work.append(_work(pk, division_id, f"event:{pk}:step:{version}", seq=version))
+    Escalation.objects.bulk_create(escalations, batch_size=CHUNK)
+    Step.objects.bulk_create(steps, batch_size=CHUNK)
+    for step in steps:
+        entries.append((step, "create", None, audit.snapshot(step)))
+    for part in _chunks(entries, 500):
+        audit.record_many(part)
+    outbox.enqueue_many(work)
+
+
+def escalate_unanswered_calls(now: dt.datetime) -> list[int]:
+    """Mark called departments that missed their report-in or answer time unanswered and escalate
+    each to the county centre; returns the CallDepartment ids escalated."""
+    missed = (Q(outcome=CallOutcome.PENDING, report_in_due__lte=now) |
+              Q(outcome__in=(CallOutcome.PENDING, CallOutcome.REPORTED_IN), answer_due__lte=now))
+    rows = list(CallDepartment.objects.filter(missed, call__event__state_kind=StateKind.OPEN)
+                .select_related("call__event").order_by("answer_due")[:5000])
+    done: list[int] = []
+    with transaction.atomic():
+        for row in rows:
+            before = audit.snapshot(row)
+            n = CallDepartment.objects.filter(pk=row.pk, outcome=row.outcome).update(
+                outcome=CallOutcome.UNANSWERED, escalated_at=now)
+            if not n:
+                continue  # answered, or escalated by another sweep, meanwhile
+            due = row.report_in_due if row.outcome == CallOutcome.PENDING else row.answer_due
+            row.outcome, row.escalated_at = CallOutcome.UNANSWERED, now
+            event = row.call.event
+            esc = Escalation.objects.create(event=event, cause=EscalationCause.CALL, from_level=Level.TOWN,
+                                            to_level=Level.COUNTY, due_at=due, at=now, call_department=row)
+            audit.record(row, "update", before, audit.snapshot(row))
+            outbox.enqueue_many([_work(event.pk, event.division_id, f"event:{event.pk}:call-escalation:{row.pk}",
+                                       escalation=esc.pk)])
+            done.append(row.pk)
+    return done
+
+
+def deadlines_sweep(*, now: dt.datetime | None = None, limit: int = 20000) -> SweepResult:
+    """One sweep: marks, escalations, unanswered calls (each phase its own transaction). `now`
+    defaults to the current time (tests pass hand-written instants)."""
+    now = now or timezone.now()
+    with audit.acting_as(None, source="sweep", name="system"):
+        yellow, red = mark_deadlines(now)
+        escalated = escalate_overdue(now, limit)
+        calls = escalate_unanswered_calls(now)
+    return SweepResult(yellow, red, escalated, calls)
