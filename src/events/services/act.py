@@ -257,7 +257,7 @@ def _resume(event: Event, changes: dict[str, Any], data: dict[str, Any], now: dt
         value = getattr(event, name)
         if value is not None:
             changes[name] = add_working_hours(value, hours)
-            moved[name] = [value.isoformat(), changes[name].isoformat()]
+            moved[name] = [timezone.localtime(value).isoformat(), timezone.localtime(changes[name]).isoformat()]
     moved.update(shift_open_calls(event, hours))
     data["moved"] = moved
     if event.due_at is not None:

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.utils.timezone import localtime
 
 from core import audit
 from core.errors import Conflict, PlatformError
@@ -143,7 +144,7 @@ def shift_open_calls(event: Event, hours: float) -> dict[str, list[str]]:
             values["report_in_due"] = add_working_hours(row.report_in_due, hours)
         CallDepartment.objects.filter(pk=row.pk).update(**values)
         for name, value in values.items():
-            moved[f"call:{row.pk}:{name}"] = [getattr(row, name).isoformat(), value.isoformat()]
+            moved[f"call:{row.pk}:{name}"] = [localtime(getattr(row, name)).isoformat(), localtime(value).isoformat()]
             setattr(row, name, value)
         audit.record(row, "update", before, audit.snapshot(row))
     return moved

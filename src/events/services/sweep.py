@@ -9,8 +9,8 @@ and idempotent: any number of sweeps may run at once, be killed midway or run tw
   `DeadlineMark` row each (one SELECT with NOT EXISTS, one insert; unique per event, colour and
   deadline, so a concurrent sweep's insert fails and its transaction is rolled back whole).
 - **Escalation.** Open, not suspended events at the town or county level whose `escalate_at` has
-  passed go one level up (town → county → city): per target level and new escalation time one
-  `UPDATE … WHERE id IN (…) AND level = … AND escalate_at <= now AND state … RETURNING` — the
+  passed (strictly: overdue is after the deadline) go one level up (town → county → city): per target level and new escalation time one
+  `UPDATE … WHERE id IN (…) AND level = … AND escalate_at < now AND state … RETURNING` — the
   compare-and-set: an event another sweep escalated meanwhile no longer matches (PostgreSQL
   re-checks the WHERE after the row lock is released), so it is escalated exactly once. For the
   rows won: `Escalation` rows (unique per event, target level and the deadline passed), one
@@ -79,7 +79,7 @@ def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[i:i + size]
 
 
-def _sweepable(now: dt.datetime) -> Q:
+def _sweepable() -> Q:
     return Q(state_kind=StateKind.OPEN) & ~Q(state=State.SUSPENDED)
 
 
@@ -91,9 +91,10 @@ def mark_deadlines(now: dt.datetime) -> tuple[list[int], list[int]]:
     """Yellow and red marks for every open event past its warning point / deadline (one round each)."""
     found: dict[str, list[int]] = {}
     with transaction.atomic():
-        for colour, point in ((Mark.YELLOW, "warn_at"), (Mark.RED, "due_at")):
+        # yellow AT 80 % of the working time, red AFTER the deadline (issue 9)
+        for colour, point, op in ((Mark.YELLOW, "warn_at", "lte"), (Mark.RED, "due_at", "lt")):
             seen = DeadlineMark.objects.filter(event=OuterRef("pk"), colour=colour, due_at=OuterRef("due_at"))
-            rows = list(Event.objects.filter(_sweepable(now), **{f"{point}__lte": now}, due_at__isnull=False)
+            rows = list(Event.objects.filter(_sweepable(), **{f"{point}__{op}": now}, due_at__isnull=False)
                         .filter(~Exists(seen)).order_by().values_list("pk", "due_at", point, "level", "unit_id",
                                                                       "division_id"))
             marks = [DeadlineMark(event_id=pk, colour=colour, due_at=due, mark_at=at, level=level, unit_id=unit,
@@ -128,13 +129,13 @@ def _update_sql(count: int) -> str:
     table = connection.ops.quote_name(Event._meta.db_table)
     marks = ", ".join(["%s"] * count)
     return (f"UPDATE {table} SET level = %s, version = version + 1, escalate_at = %s, updated_at = %s "
-            f"WHERE id IN ({marks}) AND level = %s AND state_kind = %s AND state <> %s AND escalate_at <= %s "
+            f"WHERE id IN ({marks}) AND level = %s AND state_kind = %s AND state <> %s AND escalate_at < %s "
             f"RETURNING id, version, state, division_id, code")
 
 
 def escalate_overdue(now: dt.datetime, limit: int = 20000) -> dict[int, str]:
     """Escalate every open event past its `escalate_at` one level up; returns {event id: new level}."""
-    rows = list(Event.objects.filter(_sweepable(now), escalate_at__lte=now, level__in=list(NEXT_LEVEL))
+    rows = list(Event.objects.filter(_sweepable(), escalate_at__lt=now, level__in=list(NEXT_LEVEL))
                 .order_by("escalate_at").values_list("pk", "level", "event_class_id", "escalate_at")[:limit])
     if not rows:
         return {}
@@ -188,8 +189,8 @@ def _record_escalations(won: list[tuple[str, tuple[Any, ...]]], passed: dict[int
 def escalate_unanswered_calls(now: dt.datetime) -> list[int]:
     """Mark called departments that missed their report-in or answer time unanswered and escalate
     each to the county centre; returns the CallDepartment ids escalated."""
-    missed = (Q(outcome=CallOutcome.PENDING, report_in_due__lte=now) |
-              Q(outcome__in=(CallOutcome.PENDING, CallOutcome.REPORTED_IN), answer_due__lte=now))
+    missed = (Q(outcome=CallOutcome.PENDING, report_in_due__lt=now) |
+              Q(outcome__in=(CallOutcome.PENDING, CallOutcome.REPORTED_IN), answer_due__lt=now))
     rows = list(CallDepartment.objects.filter(missed, call__event__state_kind=StateKind.OPEN)
                 .select_related("call__event").order_by("answer_due")[:5000])
     done: list[int] = []
