@@ -97,8 +97,9 @@ def mark_deadlines(now: dt.datetime) -> tuple[list[int], list[int]]:
             rows = list(Event.objects.filter(_sweepable(), **{f"{point}__{op}": now}, due_at__isnull=False)
                         .filter(~Exists(seen)).order_by().values_list("pk", "due_at", point, "level", "unit_id",
                                                                       "division_id"))
-            marks = [DeadlineMark(event_id=pk, colour=colour, due_at=due, mark_at=at, level=level, unit_id=unit,
-                                  at=now) for pk, due, at, level, unit, _ in rows]
+            # each mark carries a shadow of its event, so the audit reads the division without a query
+            marks = [DeadlineMark(event=Event(pk=pk, division_id=div), colour=colour, due_at=due, mark_at=at,
+                                  level=level, unit_id=unit, at=now) for pk, due, at, level, unit, div in rows]
             try:
                 with transaction.atomic():
                     DeadlineMark.objects.bulk_create(marks, batch_size=CHUNK)
@@ -168,12 +169,12 @@ def _record_escalations(won: list[tuple[str, tuple[Any, ...]]], passed: dict[int
         due = passed[pk]
         escalations.append(Escalation(event_id=pk, cause=EscalationCause.OVERDUE, from_level=level, to_level=to,
                                       due_at=due, at=now, seq=version))
-        step = Step(event_id=pk, seq=version, action=lifecycle.Action.ESCALATE, actor_name="system", at=now,
+        shadow = Event(pk=pk, division_id=division_id, code=code)  # the audit reads the division from it
+        step = Step(event=shadow, seq=version, action=lifecycle.Action.ESCALATE, actor_name="system", at=now,
                     note=f"超过时限 {timezone.localtime(due):%Y-%m-%d %H:%M} 未办结，升级到{Level(to).label}指挥中心",
                     from_state=state, to_state=state, level=to,
                     data={"cause": EscalationCause.OVERDUE, "from": level, "to": to, "due_at": due.isoformat()})
         steps.append(step)
-        shadow = Event(pk=pk, division_id=division_id, code=code)
         entries.append((shadow, "update", {"level": level, "version": version - 1},
                         {"level": to, "version": version}))
         work.append(_work(pk, division_id, f"event:{pk}:step:{version}", seq=version))
