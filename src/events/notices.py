@@ -1,11 +1,12 @@
 """Who is told what about an event: the outbox handler of kind `events.notify`.
 
-The causing transaction writes one small outbox row (`{"event": id, "seq": n}` for a step,
-`{"event": id, "mark": id}` for a yellow / red mark, `{"event": id, "escalation": id}` for a call
-escalated) — a step through `on_step` below, the sweep through `services.sweep` — and the dispatcher
-hands it to `EventNotifyHandler`, which decides the recipients and writes the notifications
+The causing transaction writes one small outbox row — `{"event": id, "seq": n}` for a step (through
+`on_step` below), and from the sweep (`services.sweep`) one row per batch: `{"event": first id,
+"marks": [mark ids]}` for yellow / red marks, `{"event": first id, "escalated": [escalation ids]}` for
+overdue escalations, and `{"event": id, "escalation": id}` for a call escalated. The dispatcher hands
+it to `EventNotifyHandler`, which decides the recipients and writes the notifications
 (`notify.services.notify_many`, their own outbox rows, in the delivery transaction, keyed by the
-causing row's key so a repeat adds nothing):
+causing row's key — plus the event id for a batch — so a repeat adds nothing):
 
 | cause | kind | recipients |
 |---|---|---|
@@ -24,13 +25,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.utils import timezone
+
 from core.roles import has_role
 from events import lifecycle
 from events.choices import Level
 from events.models import DeadlineMark, Escalation, Event, Mark, Step
 from notify.outbox import Handler
 
-STEP_ACTIONS = ("dispatch", "return", "call", "close", "escalate")
+STEP_ACTIONS = ("dispatch", "return", "call", "close")
 
 
 def enqueue_for_step(event: Event, step: Step) -> None:
@@ -83,17 +86,44 @@ class EventNotifyHandler(Handler):
         from notify.services import Notice, notify_many
         from org.models import Unit
 
-        events = Event.objects.select_related("unit").in_bulk({int(p["event"]) for p, _ in items})
-        steps = {(s.event_id, s.seq): s for s in Step.objects.filter(
-            event_id__in=list(events), seq__in={int(p["seq"]) for p, _ in items if "seq" in p})}
-        marks = DeadlineMark.objects.in_bulk([int(p["mark"]) for p, _ in items if "mark" in p])
+        marks = DeadlineMark.objects.in_bulk([int(m) for p, _ in items for m in p.get("marks", ())])
         escalations = Escalation.objects.select_related("call_department__unit").in_bulk(
-            [int(p["escalation"]) for p, _ in items if "escalation" in p])
+            [int(e) for p, _ in items for e in [*p.get("escalated", ()), *([p["escalation"]] if "escalation" in p
+                                                                           else [])]])
+        event_ids = {int(p["event"]) for p, _ in items} | {m.event_id for m in marks.values()} | {
+            e.event_id for e in escalations.values()}
+        events = Event.objects.select_related("unit").in_bulk(event_ids)
+        steps = {(s.event_id, s.seq): s for s in Step.objects.filter(
+            event_id__in=[int(p["event"]) for p, _ in items if "seq" in p],
+            seq__in={int(p["seq"]) for p, _ in items if "seq" in p})}
         centres = _Centres(list(events.values()))
         notices: list[Notice] = []
         for payload, key in items:
+            for mark_id in payload.get("marks", ()):
+                mark = marks.get(int(mark_id))
+                event = events.get(mark.event_id) if mark else None
+                if mark is None or event is None:
+                    continue
+                red = mark.colour == Mark.RED
+                who = ([event.unit] if event.unit else []) + centres.of(event, mark.level)
+                if who:
+                    notices.append(Notice(who, "overdue" if red else "due_soon",
+                                          f"事件 {_label(event)} {'已超期' if red else '即将到期（黄牌预警）'}",
+                                          f"办结时限 {timezone.localtime(mark.due_at):%Y-%m-%d %H:%M}",
+                                          f"/events/{event.pk}/", f"{key}:{event.pk}"))
+            for esc_id in payload.get("escalated", ()):
+                esc = escalations.get(int(esc_id))
+                event = events.get(esc.event_id) if esc else None
+                if esc is None or event is None:
+                    continue
+                who = centres.of(event, esc.to_level) + ([event.unit] if event.unit else [])
+                if who:
+                    notices.append(Notice(who, "escalated", f"事件 {_label(event)} 超期未办结，已升级到"
+                                                            f"{Level(esc.to_level).label}指挥中心",
+                                          f"办结时限 {timezone.localtime(esc.due_at):%Y-%m-%d %H:%M}",
+                                          f"/events/{event.pk}/", f"{key}:{event.pk}"))
             event = events.get(int(payload["event"]))
-            if event is None:
+            if event is None or "marks" in payload or "escalated" in payload:
                 continue
             link, name = f"/events/{event.pk}/", _label(event)
             unit = [event.unit] if event.unit else []
@@ -102,14 +132,6 @@ class EventNotifyHandler(Handler):
                 if step is None:
                     continue
                 notices.extend(self._for_step(event, step, unit, centres, link, name, key))
-            elif "mark" in payload and int(payload["mark"]) in marks:
-                mark = marks[int(payload["mark"])]
-                red = mark.colour == Mark.RED
-                who = unit + centres.of(event, mark.level)
-                if who:
-                    notices.append(Notice(who, "overdue" if red else "due_soon",
-                                          f"事件 {name} {'已超期' if red else '即将到期（黄牌预警）'}",
-                                          f"办结时限 {mark.due_at:%Y-%m-%d %H:%M}", link, key))
             elif "escalation" in payload and int(payload["escalation"]) in escalations:
                 esc = escalations[int(payload["escalation"])]
                 dept: list[Unit] = [esc.call_department.unit] if esc.call_department else []
@@ -142,8 +164,4 @@ class EventNotifyHandler(Handler):
             users = list(User.objects.filter(pk__in=reporters_of(event)))
             return [Notice(users, "closed", f"您上报的事件 {name} 已办结", event.description[:200], link, key)] \
                 if users else []
-        if step.action == "escalate":
-            who = centres.of(event, step.level) + unit
-            return [Notice(who, "escalated", f"事件 {name} 超期未办结，已升级到{Level(step.level).label}指挥中心",
-                           step.note, link, key)] if who else []
         return []

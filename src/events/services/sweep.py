@@ -30,9 +30,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -55,6 +56,7 @@ from events.models import (
 from notify import outbox
 
 NEXT_LEVEL = {Level.TOWN: Level.COUNTY, Level.COUNTY: Level.CITY}
+LEVEL_NAMES = {Level.TOWN: "镇街", Level.COUNTY: "县级", Level.CITY: "市级"}
 NOTIFY_KIND = "events.notify"
 CHUNK = 1000
 T = TypeVar("T")
@@ -87,30 +89,99 @@ def _work(event_id: int, division_id: str, key: str, **payload: Any) -> outbox.W
     return outbox.Work(NOTIFY_KIND, {"event": event_id, **payload}, key, division_id)
 
 
+def _memo(fn: Any) -> Any:
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value not in seen:
+            seen[value] = fn(value)
+        return seen[value]
+    return convert
+
+
+def _converters(model: type[Any], conn: Any) -> list[tuple[str, Any, Any]]:
+    """(attname, default, convert) per column: datetimes and JSON adapted for the backend, the rest
+    (text, numbers, booleans, foreign-key ids) passed as they are."""
+    out = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        if isinstance(f, models.DateTimeField):
+            convert: Any = _memo(conn.ops.adapt_datetimefield_value)  # a sweep repeats a few instants
+        elif isinstance(f, models.JSONField):
+            convert = partial(f.get_db_prep_save, connection=conn)
+        else:
+            convert = None
+        out.append((f.attname, f.get_default(), convert))
+    return out
+
+
+def _insert(model: type[Any], rows: list[dict[str, Any]], returning: str = "") -> list[tuple[Any, ...]]:
+    """Plain multi-row `INSERT … VALUES` of `rows` (attname → value; other columns get their
+    defaults), chunked; the sweep's write path — building model instances and compiling the ORM's
+    bulk insert cost several times the database's own work here (profiled). Returns the
+    `RETURNING` rows when asked (SQLite ≥ 3.35 and PostgreSQL)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    converters = _converters(model, conn)
+    table = conn.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    out: list[tuple[Any, ...]] = []
+    with conn.cursor() as cursor:
+        for part in _chunks(rows, 500):
+            params: list[Any] = []
+            for row in part:
+                for name, default, convert in converters:
+                    value = row.get(name, default)
+                    params.append(value if convert is None or value is None else convert(value))
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(part))}"
+                           + (f" RETURNING {returning}" if returning else ""), params)
+            if returning:
+                out.extend(tuple(r) for r in cursor.fetchall())
+    return out
+
+
+def _audit_rows(label: str, action: str, items: list[tuple[Any, str, str, Any, Any]], now: dt.datetime
+                ) -> list[dict[str, Any]]:
+    """Audit rows (core.audit's shape) for `(object id, repr, division, before, after)` items, as the
+    current actor (the sweep runs as `system`, source `sweep`)."""
+    actor_id, actor_name, source = audit.current_actor()
+    return [{"at": now, "actor_id": actor_id, "actor_name": actor_name[:150], "source": source, "action": action,
+             "model": label, "object_id": str(pk), "object_repr": text[:200], "before": before, "after": after,
+             "division_code": division} for pk, text, division, before, after in items]
+
+
 def mark_deadlines(now: dt.datetime) -> tuple[list[int], list[int]]:
     """Yellow and red marks for every open event past its warning point / deadline (one round each)."""
+    from core.models import AuditLog
+
     found: dict[str, list[int]] = {}
     with transaction.atomic():
         # yellow AT 80 % of the working time, red AFTER the deadline (issue 9)
         for colour, point, op in ((Mark.YELLOW, "warn_at", "lte"), (Mark.RED, "due_at", "lt")):
             seen = DeadlineMark.objects.filter(event=OuterRef("pk"), colour=colour, due_at=OuterRef("due_at"))
             rows = list(Event.objects.filter(_sweepable(), **{f"{point}__{op}": now}, due_at__isnull=False)
-                        .filter(~Exists(seen)).order_by().values_list("pk", "due_at", point, "level", "unit_id",
-                                                                      "division_id"))
-            # each mark carries a shadow of its event, so the audit reads the division without a query
-            marks = [DeadlineMark(event=Event(pk=pk, division_id=div), colour=colour, due_at=due, mark_at=at,
-                                  level=level, unit_id=unit, at=now) for pk, due, at, level, unit, div in rows]
+                        .filter(~Exists(seen)).order_by("pk").values_list("pk", "due_at", point, "level", "unit_id",
+                                                                          "division_id", "code"))
+            if not rows:
+                found[colour] = []
+                continue
+            marks = [{"event_id": pk, "colour": colour, "due_at": due, "mark_at": at, "level": level, "unit_id": unit,
+                      "at": now} for pk, due, at, level, unit, _, _ in rows]
             try:
                 with transaction.atomic():
-                    DeadlineMark.objects.bulk_create(marks, batch_size=CHUNK)
+                    ids = [r[0] for r in _insert(DeadlineMark, marks, returning="id")]
             except IntegrityError:
-                found[colour] = []  # a concurrent sweep marked them: it notifies
+                found[colour] = []  # a concurrent sweep marked them (unique per round): it notifies
                 continue
-            for part in _chunks(marks):
-                audit.record_bulk(part)
-            outbox.enqueue_many(_work(m.event_id, div, f"event:{m.event_id}:{colour}:{m.due_at.isoformat()}",
-                                      mark=m.pk) for m, (*_, div) in zip(marks, rows, strict=True))
-            found[colour] = [m.event_id for m in marks]
+            _insert(AuditLog, _audit_rows("events.DeadlineMark", "create", [
+                (mid, f"{pk} {colour}", div, None, {"event_id": pk, "colour": colour, "due_at": due.isoformat(),
+                                                   "mark_at": at.isoformat(), "level": level, "unit_id": unit})
+                for mid, (pk, due, at, level, unit, div, _) in zip(ids, rows, strict=True)], now))
+            # one outbox row per batch: the handler turns it into a notification per event
+            outbox.enqueue_many([_work(rows[0][0], rows[0][5], f"marks:{colour}:{ids[0]}:{len(ids)}", marks=ids)])
+            found[colour] = [r[0] for r in rows]
     return found.get(Mark.YELLOW, []), found.get(Mark.RED, [])
 
 
@@ -163,28 +234,36 @@ def escalate_overdue(now: dt.datetime, limit: int = 20000) -> dict[int, str]:
 
 def _record_escalations(won: list[tuple[str, tuple[Any, ...]]], passed: dict[int, dt.datetime],
                         now: dt.datetime) -> None:
-    escalations, steps, entries, work = [], [], [], []
+    """For the events won: Escalation rows, `escalate` steps, audit rows (event, escalation, step) and
+    one outbox row per batch — plain multi-row inserts."""
+    from core.models import AuditLog
+
+    escalations, steps, changes = [], [], []
     for level, (pk, version, state, division_id, code) in won:
-        to = NEXT_LEVEL[level]
-        due = passed[pk]
-        escalations.append(Escalation(event_id=pk, cause=EscalationCause.OVERDUE, from_level=level, to_level=to,
-                                      due_at=due, at=now, seq=version))
-        shadow = Event(pk=pk, division_id=division_id, code=code)  # the audit reads the division from it
-        step = Step(event=shadow, seq=version, action=lifecycle.Action.ESCALATE, actor_name="system", at=now,
-                    note=f"超过时限 {timezone.localtime(due):%Y-%m-%d %H:%M} 未办结，升级到{Level(to).label}指挥中心",
-                    from_state=state, to_state=state, level=to,
-                    data={"cause": EscalationCause.OVERDUE, "from": level, "to": to, "due_at": due.isoformat()})
-        steps.append(step)
-        entries.append((shadow, "update", {"level": level, "version": version - 1},
+        to, due = NEXT_LEVEL[level], passed[pk]
+        escalations.append({"event_id": pk, "cause": EscalationCause.OVERDUE, "from_level": level, "to_level": to,
+                            "due_at": due, "at": now, "seq": version})
+        steps.append({"event_id": pk, "seq": version, "action": lifecycle.Action.ESCALATE, "actor_name": "system",
+                      "at": now, "note": f"超过时限 {timezone.localtime(due):%Y-%m-%d %H:%M} 未办结，升级到"
+                                         f"{LEVEL_NAMES[to]}指挥中心",
+                      "from_state": state, "to_state": state, "level": to,
+                      "data": {"cause": EscalationCause.OVERDUE, "from": level, "to": to, "due_at": due.isoformat()}})
+        changes.append((pk, code or f"事件#{pk}", division_id, {"level": level, "version": version - 1},
                         {"level": to, "version": version}))
-        work.append(_work(pk, division_id, f"event:{pk}:step:{version}", seq=version))
-    Escalation.objects.bulk_create(escalations, batch_size=CHUNK)
-    Step.objects.bulk_create(steps, batch_size=CHUNK)
-    for step in steps:
-        entries.append((step, "create", None, audit.snapshot(step)))
-    for part in _chunks(entries, 500):
-        audit.record_many(part)
-    outbox.enqueue_many(work)
+    esc_ids = [r[0] for r in _insert(Escalation, escalations, returning="id")]
+    step_ids = [r[0] for r in _insert(Step, steps, returning="id")]
+    divisions = [c[2] for c in changes]
+    entries = _audit_rows("events.Event", "update", changes, now)
+    entries += _audit_rows("events.Escalation", "create", [
+        (i, f"{e['event_id']} {e['from_level']}→{e['to_level']}", div, None, {**e, "due_at": e["due_at"].isoformat(),
+                                                                            "at": now.isoformat()})
+        for i, e, div in zip(esc_ids, escalations, divisions, strict=True)], now)
+    entries += _audit_rows("events.Step", "create", [
+        (i, f"{s['event_id']}#{s['seq']} escalate", div, None, {**s, "at": now.isoformat()})
+        for i, s, div in zip(step_ids, steps, divisions, strict=True)], now)
+    _insert(AuditLog, entries)
+    first = won[0][1]
+    outbox.enqueue_many([_work(first[0], first[3], f"escalated:{esc_ids[0]}:{len(esc_ids)}", escalated=esc_ids)])
 
 
 def escalate_unanswered_calls(now: dt.datetime) -> list[int]:

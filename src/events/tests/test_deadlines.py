@@ -89,7 +89,8 @@ def test_an_overdue_town_event_escalates_to_the_county_once_then_to_the_city_aft
         "overdue", "town", "county", T("2026-02-14T11:00"), T("2026-02-14T11:01"), 2)
     step = Step.objects.get(event=event, seq=2)
     assert (step.action, step.level, step.from_state, step.to_state) == ("escalate", "county", "reported", "reported")
-    assert OutboxMessage.objects.filter(key=f"event:{event.pk}:step:2", kind="events.notify").count() == 1
+    [row] = OutboxMessage.objects.filter(kind="events.notify", key__startswith="escalated:")
+    assert row.payload["escalated"] == [esc.pk]
 
     deadlines_sweep(now=T("2026-02-14T16:31"))
     assert Event.objects.get(pk=event.pk).level == "county"
