@@ -117,26 +117,32 @@ def _converters(model: type[Any], conn: Any) -> list[tuple[str, Any, Any]]:
 
 
 def _insert(model: type[Any], rows: list[dict[str, Any]], returning: str = "") -> list[tuple[Any, ...]]:
-    """Plain multi-row `INSERT … VALUES` of `rows` (attname → value; other columns get their
-    defaults), chunked; the sweep's write path — building model instances and compiling the ORM's
-    bulk insert cost several times the database's own work here (profiled). Returns the
-    `RETURNING` rows when asked (SQLite ≥ 3.35 and PostgreSQL)."""
+    """Insert `rows` (attname → value; other columns get their defaults) with plain SQL, the sweep's
+    write path: building model instances and compiling the ORM's bulk insert cost several times the
+    database's own work here (profiled). PostgreSQL: one `INSERT … SELECT * FROM unnest(<one array
+    per column>)` per 5,000 rows (a VALUES list of thousands of parameters is slow to parse and
+    plan there); SQLite: multi-row `VALUES` per 500 rows. Returns the `RETURNING` rows when asked,
+    in the order given."""
     conn = connections[DEFAULT_DB_ALIAS]
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     converters = _converters(model, conn)
     table = conn.ops.quote_name(model._meta.db_table)
     columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    tail = f" RETURNING {returning}" if returning else ""
     out: list[tuple[Any, ...]] = []
+    postgres = conn.vendor == "postgresql"
     with conn.cursor() as cursor:
-        for part in _chunks(rows, 500):
-            params: list[Any] = []
-            for row in part:
-                for name, default, convert in converters:
-                    value = row.get(name, default)
-                    params.append(value if convert is None or value is None else convert(value))
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(part))}"
-                           + (f" RETURNING {returning}" if returning else ""), params)
+        for part in _chunks(rows, 5000 if postgres else 500):
+            values = [[row.get(name, default) if convert is None or row.get(name, default) is None
+                       else convert(row.get(name, default)) for name, default, convert in converters] for row in part]
+            if postgres:
+                arrays = ", ".join(f"%s::{f.db_type(conn)}[]" for f in fields)
+                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){tail}",
+                               [list(column) for column in zip(*values, strict=True)])
+            else:
+                one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+                cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(part))}{tail}",
+                               [v for row in values for v in row])
             if returning:
                 out.extend(tuple(r) for r in cursor.fetchall())
     return out
