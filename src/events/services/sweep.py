@@ -55,8 +55,8 @@ from events.models import (
 )
 from notify import outbox
 
-NEXT_LEVEL = {Level.TOWN: Level.COUNTY, Level.COUNTY: Level.CITY}
-LEVEL_NAMES = {Level.TOWN: "镇街", Level.COUNTY: "县级", Level.CITY: "市级"}
+NEXT_LEVEL: dict[str, str] = {Level.TOWN: Level.COUNTY, Level.COUNTY: Level.CITY}
+LEVEL_NAMES: dict[str, str] = {Level.TOWN: "镇街", Level.COUNTY: "县级", Level.CITY: "市级"}
 NOTIFY_KIND = "events.notify"
 CHUNK = 1000
 T = TypeVar("T")

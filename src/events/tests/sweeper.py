@@ -44,7 +44,7 @@ def die_sweep() -> None:
         record(*args, **kwargs)
         _pause()
 
-    sweep._record_escalations = record_then_pause  # type: ignore[assignment]
+    sweep._record_escalations = record_then_pause
     sweep.deadlines_sweep()
     raise SystemExit("the sweep was expected to pause and be killed")
 
