@@ -106,3 +106,19 @@ def test_a_call_names_only_county_departments_of_the_events_county_and_only_at_t
                 units=[ew.county_dept.pk]).status_code == 200
     again = post(u["centre_a"], "2026-03-02T09:11", event, "call", reason="x", units=[ew.county_dept.pk])
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_called"
+
+
+def test_the_detail_page_shows_the_calls_with_their_times() -> None:
+    from django.test import Client
+
+    ew = factory.build()
+    u = ew.users
+    event = factory.report(ew, reported_at=T("2026-03-02T09:00"))
+    for verb in ("accept", "file"):
+        post(u["centre_a"], "2026-03-02T09:05", event, verb)
+    post(u["centre_a"], "2026-03-02T09:10", event, "call", reason="请城管到场", units=[ew.county_dept.pk])
+    deadlines_sweep(now=T("2026-03-02T10:11"))
+    page = Client()
+    page.force_login(u["centre_a"])
+    html = page.get(f"/events/{event.pk}/").content.decode()
+    assert "请城管到场" in html and "2026-03-02 10:10" in html and "未按时应答" in html and "升级记录" in html
