@@ -5,6 +5,9 @@
 - `die-sweep`: the real sweep, paused after the escalation transaction wrote everything (events
   updated, escalations, steps, audit and outbox rows) but before it commits; touches
   `$WORKER_PAUSED` so the test knows when to SIGKILL it.
+- `hold-sweep`: the real sweep, holding its escalation transaction open for 8 s after writing
+  (touching `$WORKER_PAUSED`), then committing — so a second sweep started meanwhile meets the
+  locked rows and must lose the compare-and-set.
 - `die-notify`: the real outbox dispatcher, paused inside the delivery of an `events.notify` row
   after the notifications were written but before the delivery commits.
 Restarts are the real commands (`manage.py sweep_events`, `manage.py dispatch_outbox`).
@@ -49,6 +52,20 @@ def die_sweep() -> None:
     raise SystemExit("the sweep was expected to pause and be killed")
 
 
+def hold_sweep() -> None:
+    from events.services import sweep
+
+    record = sweep._record_escalations
+
+    def record_then_hold(*args: Any, **kwargs: Any) -> None:
+        record(*args, **kwargs)
+        Path(os.environ["WORKER_PAUSED"]).touch()
+        time.sleep(8)  # long enough for a second process to start and reach the locked rows
+
+    sweep._record_escalations = record_then_hold
+    sys.stdout.write(sweep.deadlines_sweep().summary() + "\n")
+
+
 def die_notify() -> None:
     from events import notices
     from notify import outbox
@@ -67,4 +84,5 @@ def die_notify() -> None:
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
-    {"seed": lambda: seed(int(sys.argv[2])), "die-sweep": die_sweep, "die-notify": die_notify}[sys.argv[1]]()
+    {"seed": lambda: seed(int(sys.argv[2])), "die-sweep": die_sweep, "hold-sweep": hold_sweep,
+     "die-notify": die_notify}[sys.argv[1]]()

@@ -75,6 +75,28 @@ def test_two_sweeps_at_once_escalate_each_event_exactly_once(place: Place) -> No
         ("red", EVENTS), ("yellow", EVENTS)]
 
 
+def test_a_sweep_meeting_rows_another_sweep_holds_escalates_none_of_them(place: Place) -> None:
+    """The race made certain: the first sweep holds its escalation transaction open; the second
+    reads the same candidates, blocks on the locked rows (PostgreSQL) or the write lock (SQLite),
+    and once the first commits its compare-and-set matches nothing."""
+    _run(place, "-m", "events.tests.sweeper", "seed", str(EVENTS))
+    paused = place.home / "paused"
+    first = subprocess.Popen([sys.executable, "-m", "events.tests.sweeper", "hold-sweep"], cwd=SRC,
+                             env=_env(place, WORKER_PAUSED=str(paused)), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not paused.exists():
+        assert first.poll() is None, first.communicate()[1]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    second = _run(place, "manage.py", "sweep_events")
+    out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert (_escalated(out), _escalated(second)) == (EVENTS, 0)
+    assert _state(place) == [("county", 2, EVENTS)]
+    assert place.query("SELECT count(*), count(DISTINCT event_id) FROM events_escalation") == [(EVENTS, EVENTS)]
+
+
 def test_an_escalation_notice_whose_dispatcher_was_killed_is_delivered_after_restart_once(place: Place) -> None:
     _run(place, "-m", "events.tests.sweeper", "seed", "1")
     assert _escalated(_run(place, "manage.py", "sweep_events")) == 1
