@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notify', '0001_outbox_and_notifications'),
+        ('notify', '0002_outbox_request_id'),
     ]
 
     operations = [
