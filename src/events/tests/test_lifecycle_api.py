@@ -52,7 +52,7 @@ def test_main_path_report_to_rating() -> None:
     ok(act(u["centre_a"], event, "file"))
     dispatched = ok(act(u["centre_a"], event, "dispatch"))
     assert dispatched["state"] == "dispatched" and dispatched["unit"]["id"] == ew.unit_a.pk
-    assert dispatched["allowed"] == ["suspend"]
+    assert dispatched["allowed"] == ["suspend", "call"]
     ok(act(u["handler_a"], event, "feedback", note="已清运，现场整洁"))
     ok(act(u["worker"], event, "verify", passed=True))   # the reporting grid worker verifies
     closed = ok(act(u["centre_a"], event, "close"))
