@@ -211,6 +211,10 @@ class KeyExportView(KeyAPIView):
 
     required_scope = KeyScope.EVENTS_EXPORT
 
+    def perform_content_negotiation(self, request: Any, force: bool = False) -> Any:
+        # `?format=` names the file here, not one of DRF's renderers
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(responses={200: None})
     def get(self, request: Request) -> Any:
         fmt = request.query_params.get("format", "csv")
