@@ -9,6 +9,7 @@ router.register("sharing/calls", views.ApiCallViewSet, basename="sharing-call")
 router.register("sharing/subscriptions", views.SubscriptionViewSet, basename="sharing-subscription")
 router.register("sharing/deliveries", views.DeliveryViewSet, basename="sharing-delivery")
 router.register("sharing/imports", views.ImportRunViewSet, basename="sharing-import")
+router.register("sharing/export/events", views.UserExportView, basename="sharing-user-export")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("sharing/v1/events/", views.KeyEventsView.as_view(), name="sharing-v1-events"),
@@ -17,6 +18,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sharing/v1/export/", views.KeyExportView.as_view(), name="sharing-v1-export"),
     path("sharing/v1/workorders/", views.KeyWorkOrdersView.as_view(), name="sharing-v1-workorders"),
     path("sharing/v1/workorders/<int:pk>/", views.KeyWorkOrderRunView.as_view(), name="sharing-v1-workorder-run"),
+    path("sharing/v1/lists/", views.KeyListsView.as_view(), name="sharing-v1-lists"),
+    path("sharing/v1/lists/<int:pk>/", views.KeyListDetailView.as_view(), name="sharing-v1-list"),
     path("sharing/v1/subscriptions/", views.KeySubscriptionsView.as_view(), name="sharing-v1-subscriptions"),
     *router.urls,
 ]

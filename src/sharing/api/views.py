@@ -312,3 +312,67 @@ class KeySubscriptionsView(KeyAPIView):
         body["secret"] = issued.secret
         self.rows = 1
         return Response(body, status=201)
+
+
+class KeyListsView(KeyAPIView):
+    """Lists in force readable by the key (`lists:read`): its division's, its subtree's and its
+    ancestors' (reference data)."""
+
+    required_scope = KeyScope.LISTS_READ
+
+    @extend_schema(responses={200: None})
+    def get(self, request: Request) -> Response:
+        from catalog.models import ItemList
+
+        rows = [{"id": x.pk, "division": x.division_id, "division_name": x.division.name, "kind": x.kind,
+                 "base": x.base_id}
+                for x in ItemList.objects.visible_to(request.user).select_related("division").order_by("division_id",
+                                                                                                         "kind")]
+        self.rows = len(rows)
+        return Response(rows)
+
+
+class KeyListDetailView(KeyAPIView):
+    """One list as in force today (`?on=YYYY-MM-DD` for another day): its items and where each comes from."""
+
+    required_scope = KeyScope.LISTS_READ
+
+    @extend_schema(responses={200: None})
+    def get(self, request: Request, pk: int) -> Response:
+        from django.utils.dateparse import parse_date
+
+        from catalog.models import ItemList
+        from catalog.selectors import list_state
+
+        item_list = get_object_or_404(ItemList.objects.visible_to(request.user), pk=pk)
+        on = None
+        if request.query_params.get("on"):
+            on = parse_date(request.query_params["on"])
+            if on is None:
+                raise PlatformError("日期格式应为 YYYY-MM-DD", code="bad_date", fields={"on": ["日期格式不正确"]})
+        state = list_state(item_list, on)
+        items = [{"code": e.item.code, "name": e.item.name, "kind": e.item.kind, "origin": e.origin}
+                 for e in state.entries]
+        self.rows = len(items)
+        return Response({"id": item_list.pk, "division": item_list.division_id, "kind": item_list.kind,
+                         "as_of": state.as_of, "items": items})
+
+
+class UserExportView(PlatformViewSet):
+    """Signed-in users export the events they may see (same filters and formats as a key's export)."""
+
+    def perform_content_negotiation(self, request: Any, force: bool = False) -> Any:
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(responses={200: None})
+    def list(self, request: Request) -> Any:
+        fmt = request.query_params.get("format", "csv")
+        if fmt not in ("csv", "xlsx", "geojson"):
+            raise PlatformError("format 只能是 csv、xlsx 或 geojson", code="bad_format", fields={"format": ["格式不支持"]})
+        qs = exports.events_for_export(request.user, request.query_params)
+        if fmt == "xlsx":
+            area = getattr(getattr(request.user, "division", None), "name", "") or "全部"
+            return exports.xlsx_response(qs, "events.xlsx", area)
+        if fmt == "geojson":
+            return exports.geojson_response(qs, "events.geojson")
+        return exports.csv_response(qs, "events.csv")

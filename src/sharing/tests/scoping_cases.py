@@ -154,6 +154,29 @@ def check_key_workorders(world: Any, api: Any, session: Any, insider: Any) -> No
     assert client.get(reverse("sharing-v1-workorder-run", kwargs={"pk": run.pk})).status_code == 404
 
 
+def check_key_lists(world: Any, api: Any, session: Any, insider: Any) -> None:
+    """A town-A key reads its own and its county's lists, never town B's."""
+    from catalog.tests.scoping_cases import make_list
+
+    theirs = make_list(world)
+    _, client = key_client(world, world.town_a, world.outsider)
+    ids = {r["id"] for r in client.get(reverse("sharing-v1-lists")).json()}
+    assert theirs.pk not in ids and theirs.base_id in ids
+    assert client.get(reverse("sharing-v1-list", kwargs={"pk": theirs.pk})).status_code == 404
+    assert client.get(reverse("sharing-v1-list", kwargs={"pk": theirs.base_id})).status_code == 200
+
+
+def check_user_export(world: Any, api: Any, session: Any, insider: Any) -> None:
+    target = _b_event(world)
+    url = reverse("sharing-user-export-list")
+    mine = b"".join(insider.get(url, {"format": "csv"}).streaming_content).decode("utf-8-sig")
+    assert "\n" + str(target.pk) + "," in mine
+    body = b"".join(api.get(url, {"format": "csv"}).streaming_content).decode("utf-8-sig")
+    assert body.count("\n") == 1, body      # the header only
+    geo = json.loads(b"".join(api.get(url, {"format": "geojson"}).streaming_content))
+    assert geo["features"] == []
+
+
 def check_key_subscriptions(world: Any, api: Any, session: Any, insider: Any) -> None:
     theirs = make_subscription(world)
     _, client = key_client(world, world.town_a, world.outsider)
@@ -193,6 +216,9 @@ URL_CASES = {
     "sharing-v1-workorders": check_key_workorders,
     "sharing-v1-workorder-run": check_key_workorders,
     "sharing-v1-subscriptions": check_key_subscriptions,
+    "sharing-v1-lists": check_key_lists,
+    "sharing-v1-list": check_key_lists,
+    "sharing-user-export-list": check_user_export,
     "open311-discovery": check_open311,
     "open311-services": check_open311,
     "open311-service": check_open311,
