@@ -26,6 +26,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
+from accounts.security import is_demo_account, production
 from core.api.views import PlatformAPIView
 from sharing.models import ApiCall, ApiKey, RateWindow
 
@@ -77,6 +78,8 @@ class ApiKeyAuthentication(BaseAuthentication):
             raw._sharing_refused_key = key  # the refused call still shows in the key's log
         if key is None or not key.active or not key.user.is_active:
             raise exceptions.AuthenticationFailed("接口密钥无效、已过期或已被吊销")
+        if production() and is_demo_account(key.user):
+            raise exceptions.AuthenticationFailed("演示密钥在生产模式下不可用")
         return key.user, key
 
     def authenticate_header(self, request: Any) -> str:
