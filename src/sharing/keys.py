@@ -159,6 +159,14 @@ def _strip_key(path: str) -> str:
     return base + ("?" + "&".join(kept) if kept else "")
 
 
+def key_of(request: Any) -> ApiKey:
+    """The key of a request that passed `KeyScopePermission` (typed access to `request.auth`)."""
+    key = request.auth
+    if not isinstance(key, ApiKey):
+        raise exceptions.NotAuthenticated("请提供接口密钥（X-Api-Key）")
+    return key
+
+
 class KeyAPIView(PlatformAPIView):
     """Base of every endpoint an API key may call: key authentication, scope, rate limit, call log.
 

@@ -89,7 +89,7 @@ class ImportInputSerializer(serializers.Serializer):
     file = serializers.FileField(required=False)
     rows = serializers.ListField(child=serializers.DictField(), required=False, max_length=50_000)
     dry_run = serializers.BooleanField(default=False)
-    source = serializers.IntegerField(required=False)
+    source_id = serializers.IntegerField(required=False, help_text="已保存的列对应（工单来源）")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("file") and attrs.get("rows") is None:

@@ -27,8 +27,8 @@ from events.services import event_report
 from sharing import exports, imports, selectors, services
 from sharing.api import serializers as s
 from sharing.choices import KeyScope
-from sharing.keys import KeyAPIView
-from sharing.models import ApiCall, ApiKey, ImportSource
+from sharing.keys import KeyAPIView, key_of
+from sharing.models import ApiCall, ImportSource
 from sharing.permissions import may_manage
 
 
@@ -176,7 +176,7 @@ class KeyEventsView(KeyAPIView):
         result = event_report(user=request.user, channel=v["channel"], description=v["description"],
                               category=v["category"] or None, category_text=v["category_text"], lat=v["lat"],
                               lng=v["lng"], address=v["address"], client_id=v["client_id"],
-                              reported_at=v["reported_at"], source_ref=f"key:{request.auth.prefix}")
+                              reported_at=v["reported_at"], source_ref=f"key:{key_of(request).prefix}")
         self.rows = 1
         return Response(_event_row(result.event), status=201 if result.created else 200)
 
@@ -199,7 +199,7 @@ class KeyStatsView(KeyAPIView):
     @extend_schema(responses={200: None})
     def get(self, request: Request) -> Response:
         qs = exports.events_for_export(request.user, request.query_params)
-        kinds = {k: n for k, n in qs.order_by().values_list("state_kind").annotate(n=Count("pk"))}
+        kinds = dict(qs.order_by().values_list("state_kind").annotate(n=Count("pk")))
         classes = [{"category": c or None, "count": n} for c, n in
                    qs.order_by().values_list("event_class__code").annotate(n=Count("pk")).order_by("event_class__code")]
         self.rows = len(classes)
@@ -231,7 +231,7 @@ class KeyExportView(KeyAPIView):
 
         stamp = "events"
         if fmt == "xlsx":
-            response = exports.xlsx_response(qs, f"{stamp}.xlsx", request.auth.division.name, done)
+            response = exports.xlsx_response(qs, f"{stamp}.xlsx", key_of(request).division.name, done)
             self.rows = call_holder.get("rows", 0)
         elif fmt == "geojson":
             response = exports.geojson_response(qs, f"{stamp}.geojson", done)
@@ -250,7 +250,7 @@ class KeyExportView(KeyAPIView):
 
 class KeyWorkOrdersView(KeyAPIView):
     """Import work orders (`workorders:import`): multipart `file` (.xlsx/.csv/.json) or JSON `rows`,
-    `dry_run`, optional `source` (a saved mapping). Answers the run (refused rows by line)."""
+    `dry_run`, optional `source_id` (a saved mapping). Answers the run (refused rows by line)."""
 
     required_scope = KeyScope.WORKORDERS_IMPORT
     parser_classes = [MultiPartParser, FormParser, JSONParser]
@@ -260,10 +260,10 @@ class KeyWorkOrdersView(KeyAPIView):
         data = s.ImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        key: ApiKey = request.auth
+        key = key_of(request)
         source = None
-        if v.get("source"):
-            source = get_object_or_404(ImportSource.objects.visible_to(request.user), pk=v["source"])
+        if v.get("source_id"):
+            source = get_object_or_404(ImportSource.objects.visible_to(request.user), pk=v["source_id"])
         mapping = imports._mapping(source)
         if v.get("file"):
             upload = v["file"]
@@ -285,7 +285,7 @@ class KeyWorkOrderRunView(KeyAPIView):
 
     @extend_schema(responses=s.ImportRunSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        run = get_object_or_404(selectors.runs_of_key(request.auth), pk=pk)
+        run = get_object_or_404(selectors.runs_of_key(key_of(request)), pk=pk)
         self.rows = 1
         return Response(s.ImportRunSerializer(run).data)
 
@@ -297,7 +297,7 @@ class KeySubscriptionsView(KeyAPIView):
 
     @extend_schema(responses=s.SubscriptionSerializer(many=True))
     def get(self, request: Request) -> Response:
-        rows = s.SubscriptionSerializer(selectors.subscriptions_of_key(request.auth), many=True).data
+        rows = s.SubscriptionSerializer(selectors.subscriptions_of_key(key_of(request)), many=True).data
         self.rows = len(rows)
         return Response(rows)
 
@@ -306,7 +306,7 @@ class KeySubscriptionsView(KeyAPIView):
         data = s.SubscriptionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        issued = services.subscription_create(user=request.user, key=request.auth, url=v["url"],
+        issued = services.subscription_create(user=request.user, key=key_of(request), url=v["url"],
                                               algorithm=v["algorithm"], classes=v["classes"], states=v["states"])
         body = s.SubscriptionSerializer(issued.subscription).data
         body["secret"] = issued.secret

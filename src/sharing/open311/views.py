@@ -76,8 +76,9 @@ class Open311View(KeyAPIView):
         else:
             return super().handle_exception(exc)
         response = render.errors(fmt, status, text)
-        if isinstance(exc, exceptions.Throttled) and exc.wait:
-            response["Retry-After"] = str(int(exc.wait))
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, exceptions.Throttled) and wait:
+            response["Retry-After"] = str(int(wait))
         return response
 
 

@@ -126,7 +126,8 @@ def check_key_events(world: Any, api: Any, session: Any, insider: Any) -> None:
     assert client.get(reverse("sharing-v1-event", kwargs={"pk": target.pk})).status_code == 404
     assert client.get(reverse("sharing-v1-stats")).json()["total"] == 0
     assert client.get(reverse("sharing-v1-events"), {"division": world.town_b.code}).json()["count"] == 0
-    body = b"".join(client.get(reverse("sharing-v1-export"), {"format": "csv"}).streaming_content).decode()
+    exported: Any = client.get(reverse("sharing-v1-export"), {"format": "csv"})
+    body = b"".join(exported.streaming_content).decode()
     assert "湾头镇事件" not in body and str(target.pk) not in body.split("\n", 1)[1]
     # the same key reaching its own town works, so the refusal above is the scope
     _, own = key_client(world, world.town_b, world.insider)

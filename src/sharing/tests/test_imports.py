@@ -99,7 +99,7 @@ def test_saved_mapping_and_class_map_of_a_source(hotline: tuple[Any, Any]) -> No
                                          mapping={"order_no": "案卷号", "description": "问题描述", "category": "小类"},
                                          class_map={"XX01": "06010"})
     data = "案卷号,问题描述,小类,事发地址\nAJ-1,垃圾满溢,XX01,东关街道\n".encode()
-    r = upload(client, data, "szcg.csv", source=str(source.pk)).json()
+    r = upload(client, data, "szcg.csv", source_id=str(source.pk)).json()
     assert r["created"] == 1 and Event.objects.get(client_id="AJ-1").event_class.code == "06010"
     run = ImportRun.objects.get(pk=r["id"])
     assert run.source == source and run.key is not None

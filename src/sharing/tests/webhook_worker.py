@@ -22,7 +22,7 @@ def seed(url: str, count: int) -> None:
         sub = services.subscription_create(user=ew.users["city_centre"], key=issued.key, url=url)
     for n in range(count):
         factory.report(ew, description=f"第{n}处垃圾")
-    print(json.dumps({"secret": sub.secret}))
+    sys.stdout.write(json.dumps({"secret": sub.secret}) + "\n")
 
 
 if __name__ == "__main__":
