@@ -188,3 +188,17 @@ class KeyAPIView(PlatformAPIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         response._sharing_call = log_call(request, response.status_code, self.rows)
         return response
+
+
+try:  # the OpenAPI document describes the key scheme
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+    class ApiKeyScheme(OpenApiAuthenticationExtension):
+        target_class = "sharing.keys.ApiKeyAuthentication"
+        name = "ApiKey"
+
+        def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+            return {"type": "apiKey", "in": "header", "name": "X-Api-Key",
+                    "description": "接口密钥（端口授权）；也可用 Authorization: Api-Key <密钥>"}
+except ImportError:  # pragma: no cover - drf-spectacular always ships it
+    pass

@@ -14,6 +14,8 @@ def keys_for(user: Any) -> Any:
     """Keys `user` may see: all for the security/audit administrators; in the user's subtree for
     command centres and auditors; otherwise the keys they issued that are still in their subtree."""
     qs = ApiKey.objects.select_related("division", "created_by")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
     if manages_all(user) or reads_all_logs(user):
         return qs.all()
     scoped = qs.visible_to(user)
@@ -24,6 +26,8 @@ def keys_for(user: Any) -> Any:
 
 def calls_for(user: Any) -> Any:
     """Call log rows readable by `user` (owner, centres and auditor of the subtree, the administrators)."""
+    if not getattr(user, "is_authenticated", False):
+        return ApiCall.objects.none()
     if reads_all_logs(user):
         return ApiCall.objects.select_related("key")
     scoped = ApiCall.objects.visible_to(user).select_related("key")

@@ -28,7 +28,7 @@ from sharing import exports, imports, selectors, services
 from sharing.api import serializers as s
 from sharing.choices import KeyScope
 from sharing.keys import KeyAPIView, key_of
-from sharing.models import ApiCall, ImportSource
+from sharing.models import ApiCall, ApiKey, ImportRun, ImportSource, WebhookDelivery, WebhookSubscription
 from sharing.permissions import may_manage
 
 
@@ -36,6 +36,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PlatformVi
     """Keys the user may see; POST issues one (the text is in the answer, once); `revoke/` at once."""
 
     serializer_class = s.ApiKeySerializer
+    queryset = ApiKey.objects.none()
 
     def get_queryset(self) -> Any:
         return selectors.keys_for(self.request.user)
@@ -85,6 +86,7 @@ class ApiCallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PlatformV
 class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
                           PlatformViewSet):
     serializer_class = s.SubscriptionSerializer
+    queryset = WebhookSubscription.objects.none()
 
     def get_queryset(self) -> Any:
         return selectors.subscriptions_for(self.request.user)
@@ -107,6 +109,7 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
 class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PlatformViewSet):
     serializer_class = s.DeliverySerializer
+    queryset = WebhookDelivery.objects.none()
 
     def get_queryset(self) -> Any:
         return selectors.deliveries_for(self.request.user)
@@ -121,6 +124,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Platform
 
 class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PlatformViewSet):
     serializer_class = s.ImportRunSerializer
+    queryset = ImportRun.objects.none()
 
     def get_queryset(self) -> Any:
         return selectors.imports_for(self.request.user)
@@ -154,7 +158,7 @@ class KeyEventsView(KeyAPIView):
         self.required_scope = KeyScope.EVENTS_CREATE if self.request.method == "POST" else KeyScope.EVENTS_READ
         return super().get_permissions()
 
-    @extend_schema(responses={200: None})
+    @extend_schema(operation_id="sharing_v1_events_list", responses={200: None})
     def get(self, request: Request) -> Response:
         qs = exports.events_for_export(request.user, request.query_params)
         try:
@@ -320,7 +324,7 @@ class KeyListsView(KeyAPIView):
 
     required_scope = KeyScope.LISTS_READ
 
-    @extend_schema(responses={200: None})
+    @extend_schema(operation_id="sharing_v1_lists_list", responses={200: None})
     def get(self, request: Request) -> Response:
         from catalog.models import ItemList
 
