@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("grids.urls")),
     path("", include("events.urls")),
     path("open311/v2/", include("sharing.open311.urls")),
+    path("", include("sharing.urls")),
     path("", include("web.urls")),
 ]
 

@@ -78,7 +78,7 @@ def subscribe_b(world: Any, target: WebhookSubscription) -> dict[str, Any]:
 
 CASES = [
     ScopeCase(model=ApiKey, make=make_key, api_list="sharing-key-list", api_detail="sharing-key-detail",
-              writable=False, post_payload=key_into_b),
+              writable=False, post_payload=key_into_b, pages=["sharing:key"]),
     ScopeCase(model=ApiCall, make=make_call, api_list="sharing-call-list", api_detail="sharing-call-detail",
               writable=False),
     ScopeCase(model=RateWindow, make=make_window),
@@ -97,6 +97,20 @@ def check_revoke(world: Any, api: Any, session: Any, insider: Any) -> None:
     key = make_key(world)
     assert api.post(reverse("sharing-key-revoke", kwargs={"pk": key.pk})).status_code == 404
     assert ApiKey.objects.get(pk=key.pk).revoked_at is None
+
+
+def check_pages(world: Any, api: Any, session: Any, insider: Any) -> None:
+    """The key list page shows nothing of town B; revoking B's key by page is 404; issuing for B is refused."""
+    from core.errors import NotAllowed
+
+    key = make_key(world)
+    assert "湾头镇系统" not in session.get(reverse("sharing:keys")).content.decode()
+    assert session.post(reverse("sharing:key-revoke", kwargs={"pk": key.pk})).status_code == 404
+    assert ApiKey.objects.get(pk=key.pk).revoked_at is None
+    count = ApiKey.objects.count()
+    r = session.post(reverse("sharing:keys"), {"name": "越权", "division": world.town_b.code, "scopes": ["events:read"],
+                                              "days": 30, "rate_per_minute": 10})
+    assert r.status_code == NotAllowed.status and ApiKey.objects.count() == count
 
 
 def check_key_calls(world: Any, api: Any, session: Any, insider: Any) -> None:
@@ -208,6 +222,8 @@ def check_open311(world: Any, api: Any, session: Any, insider: Any) -> None:
 
 URL_CASES = {
     "sharing-key-revoke": check_revoke,
+    "sharing:keys": check_pages,
+    "sharing:key-revoke": check_pages,
     "sharing-key-calls": check_key_calls,
     "sharing-delivery-replay": check_replay,
     "sharing-v1-events": check_key_events,
