@@ -353,3 +353,27 @@ LOGGING = {
     # every failed sign-in is in the audit log already; axes would repeat each one as a warning
     "loggers": {"axes": {"level": os.environ.get("AXES_LOG_LEVEL", "ERROR")}},
 }
+
+
+def envsecret(name: str, default: str = "") -> str:
+    """A secret from `NAME`, or from the file named by `NAME_FILE` (Docker/Kubernetes secrets)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return os.environ.get(name, default)
+
+
+# Personal data (core.personal, core.crypto): SM4 encryption and HMAC-SM3 lookup keys are derived
+# from this master secret; earlier masters (comma-separated) still decrypt after a rotation. Unset,
+# they derive from SECRET_KEY (development only: `check --deploy` reports it).
+PERSONAL_DATA_KEY = envsecret("PERSONAL_DATA_KEY")
+PERSONAL_DATA_OLD_KEYS = [k for k in envsecret("PERSONAL_DATA_OLD_KEYS").split(",") if k]
+
+# Audit trail (core.auditchain): HMAC-SM3 chain key, anchor file outside the database, retention
+# (at least 180 days: GB/T 22239-2019 level 3 and 网络安全法 art. 21), and the size from which a JSON
+# column is audited as a compact change (characters of its JSON form).
+AUDIT_CHAIN_KEY = envsecret("AUDIT_CHAIN_KEY")
+AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 180)
+AUDIT_SEAL_BATCH = envint("AUDIT_SEAL_BATCH", 5000)
+AUDIT_INLINE_LIMIT = envint("AUDIT_INLINE_LIMIT", 1024)

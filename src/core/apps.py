@@ -6,6 +6,6 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        from core import audit
+        from core import audit, checks  # noqa: F401 - registers the system checks
 
         audit.connect_signals()

@@ -1,23 +1,38 @@
 """Audit log: every create, update and delete, with actor, time, before and after.
 
 Model saves and deletes are captured by signals for every platform app; bulk paths
-(bulk_create, queryset.update) call `record_bulk` / `record` themselves. The actor comes from
-a context variable set per request (middleware for pages, the API base view after
+(bulk_create, queryset.update) call `record_bulk` / `record` themselves; events that change no
+row (sign-in, sign-out, token issue, reading a personal field unmasked) call `record_event`. The
+actor comes from a context variable set per request (middleware for pages, the API base view after
 authentication) or by services and commands with `acting_as(...)`.
+
+Rows stay small: on an update, a column whose JSON form is longer than `AUDIT_INLINE_LIMIT`
+characters (a case's data, a patrol's track, a procedure's history) is written as a compact
+change (`compact_change`): the SM3 digest of the old value before, and after it the splice that
+turns old into new (appended list items, the changed stretch of a text) or, for objects, only
+the changed keys, plus the new value's digest.
+
+Personal fields (`core.personal.PersonalField`) appear in snapshots masked, with their lookup
+hash beside them, so a change shows without the number. The rows are sealed into an SM3 chain
+by `core.auditchain` (a background job), and readable only by `READER_ROLES`.
 """
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
 import decimal
+import json
 import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
+
+from core.roles import COMMAND_ROLES, Role
 
 _actor: contextvars.ContextVar[tuple[int | None, str, str]] = contextvars.ContextVar(
     "audit_actor", default=(None, "system", "system")
@@ -25,6 +40,11 @@ _actor: contextvars.ContextVar[tuple[int | None, str, str]] = contextvars.Contex
 _reason: contextvars.ContextVar[str] = contextvars.ContextVar("audit_reason", default="")
 
 SKIP_FIELDS = {"password", "last_login"}  # secrets, and sign-ins that change nothing
+
+#: Who may read the audit log: auditors and the command centres within their subtree, and the audit
+#: administrator (三员分立, no division) all of it; never grid workers or case handlers (等保 level 3:
+#: the trail is not open to the people it records).
+READER_ROLES: tuple[str, ...] = (Role.AUDITOR, Role.AUDIT_ADMIN, *COMMAND_ROLES)
 
 
 def set_actor(user: Any, source: str) -> None:
@@ -75,6 +95,80 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return out
 
 
+def _size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _digest(value: Any) -> str:
+    from core.crypto import sm3
+
+    return sm3(json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str))
+
+
+def _splice(old: Any, new: Any) -> dict[str, Any]:
+    """The one stretch of a list or string that differs: `new == old[:at] + insert + old[at+remove:]`."""
+    limit = min(len(old), len(new))
+    at = 0
+    while at < limit and old[at] == new[at]:
+        at += 1
+    tail = 0
+    while tail < limit - at and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+        tail += 1
+    return {"at": at, "remove": len(old) - at - tail, "insert": new[at:len(new) - tail]}
+
+
+def compact_change(old: Any, new: Any, limit: int | None = None) -> tuple[Any, Any]:
+    """`(before, after)` for one column: each side as given when small, else a compact form.
+
+    Shapes (`~` marks a compact value; `sm3` is the digest of the full value in canonical JSON):
+    - before, when large: `{"~": "digest", "sm3": ..., "size": n}` (n = characters of its JSON);
+    - after, object: `{"~": "keys", "set": {key: new value (compacted again if large)}, "unset": [key, ...], "sm3"}`;
+    - after, list or text: `{"~": "splice", "at": i, "remove": k, "insert": [...] or "...", "sm3"}`
+      (appending items is `at` = old length, `remove` 0);
+    - after, large and of another type than before: `{"~": "digest", "sm3", "size"}`.
+    """
+    if limit is None:
+        limit = getattr(settings, "AUDIT_INLINE_LIMIT", 1024)
+    old_size, new_size = _size(old), _size(new)
+    if old_size <= limit and new_size <= limit:
+        return old, new
+    before = old if old_size <= limit else {"~": "digest", "sm3": _digest(old), "size": old_size}
+    if new_size <= limit:
+        return before, new
+    if isinstance(old, dict) and isinstance(new, dict):
+        changed = {k: compact_change(old.get(k), v, limit)[1] for k, v in new.items() if k not in old or old[k] != v}
+        after: dict[str, Any] = {"~": "keys", "set": changed, "unset": sorted(k for k in old if k not in new)}
+    elif (isinstance(old, list) and isinstance(new, list)) or (isinstance(old, str) and isinstance(new, str)):
+        after = {"~": "splice", **_splice(old, new)}
+    else:
+        after = {"~": "digest", "size": _size(new)}
+    after["sm3"] = _digest(new)
+    return before, after
+
+
+def compact_snapshots(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both images of an update, each large column replaced by its compact change."""
+    b, a = dict(before), dict(after)
+    limit = getattr(settings, "AUDIT_INLINE_LIMIT", 1024)
+
+    def may_be_large(value: Any) -> bool:  # scalars and short text never are (6 = longest JSON escape)
+        return isinstance(value, (list, dict)) or (isinstance(value, str) and len(value) * 6 > limit)
+
+    for key, new in after.items():
+        if key not in before or not (may_be_large(new) or may_be_large(before[key])):
+            continue
+        if before[key] != new:
+            b[key], a[key] = compact_change(before[key], new, limit)
+        elif _size(new) > limit:
+            b[key] = a[key] = {"~": "same", "sm3": _digest(new)}  # unchanged and large: one digest
+    return b, a
+
+
+def division_code_of(instance: models.Model) -> str:
+    """The division code an audit row about `instance` is filed under ("" when it has none)."""
+    return _division_code(instance)
+
+
 def _division_code(instance: models.Model) -> str:
     getter = getattr(instance, "scope_code", None)
     try:
@@ -84,10 +178,10 @@ def _division_code(instance: models.Model) -> str:
     return code if isinstance(code, str) else ""
 
 
-def _audited(sender: type) -> bool:
-    from core.models import AuditLog, CacheGeneration
+def _audited(sender: type[models.Model]) -> bool:
+    from core.models import AuditAnchor, AuditLog, CacheGeneration
 
-    if sender in (AuditLog, CacheGeneration) or sender.__module__ == "__fake__":
+    if sender in (AuditLog, AuditAnchor, CacheGeneration) or sender.__module__ == "__fake__":
         return False  # historical models in migrations: the migration itself is the record
     label = sender._meta.app_label
     return label in settings.PLATFORM_APPS
@@ -97,6 +191,8 @@ def _entry(instance: models.Model, action: str, before: Any, after: Any) -> Any:
     from core.models import AuditLog
 
     actor_id, actor_name, source = _actor.get()
+    if action == "update" and isinstance(before, dict) and isinstance(after, dict):
+        before, after = compact_snapshots(before, after)
     return AuditLog(
         actor_id=actor_id,
         actor_name=actor_name[:150],
@@ -115,6 +211,40 @@ def _entry(instance: models.Model, action: str, before: Any, after: Any) -> Any:
 def record(instance: models.Model, action: str, before: Any = None, after: Any = None) -> None:
     """Write one audit entry explicitly (for changes made without save())."""
     _entry(instance, action, before, after).save()
+
+
+def record_event(action: str, *, user: Any = None, actor: Any = None, target: models.Model | None = None,
+                 model: str = "", object_id: Any = "", object_repr: str = "", division_code: str | None = None,
+                 detail: dict[str, Any] | None = None, after: Any = None, reason: str = "",
+                 source: str | None = None) -> Any:
+    """One audit row for an event that changes no platform row (the action names it).
+
+    Actions in use: sign-in events from accounts (`login`, `login_fail`, `lockout`, `logout`,
+    `token_new`, `token_del`, `password`, `roles`, `otp_*`, `unlock`), `reveal` (a personal field
+    read unmasked, core.personal) and `purge` (core.auditchain). `user` (or `actor`) is the actor,
+    else the current one; `target` is the row the event is about (its label, pk, str and division
+    fill `model`, `object_id`, `object_repr`, `division_code` unless given); `detail` (or `after`)
+    holds the event's details — never a secret or a personal value. Returns the saved row.
+    """
+    from core.models import AuditLog
+
+    actor_id, actor_name, current_source = _actor.get()
+    who = user if user is not None else actor
+    if who is not None and getattr(who, "pk", None) is not None:
+        actor_id, actor_name = who.pk, who.get_username()
+    if target is not None:
+        model = model or target._meta.label
+        object_id = object_id or target.pk
+        object_repr = object_repr or str(target)
+        division_code = _division_code(target) if division_code is None else division_code
+    entry = AuditLog(
+        actor_id=actor_id, actor_name=actor_name[:150], source=source or current_source, action=action[:30],
+        model=model, object_id=str(object_id)[:64], object_repr=object_repr[:200], before=None,
+        after=detail if detail is not None else after, reason=(reason or _reason.get())[:500],
+        division_code=division_code or "",
+    )
+    entry.save()
+    return entry
 
 
 def record_many(changes: Iterable[tuple[models.Model, str, Any, Any]]) -> None:
@@ -137,7 +267,7 @@ def record_many(changes: Iterable[tuple[models.Model, str, Any, Any]]) -> None:
     for entry in entries:
         entry.at = now
         params.extend(f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {connection.ops.quote_name(AuditLog._meta.db_table)} ({columns}) "
@@ -155,7 +285,7 @@ def record_bulk(instances: Iterable[models.Model], action: str = "create") -> in
     return len(entries)
 
 
-def _pre_save(sender: type, instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
+def _pre_save(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
     if raw or not _audited(sender) or instance.pk is None or instance._state.adding:
         instance._audit_before = None  # type: ignore[attr-defined]
         return
@@ -163,7 +293,7 @@ def _pre_save(sender: type, instance: models.Model, raw: bool = False, **kwargs:
     instance._audit_before = snapshot(old) if old is not None else None  # type: ignore[attr-defined]
 
 
-def _post_save(sender: type, instance: models.Model, created: bool, raw: bool = False, **kwargs: Any) -> None:
+def _post_save(sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kwargs: Any) -> None:
     if raw or not _audited(sender):
         return
     before = getattr(instance, "_audit_before", None)
@@ -173,7 +303,7 @@ def _post_save(sender: type, instance: models.Model, created: bool, raw: bool = 
     _entry(instance, "create" if created else "update", None if created else before, after).save()
 
 
-def _post_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
+def _post_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     if not _audited(sender):
         return
     _entry(instance, "delete", snapshot(instance), None).save()
@@ -184,20 +314,3 @@ def connect_signals() -> None:
     post_save.connect(_post_save, dispatch_uid="audit_post_save")
     post_delete.connect(_post_delete, dispatch_uid="audit_post_delete")
 
-
-def record_event(action: str, *, model: str, object_id: Any = "", object_repr: str = "", division_code: str = "",
-                 after: Any = None, actor: Any = None, source: str | None = None, reason: str = "") -> None:
-    """One entry for an event that is not a row change: sign-in, failed sign-in, lockout, sign-out,
-    token issue and revoke, password change (`action` ≤ 10 characters, e.g. "login", "login_fail").
-
-    `actor` (a user) overrides the current actor, `source` the current source; `after` holds the
-    event's details (JSON-safe: client address, attempted username, token count).
-    """
-    from core.models import AuditLog
-
-    actor_id, actor_name, current_source = _actor.get()
-    if actor is not None and getattr(actor, "pk", None) is not None:
-        actor_id, actor_name = actor.pk, actor.get_username()
-    AuditLog(actor_id=actor_id, actor_name=actor_name[:150], source=source or current_source, action=action[:10],
-             model=model, object_id=str(object_id)[:64], object_repr=object_repr[:200], before=None, after=after,
-             reason=(reason or _reason.get())[:500], division_code=division_code or "").save()

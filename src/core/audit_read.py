@@ -77,10 +77,30 @@ def _choice(model: Any, key: str, value: Any) -> Any:
     return value
 
 
+def _compact(value: dict[str, Any]) -> str:
+    """A large column audited as a compact change (core.audit.compact_change), in words."""
+    kind = value.get("~")
+    if kind == "splice":
+        inserted = value.get("insert")
+        size = len(inserted) if isinstance(inserted, (list, str)) else 0
+        unit = "项" if isinstance(inserted, list) else "个字符"
+        if value.get("remove") == 0:
+            return f"（大字段）在第 {value.get('at')} 处追加 {size} {unit}"
+        return f"（大字段）第 {value.get('at')} 处替换 {value.get('remove')} {unit}为 {size} {unit}"
+    if kind == "keys":
+        keys = [*value.get("set", {}), *value.get("unset", [])]
+        return "（大字段）改动的键：" + "、".join(str(k) for k in keys[:20])
+    if kind == "same":
+        return "（大字段，未改动）"
+    return f"（大字段，{value.get('size', '?')} 字符，SM3 {str(value.get('sm3', ''))[:12]}…）"
+
+
 def format_value(value: Any) -> str:
     """A stored JSON value as people read it: local times, 是/否, lists joined, — for empty."""
     if value is None or value == "" or value == [] or value == {}:
         return "—"
+    if isinstance(value, dict) and "~" in value:
+        return _compact(value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in "T ":
@@ -160,3 +180,8 @@ def audit_search(user: Any, f: AuditFilters) -> QuerySet[Any]:
     if f.q:
         qs = qs.filter(Q(object_repr__icontains=f.q) | Q(object_id=f.q) | Q(reason__icontains=f.q))
     return qs.order_by("-at", "-id")
+
+
+# Events written by core.personal (an unmasked read), core.auditchain (retention purge) and the
+# rekey_personal_data command.
+ACTIONS.update({"reveal": "查看个人信息明文", "purge": "清理过期审计", "rekey": "个人信息重新加密"})

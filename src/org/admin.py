@@ -29,6 +29,8 @@ class StaffAdmin(ScopedAdmin):
     list_filter = ("establishment", "is_leader", ("unit", ScopedRelatedFilter))
     search_fields = ("name",)
     write_roles = (Role.REFORM_OFFICE, Role.TOWN_COMMAND)
+    # Personal data is shown masked and not edited here (the API's reveal action is the audited way).
+    readonly_fields = ("phone", "id_number")
 
 
 @admin.register(Post)

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from core import audit
+from core.personal import id_card_check_char
 from core.synthetic import NameMaker
 from divisions.choices import Level
 from divisions.models import Division
@@ -65,8 +68,19 @@ def _stationed(towns: list[Division], departments: dict[tuple[str, str], Unit]) 
     audit.record_bulk(new)
 
 
+def _contact(town: Division, rng: random.Random) -> dict[str, str]:
+    """A synthetic mobile number and ID-card number (county code of the town, a birth date, a valid
+    GB 11643 check character); stored SM4-encrypted like real ones. A separate generator, so the
+    names and posts of the demo stay what they were."""
+    born = dt.date(1965, 1, 1) + dt.timedelta(days=rng.randint(0, 35 * 365))
+    first17 = f"{town.code[:6]}{born:%Y%m%d}{rng.randint(0, 999):03d}"
+    return {"phone": f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}",
+            "id_number": first17 + id_card_check_char(first17)}
+
+
 def _people(towns: list[Division], names: NameMaker) -> None:
     rng = names.rng
+    contacts = random.Random(4211)
     staff: list[Staff] = []
     for index, town in enumerate(towns):
         units = list(Unit.objects.filter(division=town))
@@ -77,13 +91,14 @@ def _people(towns: list[Division], names: NameMaker) -> None:
         for i, title in enumerate(LEADER_TITLES):
             staff.append(Staff(division=town, unit=office, name=names.name(), establishment=Establishment.ADMINISTRATIVE,
                                is_leader=True, title=title, served_village_secretary=i >= len(LEADER_TITLES) - secretaries,
-                               is_synthetic=True))
+                               is_synthetic=True, **_contact(town, contacts)))
         for unit in units:
             n = 6 if unit.kind == UnitKind.SERVICE_CENTRE else (3 if unit.kind == UnitKind.STATIONED else 4)
             for _ in range(n):
                 est = Establishment.INSTITUTIONAL if unit.kind == UnitKind.SERVICE_CENTRE or rng.random() < 0.35 \
                     else Establishment.ADMINISTRATIVE
-                staff.append(Staff(division=town, unit=unit, name=names.name(), establishment=est, is_synthetic=True))
+                staff.append(Staff(division=town, unit=unit, name=names.name(), establishment=est, is_synthetic=True,
+                                   **_contact(town, contacts)))
     Staff.objects.bulk_create(staff, batch_size=2000)
     audit.record_bulk(staff)
 

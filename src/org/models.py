@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.personal import ID_CARD, PHONE, PersonalField, PersonalLookupField
+from core.roles import COMMAND_ROLES, Role
 from core.scoping import GLOBAL, OPERATIONAL, REFERENCE, ScopedModel
 from org.choices import Establishment, TemplateScope, UnitKind
 
@@ -81,6 +83,14 @@ class Staff(ScopedModel):
     is_leader = models.BooleanField(_("领导班子成员"), default=False)
     title = models.CharField(_("职务"), max_length=50, blank=True)
     served_village_secretary = models.BooleanField(_("曾任村（社区）书记"), default=False)
+    # Personal data (core.personal): SM4-encrypted, masked everywhere; the command centres (who
+    # call staff out) and the reform office (who keeps the records) may reveal the phone, only
+    # the reform office the ID number. Lookup hashes let an import or a duplicate check match a
+    # number without decrypting.
+    phone = PersonalField(_("手机号"), kind=PHONE, reveal_roles=(*COMMAND_ROLES, Role.REFORM_OFFICE))
+    phone_lookup = PersonalLookupField(source="phone")
+    id_number = PersonalField(_("身份证号"), kind=ID_CARD, reveal_roles=(Role.REFORM_OFFICE,))
+    id_number_lookup = PersonalLookupField(source="id_number")
     is_synthetic = models.BooleanField(_("合成数据"), default=False)
 
     class Meta:

@@ -63,11 +63,11 @@ class PostCoverage:
 def post_coverage(posts: QuerySet[Post], on: dt.date | None = None) -> list[PostCoverage]:
     """AB coverage for many posts with one absence query."""
     on = on or timezone.localdate()
-    posts = list(posts.select_related("holder_a", "holder_b", "unit"))
-    ids = [p.holder_a_id for p in posts if p.holder_a_id] + [p.holder_b_id for p in posts if p.holder_b_id]
+    rows = list(posts.select_related("holder_a", "holder_b", "unit"))
+    ids = [p.holder_a_id for p in rows if p.holder_a_id] + [p.holder_b_id for p in rows if p.holder_b_id]
     away = absent_staff_ids(ids, on)
     out = []
-    for p in posts:
+    for p in rows:
         a_ok = p.holder_a_id is not None and p.holder_a_id not in away
         b_ok = p.holder_b_id is not None and p.holder_b_id not in away
         acting = p.holder_a if a_ok else (p.holder_b if b_ok else None)

@@ -58,10 +58,14 @@ def stationed_body_create(*, town: Division, name: str, home_department: Unit) -
 
 @transaction.atomic
 def staff_create(*, unit: Unit, name: str, establishment: str, is_leader: bool = False, title: str = "",
-                 served_village_secretary: bool = False, is_synthetic: bool = False) -> Staff:
+                 served_village_secretary: bool = False, is_synthetic: bool = False, phone: str = "",
+                 id_number: str = "") -> Staff:
+    """A staff member of `unit` (division follows the unit). `phone` / `id_number` are stored
+    SM4-encrypted and shown masked (core.personal)."""
     return Staff.objects.create(
         division_id=unit.division_id, unit=unit, name=name, establishment=establishment, is_leader=is_leader,
         title=title, served_village_secretary=served_village_secretary, is_synthetic=is_synthetic,
+        phone=phone, id_number=id_number,
     )
 
 

@@ -7,8 +7,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import READER_ROLES
 from core.conventions import optional_module
-from core.roles import Role
 
 CORE_NAV: list[tuple[str, object, tuple[str, ...] | None]] = [
     ("web:home", _("首页"), None),
@@ -17,7 +17,7 @@ CORE_NAV: list[tuple[str, object, tuple[str, ...] | None]] = [
 ]
 TAIL_NAV = [
     ("web:calendar", _("工作日历"), None),
-    ("web:audit", _("审计日志"), (Role.AUDITOR, Role.REFORM_OFFICE, Role.CITY_COMMAND, Role.COUNTY_COMMAND, Role.TOWN_COMMAND)),
+    ("web:audit", _("审计日志"), READER_ROLES),
 ]
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import pages
+from web.views import pages, personal
 
 app_name = "web"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("leadership/", pages.leadership, name="leadership"),
     path("audit/", pages.audit_log, name="audit"),
     path("calendar/", pages.working_calendar, name="calendar"),
+    path("personal/<str:model>/<int:pk>/<str:field>/reveal/", personal.personal_reveal, name="personal-reveal"),
 ]

@@ -37,7 +37,8 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _production_env(**extra: str) -> dict[str, str]:
-    return _env(PLATFORM_MODE="production", SECRET_KEY=secrets.token_urlsafe(64), **extra)
+    keys = {"PERSONAL_DATA_KEY": secrets.token_urlsafe(32), "AUDIT_CHAIN_KEY": secrets.token_urlsafe(32)}
+    return _env(PLATFORM_MODE="production", SECRET_KEY=secrets.token_urlsafe(64), **{**keys, **extra})
 
 
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:

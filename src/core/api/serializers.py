@@ -5,6 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.personal import PersonalField
 from core.scoping import is_scoped_model
 from core.text import text_problem
 
@@ -17,12 +18,30 @@ def readable_text(value: Any) -> None:
             raise serializers.ValidationError(problem)
 
 
+class PersonalSerializerField(serializers.CharField):
+    """A personal field (core.personal): answers the mask ("138****1234"); accepts a new number,
+    or the mask itself sent back unchanged (a client's GET → PUT round trip keeps the number)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        instance = getattr(self.parent, "instance", None)
+        single = instance is not None and not isinstance(instance, list)
+        current = getattr(instance, self.source or "", None) if single else None
+        if current and value == str(current):
+            return current  # the Masked value: validators skip it, the stored number stays
+        return value
+
+
 class ScopedModelSerializer(serializers.ModelSerializer):
     """Restricts every related field's queryset to the request user's visible rows.
 
     So a POST or PUT that points at another town's object fails validation with
-    "does not exist", exactly as if the object were not there.
+    "does not exist", exactly as if the object were not there. Personal fields are masked
+    (`PersonalSerializerField`); unmasked values come only from the audited reveal action.
     """
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                PersonalField: PersonalSerializerField}
 
     def build_standard_field(self, field_name: str, model_field: Any) -> tuple[Any, dict[str, Any]]:
         field_class, kwargs = super().build_standard_field(field_name, model_field)

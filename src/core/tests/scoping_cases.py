@@ -1,4 +1,4 @@
-from core.models import AuditLog, CacheGeneration, CalendarDay, CalendarYear
+from core.models import AuditAnchor, AuditLog, CacheGeneration, CalendarDay, CalendarYear
 from core.testing.cases import ScopeCase
 
 
@@ -11,6 +11,8 @@ CASES = [
     ScopeCase(model=AuditLog, make=make_audit, api_list="audit-list", api_detail="audit-detail", writable=False),
 ]
 EXEMPT_MODELS = {
+    AuditAnchor._meta.label: "audit chain checkpoints (hashes and chain positions only, no division); no endpoint, "
+                             "page or admin exposes them; read by verify_audit",
     CacheGeneration._meta.label: "internal counters, no division, never exposed",
     CalendarDay._meta.label: "global reference (the national calendar), read-only below administrators",
     CalendarYear._meta.label: "global reference (the national calendar), read-only below administrators",

@@ -41,7 +41,7 @@ class StaffSerializer(ScopedModelSerializer):
     class Meta:
         model = Staff
         fields = ["id", "division", "unit", "name", "establishment", "is_leader", "title",
-                  "served_village_secretary", "is_synthetic"]
+                  "served_village_secretary", "phone", "id_number", "is_synthetic"]
         read_only_fields = ["is_synthetic"]
 
     def create(self, validated_data):  # noqa: ANN001, ANN201

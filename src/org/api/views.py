@@ -1,6 +1,7 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
+from core.api.personal import RevealPersonalMixin
 from core.api.views import PlatformAPIView, ScopedModelViewSet
 from core.roles import Role
 from divisions.models import Division
@@ -33,7 +34,9 @@ class UnitViewSet(ScopedModelViewSet):
     write_roles = (Role.REFORM_OFFICE,)
 
 
-class StaffViewSet(ScopedModelViewSet):
+class StaffViewSet(RevealPersonalMixin, ScopedModelViewSet):
+    """Staff; `phone` and `id_number` are masked, `reveal/` answers one unmasked (audited)."""
+
     queryset = Staff.objects.select_related("unit")
     serializer_class = s.StaffSerializer
     filterset_class = StaffFilterSet

@@ -36,6 +36,19 @@ def check_leadership(world, api, session, insider):  # noqa: ANN001, ANN201
     assert world.town_b.code in {r["town"] for r in insider.get("/api/org/leadership-checks/").json()["results"]}
 
 
+def check_reveal(world, api, session, insider):  # noqa: ANN001, ANN201
+    """An outsider asking for another town's staff phone unmasked: 404, and nothing is revealed."""
+    from core.models import AuditLog
+
+    staff = make_staff(world)
+    Staff.objects.filter(pk=staff.pk).update(phone="13812341234")
+    response = api.post(f"/api/org/staff/{staff.pk}/reveal/", {"field": "phone"}, format="json")
+    assert response.status_code == 404 and "1234" not in response.content.decode()
+    assert not AuditLog.objects.filter(action="reveal").exists()
+    assert insider.post(f"/api/org/staff/{staff.pk}/reveal/", {"field": "phone"},
+                        format="json").json()["value"] == "13812341234"
+
+
 CASES = [
     ScopeCase(model=Unit, make=make_unit, api_list="unit-list", api_detail="unit-detail",
               post_payload=lambda w, t: {"division": w.town_b.code, "name": "越权机构", "kind": "bureau"}),
@@ -47,7 +60,7 @@ CASES = [
               post_payload=lambda w, t: {"staff": t.staff_id, "start": "2026-02-01", "end": "2026-02-02",
                                          "reason": "越权"}),
 ]
-URL_CASES = {"leadership-checks": check_leadership}
+URL_CASES = {"leadership-checks": check_leadership, "staff-reveal": check_reveal}
 EXEMPT_MODELS = {
     UnitTemplate._meta.label: "global template (一办八局…), no division; writable by administrators only",
     UnitTemplateEntry._meta.label: "global template entry, no division; writable by administrators only",

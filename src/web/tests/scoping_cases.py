@@ -22,7 +22,21 @@ def check_tree(world, api, session, insider):  # noqa: ANN001, ANN201
     assert B_NAME not in session.get("/divisions/?q=湾头").content.decode()
 
 
+def check_personal_reveal(world, api, session, insider):  # noqa: ANN001, ANN201
+    """Revealing another town's staff phone from a page: 404, no audit row, no digit of it."""
+    from org.models import Staff, Unit
+
+    unit = Unit.objects.create(division=world.town_b, name=f"{B_NAME}指挥调度中心", kind="command_centre")
+    staff = Staff.objects.create(division=world.town_b, unit=unit, name="湾头人员", establishment="行政",
+                                 phone="13812341234")
+    response = session.post(f"/personal/org.Staff/{staff.pk}/phone/reveal/")
+    assert response.status_code == 404 and "1234" not in response.content.decode()
+    assert session.post("/personal/core.AuditLog/1/before/reveal/").status_code == 404
+    assert not AuditLog.objects.filter(action="reveal").exists()
+
+
 URL_CASES = {
+    "web:personal-reveal": check_personal_reveal,
     "web:home": _page_hides_b("/"),
     "web:divisions": check_tree,
     "web:leadership": _page_hides_b("/leadership/"),

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from core import audit_read, workcal
-from core.roles import Role
+from core import audit, audit_read, auditchain, workcal
+from core.roles import Role, has_role
 from divisions import selectors as division_selectors
 from divisions.choices import Level
 from divisions.models import Division
@@ -84,7 +85,9 @@ def _town_context(user, town):  # noqa: ANN001, ANN202
     coverage = org_selectors.post_coverage(posts)
     check = org_selectors.leadership_check(town)
     leaders = Staff.objects.visible_to(user).filter(division=town, is_leader=True)
+    phone_roles = Staff._meta.get_field("phone").reveal_roles
     return {"units": units, "coverage": coverage, "check": check, "leaders": leaders,
+            "can_reveal_phone": has_role(user, phone_roles),
             "missing": sum(1 for c in coverage if c.missing_holder),
             "acting_b": sum(1 for c in coverage if c.a_absent and c.acting is not None)}
 
@@ -101,6 +104,8 @@ def leadership(request):  # noqa: ANN001, ANN201
 @login_required
 def audit_log(request):  # noqa: ANN001, ANN201
     """审计日志: Chinese names, field-by-field changes in local time, filters and an Excel export."""
+    if not has_role(request.user, audit.READER_ROLES):
+        raise PermissionDenied("审计日志仅审计人员和指挥中心可以查看")
     form = AuditFilterForm(request.GET or None)
     qs = audit_read.audit_search(request.user, form.filters())
     if request.GET.get("export") == "xlsx" and (form.is_bound and form.is_valid() or not form.is_bound):
@@ -110,7 +115,7 @@ def audit_log(request):  # noqa: ANN001, ANN201
              "source": audit_read.source_label(e.source), "action": audit_read.ACTIONS.get(e.action, e.action),
              "changes": audit_read.changes(e)} for e in page]
     return render(request, "web/audit.html", {"page": page, "rows": rows, "form": form,
-                                              "query": request.GET.urlencode()})
+                                              "query": request.GET.urlencode(), "chain": auditchain.status()})
 
 
 AUDIT_EXPORT_LIMIT = 50_000
