@@ -38,7 +38,7 @@ from typing import Any
 
 from django.conf import settings
 
-from core import cachegen
+from core import cachegen, crypto
 from core.scoping import code_prefix
 from notify import outbox
 
@@ -125,7 +125,11 @@ def secret_for(subscription: Any) -> str:
 
 def signature(body: bytes, secret: str, timestamp: int, algorithm: str = "sha256") -> str:
     """`<algorithm>=<hex>`: HMAC-SHA256 or HMAC-SM3 of `<timestamp>.<body>` (see the module docstring)."""
-    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, algorithm).hexdigest()
+    message = str(timestamp).encode() + b"." + body
+    if algorithm == "sm3":
+        digest = crypto.hmac_sm3(secret.encode(), message)
+    else:
+        digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     return f"{algorithm}={digest}"
 
 
