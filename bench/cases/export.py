@@ -25,7 +25,7 @@ import django
 django.setup()
 from events.models import Event
 from sharing import exports
-qs = Event.objects.filter(description="%(mark)s")
+qs = Event.objects.filter(description=sys.argv[2])
 what = sys.argv[1]
 if what == "baseline":
     sum(1 for _ in qs.values_list("pk", flat=True).iterator(chunk_size=2000))
@@ -40,7 +40,7 @@ else:
     with tempfile.TemporaryFile() as fh:
         xlsx.write(fh, sheets, title="事件导出", area="bench")
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-""" % {"mark": MARK}
+"""
 
 
 def _make(n: int) -> None:
@@ -78,7 +78,7 @@ def _clean() -> None:
 
 def _peak(what: str) -> float:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    out = subprocess.run([sys.executable, "-c", CHILD, what], cwd=REPO / "src", env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", CHILD, what, MARK], cwd=REPO / "src", env=env, capture_output=True,
                          text=True, check=True, timeout=7200)
     return int(out.stdout.strip().splitlines()[-1]) / 1024  # ru_maxrss is in KiB on Linux
 
