@@ -2,7 +2,7 @@
 write-only writer with the timelines sheet — in a fresh process, beside the same process doing
 nothing but reading the events' ids (the floor of a Django process on this data).
 
-Figures (MB, peak resident set of the exporting process, `ru_maxrss`):
+Figures (MB, peak resident set of the exporting process, `VmHWM` of /proc/self/status):
 - `export.csv.peak_memory` and `export.xlsx.peak_memory` (target < 300 MB for 1,000,000 events),
   each with the limit `export.baseline` (Django set up, the events counted).
 The events are written with bulk inserts (one report step each; the intake's cost is measured by
@@ -19,7 +19,7 @@ from bench.run import REPO, Context
 
 MARK = "bench-export"
 CHILD = r"""
-import os, sys, io, resource, tempfile
+import os, sys, tempfile
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django
 django.setup()
@@ -30,8 +30,8 @@ what = sys.argv[1]
 if what == "baseline":
     sum(1 for _ in qs.values_list("pk", flat=True).iterator(chunk_size=2000))
 elif what == "csv":
-    for _ in exports.csv_response(qs, "x.csv").streaming_content:
-        pass
+    lines = sum(chunk.count(b"\n") for chunk in exports.csv_response(qs, "x.csv").streaming_content)
+    sys.stderr.write(f"csv lines {lines}\n")
 else:
     from core.reports import xlsx
     from itertools import chain
@@ -39,7 +39,9 @@ else:
                    exports.split_sheets("处理过程", exports.STEP_HEADER, exports._step_rows(qs)))
     with tempfile.TemporaryFile() as fh:
         xlsx.write(fh, sheets, title="事件导出", area="bench")
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        sys.stderr.write(f"xlsx bytes {fh.tell()}\n")
+# VmHWM: the peak RSS of this program (ru_maxrss would carry the forking parent's over exec)
+print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")))
 """
 
 
@@ -80,7 +82,9 @@ def _peak(what: str) -> float:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     out = subprocess.run([sys.executable, "-c", CHILD, what, MARK], cwd=REPO / "src", env=env, capture_output=True,
                          text=True, check=True, timeout=7200)
-    return int(out.stdout.strip().splitlines()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+    if out.stderr.strip():
+        print("  " + out.stderr.strip().splitlines()[-1])
+    return int(out.stdout.strip().splitlines()[-1]) / 1024  # VmHWM is in kB
 
 
 def run(ctx: Context) -> None:
