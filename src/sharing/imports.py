@@ -61,7 +61,7 @@ class Order:
     values: dict[str, str]
 
 
-def _mapping(source: ImportSource | None) -> dict[str, str]:
+def mapping_of(source: ImportSource | None) -> dict[str, str]:
     mapping = dict(DEFAULT_MAPPING)
     if source is not None:
         mapping.update({k: v for k, v in (source.mapping or {}).items() if k in FIELDS and v})

@@ -123,11 +123,24 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Platform
 
 
 class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PlatformViewSet):
+    """Import runs in the user's subtree; POST imports a work-order file as the signed-in user (a
+    command centre: the 12345 desk of a city, county or town), the same way a key does."""
+
     serializer_class = s.ImportRunSerializer
     queryset = ImportRun.objects.none()
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self) -> Any:
         return selectors.imports_for(self.request.user)
+
+    @extend_schema(request=s.ImportInputSerializer, responses={200: s.ImportRunSerializer})
+    def create(self, request: Request) -> Response:
+        from core.roles import COMMAND_ROLES, has_role
+
+        if not has_role(request.user, COMMAND_ROLES) or not getattr(request.user, "division_id", None):
+            raise NotAllowed("只有指挥中心可以导入工单", code="not_importer")
+        run = _import(request, user=request.user, key=None, division_id=request.user.division_id)
+        return Response(s.ImportRunSerializer(run).data)
 
 
 # --- called by outside systems with a key ---------------------------------------------------------
@@ -252,6 +265,26 @@ class KeyExportView(KeyAPIView):
         return response
 
 
+def _import(request: Request, *, user: Any, key: Any, division_id: str) -> ImportRun:
+    """A file (`file`) or rows (`rows`) with an optional saved mapping (`source_id`), checked or imported."""
+    data = s.ImportInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    v = data.validated_data
+    source = None
+    if v.get("source_id"):
+        source = get_object_or_404(ImportSource.objects.visible_to(user), pk=v["source_id"])
+    mapping = imports.mapping_of(source)
+    if v.get("file"):
+        upload = v["file"]
+        orders = imports.read_orders(upload.read(), upload.name, mapping)
+        filename = upload.name
+    else:
+        orders = imports.orders_from_objects(v["rows"], mapping)
+        filename = "rows.json"
+    return imports.workorders_import(user=user, orders=orders, filename=filename, dry_run=v["dry_run"],
+                                     source=source, key=key, division_id=division_id)
+
+
 class KeyWorkOrdersView(KeyAPIView):
     """Import work orders (`workorders:import`): multipart `file` (.xlsx/.csv/.json) or JSON `rows`,
     `dry_run`, optional `source_id` (a saved mapping). Answers the run (refused rows by line)."""
@@ -261,23 +294,8 @@ class KeyWorkOrdersView(KeyAPIView):
 
     @extend_schema(request=s.ImportInputSerializer, responses={200: s.ImportRunSerializer})
     def post(self, request: Request) -> Response:
-        data = s.ImportInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
         key = key_of(request)
-        source = None
-        if v.get("source_id"):
-            source = get_object_or_404(ImportSource.objects.visible_to(request.user), pk=v["source_id"])
-        mapping = imports._mapping(source)
-        if v.get("file"):
-            upload = v["file"]
-            orders = imports.read_orders(upload.read(), upload.name, mapping)
-            filename = upload.name
-        else:
-            orders = imports.orders_from_objects(v["rows"], mapping)
-            filename = "rows.json"
-        run = imports.workorders_import(user=request.user, orders=orders, filename=filename, dry_run=v["dry_run"],
-                                        source=source, key=key, division_id=key.division_id)
+        run = _import(request, user=request.user, key=key, division_id=key.division_id)
         self.rows = run.created
         return Response(s.ImportRunSerializer(run).data)
 

@@ -192,6 +192,14 @@ def check_user_export(world: Any, api: Any, session: Any, insider: Any) -> None:
     assert geo["features"] == []
 
 
+def check_user_import(world: Any, api: Any, session: Any, insider: Any) -> None:
+    """A town-A centre importing an order addressed to town B creates nothing in B."""
+    r = api.post(reverse("sharing-import-list"), {"rows": [{"order_no": "W-9", "description": "路灯不亮",
+                                                            "address": "湾头镇"}]}, format="json")
+    assert r.status_code == 200, r.content
+    assert not Event.objects.filter(division__code__startswith=world.town_b.code[:9]).exists()
+
+
 def check_key_subscriptions(world: Any, api: Any, session: Any, insider: Any) -> None:
     theirs = make_subscription(world)
     _, client = key_client(world, world.town_a, world.outsider)
@@ -233,6 +241,7 @@ URL_CASES = {
     "sharing-v1-workorders": check_key_workorders,
     "sharing-v1-workorder-run": check_key_workorders,
     "sharing-v1-subscriptions": check_key_subscriptions,
+    "sharing-import-list": check_user_import,
     "sharing-v1-lists": check_key_lists,
     "sharing-v1-list": check_key_lists,
     "sharing-user-export-list": check_user_export,

@@ -112,3 +112,22 @@ def test_bad_files_are_400_with_a_message(hotline: tuple[Any, Any]) -> None:
         r = upload(client, data, name)
         assert r.status_code == 400 and r.json()["error"]["message"], (name, r.content)
     assert not Event.objects.exists() and not ImportRun.objects.exists()
+
+
+def test_a_command_centre_imports_as_itself_and_others_may_not() -> None:
+    from rest_framework.test import APIClient
+
+    ew = factory.build()
+    api = APIClient()
+    api.force_authenticate(ew.users["county_centre"])
+    f = io.BytesIO(csv_bytes([GOOD[0]]))
+    f.name = "12345.csv"
+    r = api.post("/api/sharing/imports/", {"file": f}, format="multipart")
+    assert r.status_code == 200 and r.json()["created"] == 1, r.content
+    event = Event.objects.get(client_id=GOOD[0][0])
+    assert event.reporter == ew.users["county_centre"] and event.channel == "hotline"
+    worker = APIClient()
+    worker.force_authenticate(ew.users["worker"])
+    f.seek(0)
+    assert worker.post("/api/sharing/imports/", {"file": f}, format="multipart").status_code == 403
+    assert [run["id"] for run in api.get("/api/sharing/imports/").json()["results"]] == [r.json()["id"]]
