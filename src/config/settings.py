@@ -323,6 +323,7 @@ OUTBOX_HANDLERS: dict[str, str] = {}          # kind → dotted handler class (o
 # Sharing (端口授权, Open311, webhooks; sharing/): key lifetime cap (days), webhook call timeout (seconds).
 SHARING_KEY_MAX_DAYS = envint("SHARING_KEY_MAX_DAYS", 730)
 SHARING_WEBHOOK_TIMEOUT = envint("SHARING_WEBHOOK_TIMEOUT", 5)
+SHARING_OPEN311_ANON_RATE = os.environ.get("SHARING_OPEN311_ANON_RATE", "120/min")  # Open311 reads without a key
 
 # Notifications (notify/notifiers.py): the inbox always; gateways as plug-ins, e.g. "sms,wecom".
 NOTIFY_CHANNELS = [c for c in os.environ.get("NOTIFY_CHANNELS", "").split(",") if c]

@@ -14,12 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
+from rest_framework.throttling import AnonRateThrottle
 
 from core.errors import PlatformError
 from divisions.models import Division
@@ -47,10 +49,20 @@ class Open311Permission(BasePermission):
         return True
 
 
+class AnonymousReadThrottle(AnonRateThrottle):
+    """Reads without a key: `SHARING_OPEN311_ANON_RATE` per client address (default 120/min; the
+    default cache, so per process unless a shared cache is configured). Keyed calls have their own
+    shared limit (`sharing.keys.check_rate`)."""
+
+    def get_rate(self) -> str:
+        return str(getattr(settings, "SHARING_OPEN311_ANON_RATE", "120/min"))
+
+
 class Open311View(KeyAPIView):
     """Base: optional key, the spec's error body in the format of the URL."""
 
     permission_classes = [Open311Permission]
+    throttle_classes = [AnonymousReadThrottle]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
     schema = None
     root = "service_requests"

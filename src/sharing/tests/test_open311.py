@@ -168,3 +168,15 @@ def test_filters_and_idempotent_post(ew: Any) -> None:
     old = {**q, "start_date": "2020-01-01T00:00:00+08:00", "end_date": "2020-02-01T00:00:00+08:00"}
     assert json.loads(Client().get(f"{BASE}requests.json", old).content) == []
     assert len(json.loads(Client().get(f"{BASE}requests.json", {**q, "service_request_id": f"{rid},0"}).content)) == 1
+
+
+def test_reads_without_a_key_are_throttled_per_client(ew: Any, settings: Any) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.SHARING_OPEN311_ANON_RATE = "3/min"
+    statuses = [Client().get(f"{BASE}services.json").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert json.loads(Client().get(f"{BASE}services.json").content)[0]["code"] == 429
+    assert Client().get(f"{BASE}services.json", {"api_key": DEMO_KEY}).status_code == 200   # keyed: its own limit
+    cache.clear()
