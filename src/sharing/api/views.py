@@ -137,9 +137,10 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Platfor
     def create(self, request: Request) -> Response:
         from core.roles import COMMAND_ROLES, has_role
 
-        if not has_role(request.user, COMMAND_ROLES) or not getattr(request.user, "division_id", None):
+        division_id = getattr(request.user, "division_id", None)
+        if not has_role(request.user, COMMAND_ROLES) or not division_id:
             raise NotAllowed("只有指挥中心可以导入工单", code="not_importer")
-        run = _import(request, user=request.user, key=None, division_id=request.user.division_id)
+        run = _import(request, user=request.user, key=None, division_id=str(division_id))
         return Response(s.ImportRunSerializer(run).data)
 
 
