@@ -93,6 +93,7 @@ def apikey_revoke(*, user: Any, key: ApiKey) -> ApiKey:
         account = key.user
         account.is_active = False
         account.save(update_fields=["is_active"])
+        webhooks.subscriptions_changed()  # its subscriptions stop being matched at once
     return key
 
 

@@ -180,3 +180,11 @@ def test_reads_without_a_key_are_throttled_per_client(ew: Any, settings: Any) ->
     assert json.loads(Client().get(f"{BASE}services.json").content)[0]["code"] == 429
     assert Client().get(f"{BASE}services.json", {"api_key": DEMO_KEY}).status_code == 200   # keyed: its own limit
     cache.clear()
+
+
+def test_a_list_of_requests_costs_a_fixed_number_of_queries(ew: Any, django_assert_max_num_queries: Any) -> None:
+    for n in range(5):
+        post_form(spec_post(ew, description=f"第{n}处"))
+    with django_assert_max_num_queries(8):
+        rows = json.loads(Client().get(f"{BASE}requests.json", {"api_key": DEMO_KEY}).content)
+    assert len(rows) == 5 and rows[0]["status_notes"]
