@@ -9,9 +9,9 @@ router.register("sharing/calls", views.ApiCallViewSet, basename="sharing-call")
 router.register("sharing/subscriptions", views.SubscriptionViewSet, basename="sharing-subscription")
 router.register("sharing/deliveries", views.DeliveryViewSet, basename="sharing-delivery")
 router.register("sharing/imports", views.ImportRunViewSet, basename="sharing-import")
-router.register("sharing/export/events", views.UserExportView, basename="sharing-user-export")
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("sharing/export/events/", views.UserExportView.as_view(), name="sharing-user-export"),
     path("sharing/v1/events/", views.KeyEventsView.as_view(), name="sharing-v1-events"),
     path("sharing/v1/events/<int:pk>/", views.KeyEventDetailView.as_view(), name="sharing-v1-event"),
     path("sharing/v1/stats/", views.KeyStatsView.as_view(), name="sharing-v1-stats"),

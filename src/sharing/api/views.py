@@ -19,7 +19,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.views import PlatformViewSet
+from core.api.views import PlatformAPIView, PlatformViewSet
 from core.errors import NotAllowed, PlatformError
 from divisions.models import Division
 from events.models import Event
@@ -146,6 +146,19 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Platfor
 
 # --- called by outside systems with a key ---------------------------------------------------------
 
+FILE_TYPES = ("csv", "xlsx", "geojson")
+
+
+def _file_type(request: Request) -> str:
+    """`?type=` (or `?format=` naming a file type; DRF's own `format=api|json` leaves the default csv)."""
+    fmt = request.query_params.get("type") or request.query_params.get("format") or "csv"
+    if fmt in ("api", "json") and not request.query_params.get("type"):
+        return "csv"
+    if fmt not in FILE_TYPES:
+        raise PlatformError("文件类型只能是 csv、xlsx 或 geojson", code="bad_format", fields={"type": ["格式不支持"]})
+    return fmt
+
+
 def _event_row(event: Event, steps: bool = False) -> dict[str, Any]:
     row = {"id": event.pk, "code": event.code, "category": event.event_class.code if event.event_class else None,
            "description": event.description, "state": event.state, "state_kind": event.state_kind,
@@ -235,9 +248,7 @@ class KeyExportView(KeyAPIView):
 
     @extend_schema(responses={200: None})
     def get(self, request: Request) -> Any:
-        fmt = request.query_params.get("format", "csv")
-        if fmt not in ("csv", "xlsx", "geojson"):
-            raise PlatformError("format 只能是 csv、xlsx 或 geojson", code="bad_format", fields={"format": ["格式不支持"]})
+        fmt = _file_type(request)
         qs = exports.events_for_export(request.user, request.query_params)
         call_holder: dict[str, Any] = {}
 
@@ -381,17 +392,15 @@ class KeyListDetailView(KeyAPIView):
                          "as_of": state.as_of, "items": items})
 
 
-class UserExportView(PlatformViewSet):
+class UserExportView(PlatformAPIView):
     """Signed-in users export the events they may see (same filters and formats as a key's export)."""
 
     def perform_content_negotiation(self, request: Any, force: bool = False) -> Any:
         return super().perform_content_negotiation(request, force=True)
 
     @extend_schema(responses={200: None})
-    def list(self, request: Request) -> Any:
-        fmt = request.query_params.get("format", "csv")
-        if fmt not in ("csv", "xlsx", "geojson"):
-            raise PlatformError("format 只能是 csv、xlsx 或 geojson", code="bad_format", fields={"format": ["格式不支持"]})
+    def get(self, request: Request) -> Any:
+        fmt = _file_type(request)
         qs = exports.events_for_export(request.user, request.query_params)
         if fmt == "xlsx":
             area = getattr(getattr(request.user, "division", None), "name", "") or "全部"

@@ -183,7 +183,7 @@ def check_key_lists(world: Any, api: Any, session: Any, insider: Any) -> None:
 
 def check_user_export(world: Any, api: Any, session: Any, insider: Any) -> None:
     target = _b_event(world)
-    url = reverse("sharing-user-export-list")
+    url = reverse("sharing-user-export")
     mine = b"".join(insider.get(url, {"format": "csv"}).streaming_content).decode("utf-8-sig")
     assert "\n" + str(target.pk) + "," in mine
     body = b"".join(api.get(url, {"format": "csv"}).streaming_content).decode("utf-8-sig")
@@ -244,7 +244,7 @@ URL_CASES = {
     "sharing-import-list": check_user_import,
     "sharing-v1-lists": check_key_lists,
     "sharing-v1-list": check_key_lists,
-    "sharing-user-export-list": check_user_export,
+    "sharing-user-export": check_user_export,
     "open311-discovery": check_open311,
     "open311-services": check_open311,
     "open311-service": check_open311,
