@@ -73,6 +73,7 @@ PLATFORM_APPS = [
     "grids",
     "events",
     "command",
+    "sharing",
     "web",
 ]
 
@@ -345,6 +346,11 @@ OUTBOX_BACKOFF_SECONDS = envint("OUTBOX_BACKOFF_SECONDS", 30)   # retry n waits 
 OUTBOX_BACKOFF_MAX_SECONDS = envint("OUTBOX_BACKOFF_MAX_SECONDS", 3600)  # … at most this long
 OUTBOX_KICK = envbool("OUTBOX_KICK", "True")  # ask for a dispatch through django.tasks after commit
 OUTBOX_HANDLERS: dict[str, str] = {}          # kind → dotted handler class (overrides app registrations)
+
+# Sharing (端口授权, Open311, webhooks; sharing/): key lifetime cap (days), webhook call timeout (seconds).
+SHARING_KEY_MAX_DAYS = envint("SHARING_KEY_MAX_DAYS", 730)
+SHARING_WEBHOOK_TIMEOUT = envint("SHARING_WEBHOOK_TIMEOUT", 5)
+SHARING_OPEN311_ANON_RATE = os.environ.get("SHARING_OPEN311_ANON_RATE", "120/min")  # Open311 reads without a key
 
 # Notifications (notify/notifiers.py): the inbox always; gateways as plug-ins, e.g. "sms,wecom".
 NOTIFY_CHANNELS = [c for c in os.environ.get("NOTIFY_CHANNELS", "").split(",") if c]

@@ -15,6 +15,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("flows.api.urls")),
     path("", include("grids.api.urls")),
     path("", include("events.api.urls")),
+    path("", include("sharing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),  # no inline script (CSP)
 ]
@@ -32,6 +33,8 @@ urlpatterns = [
     path("", include("grids.urls")),
     path("", include("events.urls")),
     path("", include("command.urls")),
+    path("open311/v2/", include("sharing.open311.urls")),
+    path("", include("sharing.urls")),
     path("", include("web.urls")),
 ]
 

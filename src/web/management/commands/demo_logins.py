@@ -22,5 +22,9 @@ class Command(BaseCommand):
             roles = "、".join(user.role_labels()) or ("平台超级用户" if user.is_superuser else "")
             where = user.division.name if user.division else "全平台"
             self.stdout.write(f"  {name:<24} {where:<12} {roles}")
+        from sharing.demo import demo_lines
+
+        for line in demo_lines():
+            self.stdout.write(line)
         others = User.objects.filter(username__startswith="demo-town-").count()
         self.stdout.write(f"  （另有每个乡镇（街道）的 demo-town-<9位代码> 共 {others} 个，县级 demo-county-/demo-reform-<6位代码>）")

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from core.conventions import optional_module
 
 # accounts loads after org (it attaches units) but before catalog and the rest (they need users).
-ORDER = ["org", "accounts", "catalog", "flows", "grids", "events"]
+ORDER = ["org", "accounts", "catalog", "flows", "grids", "events", "sharing"]
 
 
 class Command(BaseCommand):
