@@ -55,6 +55,7 @@ PLATFORM_APPS = [
     "flows",
     "grids",
     "events",
+    "assess",
     "web",
 ]
 

@@ -15,6 +15,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("flows.api.urls")),
     path("", include("grids.api.urls")),
     path("", include("events.api.urls")),
+    path("", include("assess.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),  # no inline script (CSP)
 ]
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", include("flows.urls")),
     path("", include("grids.urls")),
     path("", include("events.urls")),
+    path("", include("assess.urls")),
     path("", include("web.urls")),
 ]
 
