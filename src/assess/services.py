@@ -271,6 +271,10 @@ def results_compute(*, division: Division, period: Period, as_of: dt.datetime | 
             dens = facts.counts(version.denominator, window, version.subject_type)
             for key in set(nums) | set(dens):
                 computed[(version.subject_type, key)][code] = (nums.get(key, 0), dens.get(key, 0), version)
+        for (st, key, code), old in latest.items():
+            # a subject stored before but counted by nothing now (a new definition): revised to 0 / 0
+            if code in versions and versions[code].subject_type == st and code not in computed[(st, key)]:
+                computed[(st, key)][code] = (0, 0, versions[code])
         names: dict[str, dict[str, tuple[str, str]]] = {}
         for st in {st for st, _ in computed}:
             names[st] = subject_info(st, [k for t, k in computed if t == st])
