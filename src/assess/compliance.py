@@ -80,8 +80,8 @@ def check_admission(town: Division, on: dt.date) -> Check:
 
 
 def check_process_maps(town: Division, on: dt.date) -> Check:
-    from catalog.selectors import list_state
     from catalog.models import ItemList
+    from catalog.selectors import list_state
     from flows.models import ProcessMap
 
     items: dict[int, Any] = {}
@@ -127,8 +127,9 @@ def check_town_calls(town: Division, on: dt.date) -> Check:
     """乡呼县应: answered on time / called, over the last 90 days (events part 2's rows)."""
     from django.apps import apps
 
+    label = "events.CallDepartment"  # events part 2 (issue 9); absent before it lands
     try:
-        CallDepartment = apps.get_model("events", "CallDepartment")
+        CallDepartment = apps.get_model(label)
     except LookupError:
         return Check("town_calls", "乡呼县应按时答复率", None, "乡呼县应记录尚未启用")
     since = timezone.now() - dt.timedelta(days=90)

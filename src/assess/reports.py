@@ -117,7 +117,11 @@ def report_generate(*, kind: str, division: Division, period: Period) -> AssessR
         report = AssessReport.objects.filter(kind=kind, division=division, period_start=period.start).first() or \
             AssessReport(kind=kind, division=division, period_start=period.start)
         stale = [old for old in (report.xlsx, report.pdf) if old]
-        transaction.on_commit(lambda: [default_storage.delete(old) for old in stale])
+
+        def _delete_stale() -> None:
+            for old in stale:
+                default_storage.delete(old)
+        transaction.on_commit(_delete_stale)
         report.period_end, report.title = period.end, title
         report.xlsx = store_on_commit(f"{stem}.xlsx", xlsx.workbook(parts, title=title, area=division.name))
         report.pdf = store_on_commit(f"{stem}.pdf", pdf.table_report(

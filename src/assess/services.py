@@ -126,7 +126,7 @@ def indicator_version_create(*, user: Any, division: Division, code: str, valid_
 
 def _grades_check(grades: list[Any]) -> list[list[Any]]:
     try:
-        rows = [[str(letter), float(bound)] for letter, bound in grades]
+        rows: list[tuple[str, float]] = [(str(letter), float(bound)) for letter, bound in grades]
     except (TypeError, ValueError) as exc:
         raise PlatformError("等次划分格式应为 [[等次, 下限], …]", code="grades", fields={"grades": ["格式错误"]}) from exc
     bounds = [b for _, b in rows]
@@ -271,7 +271,7 @@ def results_compute(*, division: Division, period: Period, as_of: dt.datetime | 
             dens = facts.counts(version.denominator, window, version.subject_type)
             for key in set(nums) | set(dens):
                 computed[(version.subject_type, key)][code] = (nums.get(key, 0), dens.get(key, 0), version)
-        for (st, key, code), old in latest.items():
+        for st, key, code in list(latest):
             # a subject stored before but counted by nothing now (a new definition): revised to 0 / 0
             if code in versions and versions[code].subject_type == st and code not in computed[(st, key)]:
                 computed[(st, key)][code] = (0, 0, versions[code])
@@ -378,12 +378,12 @@ def scores_compute(*, county: str, period: Period) -> int:
                 continue
             parts, total_w, total = [], Decimal(0), Decimal(0)
             for code, weight in scheme.weights.items():
-                r = results.get(code)
-                points = indicator_score(r.value, r.indicator.direction) if r is not None else None
-                parts.append({"code": code, "name": r.indicator.name if r else code, "weight": weight,
-                              "value": str(r.value) if r is not None and r.value is not None else None,
+                found = results.get(code)
+                points = indicator_score(found.value, found.indicator.direction) if found is not None else None
+                parts.append({"code": code, "name": found.indicator.name if found else code, "weight": weight,
+                              "value": str(found.value) if found is not None and found.value is not None else None,
                               "score": str(points) if points is not None else None,
-                              "result": r.pk if r is not None else None})
+                              "result": found.pk if found is not None else None})
                 if points is not None:
                     total_w += weight
                     total += points * weight

@@ -69,7 +69,7 @@ class IndicatorVersionViewSet(ReadCreateViewSet):
     filterset_fields = ["code", "subject_type"]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        d = request.data
+        d: Any = request.data
         version = services.indicator_version_create(
             user=request.user, division=_division(d.get("division"), request.user), code=str(d.get("code") or ""),
             valid_from=_date(d.get("valid_from"), "valid_from"), numerator=d.get("numerator") or None,
@@ -87,7 +87,7 @@ class SchemeVersionViewSet(ReadCreateViewSet):
     filterset_fields = ["subject_type"]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        d = request.data
+        d: Any = request.data
         weights = d.get("weights")
         if not isinstance(weights, dict):
             raise PlatformError("weights 须为 {指标编码: 权重}", fields={"weights": ["格式错误"]})
@@ -131,7 +131,7 @@ class RunViewSet(ReadCreateViewSet):
     write_roles = (*CONFIG, *TOWN_POWERS)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        d = request.data
+        d: Any = request.data
         period = period_of(str(d.get("period_kind") or ""), _date(d.get("day") or d.get("period_start"), "day"))
         run = services.run_request(user=request.user, division=_division(d.get("division"), request.user),
                                    period=period)
@@ -212,7 +212,7 @@ class ComplianceView(PlatformAPIView):
     """`GET /api/assess/compliance/?division=<town>`: the town's reform checks with failing rows."""
 
     def get(self, request: Request) -> Response:
-        town = _division(request.query_params.get("division") or request.user.division_id, request.user)
+        town = _division(request.query_params.get("division") or getattr(request.user, "division_id", None), request.user)
         if town.level != "town" or not scope_for(request.user).covers(town.code):
             raise NotFound("请指定您管辖范围内的乡镇（街道）")
         checks = compliance.town_checks(town)
@@ -226,7 +226,7 @@ class DashboardView(PlatformAPIView):
 
     def get(self, request: Request) -> Response:
         q = request.query_params
-        division = _division(q.get("division") or request.user.division_id, request.user)
+        division = _division(q.get("division") or getattr(request.user, "division_id", None), request.user)
         if not scope_for(request.user).covers(division.code):
             raise NotFound("区划不存在或不在您的管辖范围内")
         day = parse_date(q.get("day") or "") or dashboards.default_day()

@@ -82,7 +82,6 @@ def _steps(event: Any, rows: list[tuple[Any, ...]]) -> list[Any]:
 
 def build() -> AssessWorld:
     from divisions.models import Division
-    from events.models import Event
     from grids.models import Grid, GridMembership, GridWorker, Patrol
     from org.models import Unit
 
@@ -110,7 +109,7 @@ def build() -> AssessWorld:
                                        ("cc", COUNTY, [Role.COUNTY_COMMAND], None),
                                        ("reform", COUNTY, [Role.REFORM_OFFICE], None),
                                        ("leader", CITY, [Role.LEADER], None)):
-            user = world.user(name, div, roles)
+            user = world.user(name, div, [str(r) for r in roles])
             if unit is not None:
                 user.unit = unit
                 user.save()
