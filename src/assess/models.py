@@ -266,12 +266,14 @@ class AppointmentSuggestion(ScopedModel):
 
 
 class DualScore(ScopedModel):
-    """One side's annual assessment of a stationed body (双重管理): the host town or the home
-    department, 0–100. Combined by the stationed scheme's `town_share` (`selectors.dual_annual`)."""
+    """One side's annual assessment of a stationed body or one of its staff (`staff`) (双重管理): the
+    host town or the home department, 0–100. Combined by the stationed scheme's `town_share` (`selectors.dual_annual`)."""
 
     division = models.ForeignKey("divisions.Division", verbose_name=_("属地乡镇"), on_delete=models.PROTECT,
                                  related_name="+")
     unit = models.ForeignKey("org.Unit", verbose_name=_("派驻机构"), on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey("org.Staff", verbose_name=_("派驻人员（空为机构）"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("年度"))
     assessor = models.CharField(_("考核方"), max_length=12, choices=Assessor.choices)
     score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2)
@@ -286,7 +288,12 @@ class DualScore(ScopedModel):
         ordering = ["year", "unit_id", "assessor"]
         verbose_name = _("双重管理评分")
         verbose_name_plural = _("双重管理评分")
-        constraints = [models.UniqueConstraint(fields=["unit", "year", "assessor"], name="assess_one_dual_score")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "assessor"], condition=models.Q(staff__isnull=True),
+                                    name="assess_one_dual_score_per_body"),
+            models.UniqueConstraint(fields=["staff", "year", "assessor"], condition=models.Q(staff__isnull=False),
+                                    name="assess_one_dual_score_per_staff"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.year} {self.assessor} {self.score}"

@@ -168,12 +168,13 @@ class DualAnnual:
     total: Decimal | None
 
 
-def dual_annual(unit: Any, year: int) -> DualAnnual:
-    """A stationed body's annual score: town share × the host town's score + (100 − share) × the
-    home department's, the share from the stationed scheme in force on 1 January (≥ 50 %)."""
+def dual_annual(unit: Any, year: int, staff: Any = None) -> DualAnnual:
+    """A stationed body's (or one of its staff's) annual score: town share × the host town's score +
+    (100 − share) × the home department's, the share from the stationed scheme in force on 1 January
+    (≥ 50 %)."""
     from assess.services import scheme_in_force
 
-    sides = {d.assessor: d.score for d in DualScore.objects.filter(unit=unit, year=year)}
+    sides = {d.assessor: d.score for d in DualScore.objects.filter(unit=unit, staff=staff, year=year)}
     scheme = scheme_in_force(unit.division_id[:6] + "000000", SubjectType.STATIONED, dt.date(year, 1, 1))
     share = scheme.town_share if scheme and scheme.town_share is not None else 50
     town, dept = sides.get(Assessor.TOWN), sides.get(Assessor.DEPARTMENT)

@@ -517,13 +517,17 @@ def suggestion_answer(*, user: Any, suggestion: AppointmentSuggestion, answer: s
     return suggestion
 
 
-def dual_score_record(*, user: Any, unit: Any, year: int, assessor: str, score: Decimal, note: str = "") -> DualScore:
+def dual_score_record(*, user: Any, unit: Any, year: int, assessor: str, score: Decimal, note: str = "",
+                      staff: Any = None) -> DualScore:
     """The host town's (town command / leader of the host town) or the home department's (its own
-    staff) annual score of a stationed body, 0–100. One per side and year (a second is a 409)."""
+    staff) annual score of a stationed body, or of one of its staff (`staff`), 0–100. One per side,
+    year and person (a second is a 409)."""
     from org.models import Unit
 
     if unit.kind != "stationed":
         raise PlatformError("只能对派驻机构评分", fields={"unit": ["须为派驻机构"]})
+    if staff is not None and staff.unit_id != unit.pk:
+        raise PlatformError("该人员不属于此派驻机构", fields={"staff": ["不属于该机构"]})
     if assessor == Assessor.TOWN:
         if not Unit.objects.writable_by(user).filter(pk=unit.pk).exists() or not (
                 has_role(user, Role.TOWN_COMMAND, Role.LEADER) or getattr(user, "is_superuser", False)):
@@ -536,8 +540,8 @@ def dual_score_record(*, user: Any, unit: Any, year: int, assessor: str, score: 
     value = Decimal(str(score))
     if not Decimal(0) <= value <= Decimal(100):
         raise PlatformError("得分须在 0 到 100 之间", fields={"score": [str(score)]})
-    if DualScore.objects.filter(unit=unit, year=year, assessor=assessor).exists():
+    if DualScore.objects.filter(unit=unit, staff=staff, year=year, assessor=assessor).exists():
         raise PlatformError("该年度已登记此方评分", code="duplicate", status=409)
     with transaction.atomic(), _as_user(user):
-        return DualScore.objects.create(division_id=unit.division_id, unit=unit, year=year, assessor=assessor,
-                                        score=value, note=note, recorded_by=user)
+        return DualScore.objects.create(division_id=unit.division_id, unit=unit, staff=staff, year=year,
+                                        assessor=assessor, score=value, note=note, recorded_by=user)

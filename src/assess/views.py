@@ -205,5 +205,5 @@ def stationed(request: HttpRequest) -> HttpResponse:
         "dispatches": StationedDispatch.objects.visible_to(user).select_related("unit")[:200],
         "suggestions": suggestions,
         "scores": DualScore.objects.visible_to(user).select_related("unit")[:200],
-        "annual": [selectors.dual_annual(d.unit, d.year) for d in
+        "annual": [selectors.dual_annual(d.unit, d.year, d.staff) for d in
                    DualScore.objects.visible_to(user).filter(assessor="town").select_related("unit")[:200]]})

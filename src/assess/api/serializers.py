@@ -102,7 +102,7 @@ class AnswerSerializer(serializers.Serializer):
 class DualScoreSerializer(ScopedModelSerializer):
     class Meta:
         model = DualScore
-        fields = ["id", "division", "unit", "year", "assessor", "score", "note", "recorded_at"]
+        fields = ["id", "division", "unit", "staff", "year", "assessor", "score", "note", "recorded_at"]
         read_only_fields = ["division", "recorded_at"]
 
 

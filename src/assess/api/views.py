@@ -199,7 +199,7 @@ class DualScoreViewSet(ReadCreateViewSet):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         row = services.dual_score_record(user=request.user, unit=v["unit"], year=v["year"], assessor=v["assessor"],
-                                         score=v["score"], note=v.get("note", ""))
+                                         score=v["score"], note=v.get("note", ""), staff=v.get("staff"))
         return Response(s.DualScoreSerializer(row).data, status=status.HTTP_201_CREATED)
 
 

@@ -76,6 +76,19 @@ def test_annual_score_combines_the_two_sides_by_the_town_share() -> None:
     services.dual_score_record(user=market_user, unit=st, year=2026, assessor="department", score=Decimal("70"))
     annual = selectors.dual_annual(st, 2026)
     assert (annual.town_share, annual.total) == (60, Decimal("82.00"))   # 0.6 × 90 + 0.4 × 70
+    # one of its staff, scored by both sides too
+    from org.models import Staff
+
+    person = Staff.objects.create(division_id=W.B, unit=st, name="王五", establishment="行政")
+    services.dual_score_record(user=aw.users["cB"], unit=st, staff=person, year=2026, assessor="town",
+                               score=Decimal("75"))
+    services.dual_score_record(user=market_user, unit=st, staff=person, year=2026, assessor="department",
+                               score=Decimal("100"))
+    assert selectors.dual_annual(st, 2026, person).total == Decimal("85.00")   # 0.6 × 75 + 0.4 × 100
+    with pytest.raises(PlatformError) as twice:
+        services.dual_score_record(user=aw.users["cB"], unit=st, staff=person, year=2026, assessor="town",
+                                   score=Decimal("80"))
+    assert twice.value.status == 409
 
 
 def test_dispatch_counts_and_an_unanswered_suggestion_is_flagged() -> None:
