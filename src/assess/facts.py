@@ -468,3 +468,65 @@ def stationed_tasks_on_time(w: Window, st: str) -> QuerySet:
     """Of `stationed_tasks`: tasks completed by their due time (recorded by as_of)."""
     return _tasks(w, st).filter(completed_at__isnull=False, completed_at__lte=F("due_at")).filter(
         completed_at__lte=w.as_of)
+
+
+# ---------------------------------------------------------------- events part 2: marks, escalations, town calls
+
+def part2_available() -> bool:
+    """True once events part 2 (issue 9: deadline marks, escalations, 乡呼县应 rows) is installed."""
+    from django.apps import apps
+
+    label = "events.CallDepartment"
+    try:
+        apps.get_model(label)
+    except LookupError:
+        return False
+    return True
+
+
+def _part2(name: str) -> Any:
+    from django.apps import apps
+
+    return apps.get_model("events", name)
+
+
+@fact("unit_red_marked", _("红牌超期事件数"), "event", (ST.UNIT, ST.DEPARTMENT, ST.STATIONED))
+def unit_red_marked(w: Window, st: str) -> QuerySet:
+    """Of `unit_dispatched`: events the deadline sweep marked red (超期) while the unit held them
+    (a `DeadlineMark` of colour red naming the unit, recorded by as_of)."""
+    marks = _part2("DeadlineMark").objects.filter(event_id=OuterRef("event_id"), colour="red",
+                                                  unit_id=OuterRef("subj"), at__lte=w.as_of)
+    return _unit_dispatches(w, st).filter(Exists(marks))
+
+
+@fact("region_escalated", _("升级事件数"), "event", (ST.TOWN, ST.COUNTY))
+def region_escalated(w: Window, st: str) -> QuerySet:
+    """Of `region_filed`: events escalated one level up (超期 or an unanswered town call) by as_of."""
+    escalations = _part2("Escalation").objects.filter(event_id=OuterRef("event_id"), at__lte=w.as_of)
+    return region_filed(w, st).filter(Exists(escalations))
+
+
+def _calls(w: Window) -> QuerySet:
+    return _part2("CallDepartment").objects.filter(
+        call__event__county_id=w.county, call__at__gte=w.start, call__at__lt=w.end, call__at__lte=w.as_of).annotate(
+        subj=F("unit_id"), fact_item=F("pk"))
+
+
+@fact("calls_received", _("被呼叫次数"), "call", (ST.DEPARTMENT,))
+def calls_received(w: Window, st: str) -> QuerySet:
+    """乡呼县应: the department's calls (one per call and called department) made in the period."""
+    return _calls(w)
+
+
+@fact("calls_reported_in_on_time", _("按时报到次数"), "call", (ST.DEPARTMENT,))
+def calls_reported_in_on_time(w: Window, st: str) -> QuerySet:
+    """Of `calls_received`: calls the department reported in to (报到) by the report-in limit."""
+    return _calls(w).filter(reported_in_at__isnull=False, reported_in_at__lte=F("report_in_due")).filter(
+        reported_in_at__lte=w.as_of)
+
+
+@fact("calls_answered_on_time", _("按时答复次数"), "call", (ST.DEPARTMENT,))
+def calls_answered_on_time(w: Window, st: str) -> QuerySet:
+    """Of `calls_received`: calls the department answered (答复) by the answer limit."""
+    return _calls(w).filter(answered_at__isnull=False, answered_at__lte=F("answer_due")).filter(
+        answered_at__lte=w.as_of)

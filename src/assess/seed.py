@@ -43,6 +43,33 @@ INDICATORS: list[tuple[str, str, str, str, str, str]] = [
       for p, t in (("", ST.TOWN), ("county_", ST.COUNTY))],
 ]
 
+# Events part 2 (issue 9): 超期率 from the sweep's red marks, 升级率, 乡呼县应. Seeded only once its
+# rows exist (`facts.part2_available()`); 超期率 then counts red marks instead of inferring lateness.
+PART2_INDICATORS: list[tuple[str, str, str, str, str, str]] = [
+    ("overdue_rate", "超期率", ST.UNIT, "unit_red_marked", "unit_dispatched", L),
+    ("call_report_in_rate", "乡呼县应报到率", ST.DEPARTMENT, "calls_reported_in_on_time", "calls_received", H),
+    ("call_answer_on_time_rate", "乡呼县应按时答复率", ST.DEPARTMENT, "calls_answered_on_time", "calls_received", H),
+    ("escalation_rate", "升级率", ST.TOWN, "region_escalated", "region_filed", L),
+    ("county_escalation_rate", "升级率", ST.COUNTY, "region_escalated", "region_filed", L),
+]
+PART2_SCHEMES: list[tuple[str, str, dict[str, int]]] = [
+    ("县级部门考核方案", ST.DEPARTMENT, {"call_report_in_rate": 20, "call_answer_on_time_rate": 30, "handle_rate": 20,
+                                       "handle_on_time_rate": 30}),
+]
+
+
+def indicators(part2: bool) -> list[tuple[str, str, str, str, str, str]]:
+    """The seed: with part 2, its rows replace the ones of the same code (超期率) and add the rest."""
+    if not part2:
+        return INDICATORS
+    extra = {row[0]: row for row in PART2_INDICATORS}
+    return [extra.pop(row[0], row) for row in INDICATORS] + list(extra.values())
+
+
+def schemes(part2: bool) -> list[tuple[str, str, dict[str, int]]]:
+    return SCHEMES + (PART2_SCHEMES if part2 else [])
+
+
 SCHEMES: list[tuple[str, str, dict[str, int]]] = [
     ("网格员考核方案", ST.GRID_WORKER, {"valid_report_rate": 25, "verify_due_on_time_rate": 15,
                                       "verification_on_time_rate": 15, "missed_report_rate": 20,

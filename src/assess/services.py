@@ -75,13 +75,14 @@ def indicators_seed(*, city: Division, user: Any = None) -> int:
 
     created = 0
     with transaction.atomic(), _as_user(user):
-        for code, name, st, num, den, direction in seed.INDICATORS:
+        part2 = facts.part2_available()
+        for code, name, st, num, den, direction in seed.indicators(part2):
             _, new = IndicatorVersion.objects.get_or_create(
                 division=city, code=code, valid_from=SEED_FROM,
                 defaults=dict(name=name, subject_type=st, numerator=num, denominator=den, direction=direction,
                               note=f"{facts.get(num).label} / {facts.get(den).label}"))
             created += new
-        for name, st, weights in seed.SCHEMES:
+        for name, st, weights in seed.schemes(part2):
             _, new = SchemeVersion.objects.get_or_create(
                 division=city, subject_type=st, valid_from=SEED_FROM,
                 defaults=dict(name=name, weights=weights, grades=DEFAULT_GRADES,
