@@ -124,7 +124,7 @@ def check_routing_gaps(town: Division, on: dt.date) -> Check:
 
 
 def check_town_calls(town: Division, on: dt.date) -> Check:
-    """乡呼县应: answered on time / called, over the last 90 days (events part 2's rows)."""
+    """乡呼县应: answered on time / called, over the 90 days up to `on` (events part 2's rows)."""
     from django.apps import apps
 
     label = "events.CallDepartment"  # events part 2 (issue 9); absent before it lands
@@ -132,14 +132,16 @@ def check_town_calls(town: Division, on: dt.date) -> Check:
         CallDepartment = apps.get_model(label)
     except LookupError:
         return Check("town_calls", "乡呼县应按时答复率", None, "乡呼县应记录尚未启用")
-    since = timezone.now() - dt.timedelta(days=90)
-    rows = CallDepartment.objects.filter(call__event__town_id=town.code, call__at__gte=since)
+    tz = timezone.get_default_timezone()
+    until = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tz)
+    rows = CallDepartment.objects.filter(call__event__town_id=town.code, call__at__gte=until - dt.timedelta(days=91),
+                                         call__at__lt=until)
     total = rows.count()
     late = list(rows.exclude(outcome="answered").select_related("call", "unit").order_by("call__at")[:200])
     answered = total - rows.exclude(outcome="answered").count()
     rate = answered / total if total else None
     fails = [Failure(f"{c.unit.name}", c.get_outcome_display(), reverse("events:detail", args=[c.call.event_id]))
-             for c in late if c.outcome != "pending" or c.answer_due < timezone.now()]
+             for c in late if c.outcome != "pending" or c.answer_due < until]
     summary = f"近90天呼叫 {total} 次，按时答复 {answered} 次" + (f"（{rate:.0%}）" if rate is not None else "")
     return Check("town_calls", "乡呼县应按时答复率", (not fails) if total else None, summary, fails)
 
