@@ -436,14 +436,18 @@ def run_execute(run_id: int) -> Run:
 
         def progress(done: int, total: int) -> None:
             Run.objects.filter(pk=run.pk).update(done=done, total=total)
+        before = audit.snapshot(run)
         try:
             stored = results_compute(division=run.division, period=period, run=run, progress=progress)
         except Exception as exc:  # noqa: BLE001 - recorded on the run for the page, then re-raised
             Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=str(exc)[:2000],
                                                  finished_at=timezone.now())
+            run.refresh_from_db()
+            audit.record(run, "update", before, audit.snapshot(run))
             raise
         Run.objects.filter(pk=run.pk).update(status=RunStatus.DONE, stored=stored, finished_at=timezone.now())
-    run.refresh_from_db()
+        run.refresh_from_db()
+        audit.record(run, "update", before, audit.snapshot(run))  # progress ticks are not copied, the outcome is
     return run
 
 
