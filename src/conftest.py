@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -25,7 +25,7 @@ def _fresh_process_caches() -> Iterator[None]:
 
 
 @pytest.fixture
-def chromium() -> Iterator["object"]:
+def chromium() -> Iterator[object]:
     """A selenium WebDriver for headless Chromium (flags as this network-less machine needs)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

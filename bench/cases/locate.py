@@ -5,6 +5,7 @@ Limits beside each figure: the bare shapely STRtree query over the same index (w
 adds on top is the scope filter and building the answer)."""
 from __future__ import annotations
 
+import io
 import random
 import time
 
@@ -18,7 +19,7 @@ def _build_demo_grids(tiny: bool) -> int:
     from divisions.models import Division
     from grids import demo, services
 
-    call_command("import_divisions", verbosity=0, stdout=open("/dev/null", "w"))
+    call_command("import_divisions", verbosity=0, stdout=io.StringIO())
     rng = random.Random(demo.SEED)
     counties = list(Division.objects.filter(level="county").order_by("code"))
     towns = list(Division.objects.filter(level="town").order_by("code"))
@@ -38,7 +39,7 @@ def _build_demo_grids(tiny: bool) -> int:
     return len(grids)
 
 
-def _build_province_grids(n: int) -> int:
+def _build_province_grids(n: int) -> tuple[float, float, float, float]:
     """n square grids on a regular lattice over Jiangsu's extent, coded under the real villages."""
     import json
 
@@ -88,6 +89,7 @@ def _measure(ctx: Context, prefix: str, bbox: tuple, n_bulk: int, n_single: int)
     answers = locator.locate_many(lats, lngs, scope=scope)
     service = n_bulk / (time.perf_counter() - t0)
     t0 = time.perf_counter()
+    assert index.tree is not None, "the bench builds grids first"
     index.tree.query(shapely.points(lngs, lats), predicate="intersects")
     bare = n_bulk / (time.perf_counter() - t0)
     inside = sum(1 for a in answers if a)
@@ -97,12 +99,13 @@ def _measure(ctx: Context, prefix: str, bbox: tuple, n_bulk: int, n_single: int)
     xs, ys = lngs[:n_single].tolist(), lats[:n_single].tolist()
     single, bare_single = [], []
     gc.collect()
-    for x, y in zip(xs, ys):
+    for x, y in zip(xs, ys, strict=True):
         t = time.perf_counter()
         locator.locate(y, x, scope=scope)
         single.append((time.perf_counter() - t) * 1e6)
     tree = index.tree
-    for x, y in zip(xs, ys):
+    assert tree is not None
+    for x, y in zip(xs, ys, strict=True):
         t = time.perf_counter()
         tree.query(shapely.Point(x, y), predicate="intersects")
         bare_single.append((time.perf_counter() - t) * 1e6)
@@ -118,13 +121,14 @@ def run(ctx: Context) -> None:
 
     count = _build_demo_grids(ctx.tiny)
     ctx.dataset["locate_grids"] = count
-    bbox = layout.CITY_BBOX
-    if ctx.tiny:
-        b = get_index(max_age=0).tree.geometries
-        import shapely
+    import shapely
 
-        bbox = shapely.total_bounds(b)
-    _measure(ctx, "locate", tuple(bbox), 2000 if ctx.tiny else 200_000, 200 if ctx.tiny else 20_000)
+    bbox: tuple[float, ...] = tuple(layout.CITY_BBOX)
+    if ctx.tiny:
+        tree = get_index(max_age=0).tree
+        assert tree is not None
+        bbox = tuple(shapely.total_bounds(tree.geometries))
+    _measure(ctx, "locate", bbox, 2000 if ctx.tiny else 200_000, 200 if ctx.tiny else 20_000)
     n = 2000 if ctx.tiny else 100_000
     bbox = _build_province_grids(n)
     ctx.dataset["locate100k_grids"] = len(get_index(max_age=0))

@@ -5,6 +5,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -16,12 +17,28 @@ VAR_DIR = Path(os.environ.get("VAR_DIR", REPO_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
+def env(name: str, default: str = "") -> str:
+    """`name` from the environment, or the contents of the file named by `name_FILE` (secrets kept
+    out of the environment: systemd credentials, Docker/Kubernetes secrets); surrounding white
+    space of a file is dropped, and the file wins when both are set. An unreadable file is refused."""
+    path = os.environ.get(f"{name}_FILE", "")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"无法读取 {name}_FILE={path}：{exc.strerror}") from None
+    return os.environ.get(name, default)
+
+
+envsecret = env  # the name the personal-data and audit keys use
+
+
 def envbool(name: str, default: str = "False") -> bool:
-    return os.environ.get(name, default).lower() in {"1", "true", "yes", "on"}
+    return (env(name) or default).lower() in {"1", "true", "yes", "on"}
 
 
 def envint(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+    return int(env(name) or default)
 
 
 # Platform mode: "demo" (the default: ./run, tests, demo accounts allowed) or "production"
@@ -32,7 +49,7 @@ if PLATFORM_MODE not in {"demo", "production"}:
 PRODUCTION = PLATFORM_MODE == "production"
 
 BUILTIN_SECRET_KEY = "dev-only-not-secret-change-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", BUILTIN_SECRET_KEY)
+SECRET_KEY = env("SECRET_KEY", BUILTIN_SECRET_KEY)
 DEBUG = envbool("DEBUG", "False")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 TESTING = envbool("TESTING", "False") or "pytest" in sys.modules
@@ -81,6 +98,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.logcontext.RequestContextMiddleware",  # first: request id in and out, one access line per request
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.JsonGZipMiddleware",
@@ -124,7 +142,7 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", DEFAULT_SQLITE))}
+DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", DEFAULT_SQLITE))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the worker and web processes read while one writes; IMMEDIATE avoids
     # "database is locked" upgrades inside transactions.
@@ -191,7 +209,7 @@ OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "基层治理一体化平台
 
 # Transport security, from the environment; on by default in production.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(PRODUCTION))
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load-balancer probes speak plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load-balancer probes speak plain HTTP
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", str(PRODUCTION))
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(PRODUCTION))
@@ -256,7 +274,15 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-WHITENOISE_USE_FINDERS = True
+# Production serves the files `manage.py collectstatic` wrote (hashed names, gzip, cached for a
+# year by WhiteNoise); demo and tests find them in the apps. STATIC_MANIFEST=0 turns hashing off.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                    if PRODUCTION and envbool("STATIC_MANIFEST", "True")
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 REST_FRAMEWORK = {
@@ -299,7 +325,7 @@ API_TOKENS_PER_USER = envint("API_TOKENS_PER_USER", 10)
 # django.tasks (the django-tasks backport; Django 6 has it built in) runs on Huey through the
 # backend Huey itself ships (huey.contrib.djhuey.tasks_backend, since huey 3.x; pinned together
 # with django-tasks in requirements.lock). Periodic work uses Huey's own db_periodic_task.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env("REDIS_URL")
 HUEY = {
     "name": "platform",
     "immediate": envbool("HUEY_IMMEDIATE", "True" if TESTING else "False"),
@@ -307,9 +333,9 @@ HUEY = {
     "consumer": {"workers": envint("HUEY_WORKERS", 2), "worker_type": "thread", "periodic": True},
 }
 if REDIS_URL:
-    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
+    HUEY.update({"huey_class": "core.tasking.PlatformRedisHuey", "url": REDIS_URL})
 else:
-    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
+    HUEY.update({"huey_class": "core.tasking.PlatformSqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
 TASKS = {"default": {"BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend"}}
 
 # The outbox (notify/outbox.py): work that must happen, delivered at least once.
@@ -341,22 +367,38 @@ GRID_CODE_LENGTH = envint("GRID_CODE_LENGTH", 15)
 # Spreadsheet uploads (core.reports.xlsx_read): refused above this unpacked size (zip-bomb guard).
 SPREADSHEET_MAX_UNPACKED_BYTES = envint("SPREADSHEET_MAX_UNPACKED_MB", 32) * 1024 * 1024
 
-LOGGING = {
+# Logs (core.logcontext): LOG_FORMAT=json (default in production: one JSON object per line with
+# time, level, logger, message, request_id, user; access lines add method, path, status,
+# duration_ms) or text (default in demo). LOG_REQUESTS (default on in production) writes one access
+# line per request at INFO (4xx WARNING, 5xx ERROR) on the logger platform.request.
+from core.logcontext import JSON_FORMATTER  # noqa: E402 - a plain module, no app import
+
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}")
+LOG_LEVEL = env("LOG_LEVEL", "INFO" if PRODUCTION else "WARNING").upper()
+LOG_REQUESTS = envbool("LOG_REQUESTS", str(PRODUCTION))
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-    # every failed sign-in is in the audit log already; axes would repeat each one as a warning
-    "loggers": {"axes": {"level": os.environ.get("AXES_LOG_LEVEL", "ERROR")}},
+    "filters": {"context": {"()": "core.logcontext.RequestContextFilter"}},
+    "formatters": {
+        "json": JSON_FORMATTER,
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # every failed sign-in is in the audit log already; axes would repeat each one as a warning
+        "axes": {"level": env("AXES_LOG_LEVEL", "ERROR")},
+        "platform.request": {"level": "INFO" if LOG_REQUESTS else "CRITICAL"},
+    },
 }
-
-
-def envsecret(name: str, default: str = "") -> str:
-    """A secret from `NAME`, or from the file named by `NAME_FILE` (Docker/Kubernetes secrets)."""
-    path = os.environ.get(f"{name}_FILE")
-    if path:
-        return Path(path).read_text(encoding="utf-8").strip()
-    return os.environ.get(name, default)
+if LOG_FORMAT == "json":
+    # run_huey gives a "huey" logger without handlers a plain-text one of its own (the demo keeps
+    # that, with its -q/-v flags); in JSON mode the consumer's lines are JSON lines too.
+    LOGGING["loggers"]["huey"] = {"handlers": ["console"], "level": env("HUEY_LOG_LEVEL", LOG_LEVEL),
+                                  "propagate": False}
 
 
 # Personal data (core.personal, core.crypto): SM4 encryption and HMAC-SM3 lookup keys are derived

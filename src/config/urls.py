@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from web.views.health import healthz
+from web.views.health import healthz, readyz
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
@@ -22,6 +22,7 @@ api_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -47,7 +47,7 @@ def report_generate(*, kind: str, division: Division, start: dt.date, end: dt.da
             GridReport(kind=kind, division=division, period_start=start)
         # Files are written, and the replaced ones deleted, only once the row commits (no orphans).
         stale = [old for old in (report.xlsx, report.pdf) if old]
-        transaction.on_commit(lambda: [default_storage.delete(old) for old in stale])
+        transaction.on_commit(lambda: _delete_files(stale))
         report.period_end = end
         report.title = title
         report.summary = {k: data[k] for k in ("patrols", "findings", "grids", "patrolled_grids", "coverage")}
@@ -57,6 +57,11 @@ def report_generate(*, kind: str, division: Division, start: dt.date, end: dt.da
             note="说明：演示环境中的网格、人员与巡查均为合成数据。"))
         report.save()
     return report
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def weekly_reports(today: dt.date) -> list[GridReport]:

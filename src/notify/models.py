@@ -36,6 +36,9 @@ class OutboxMessage(ScopedModel):
     last_attempt_at = models.DateTimeField(_("最近尝试"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     delivered_at = models.DateTimeField(_("投递时间"), null=True, blank=True)
+    # The request that caused the work (core.logcontext), so its logs and the delivery's line up;
+    # a database default too, so bare INSERTs that predate the column (benchmarks, tools) still work.
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True, default="", db_default="")
 
     scope_lookup = "division__code"
     scope_kind = OPERATIONAL

@@ -35,7 +35,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core import audit
+from core import audit, logcontext
 from notify.choices import OutboxStatus
 from notify.models import OutboxMessage
 
@@ -122,12 +122,13 @@ def enqueue_many(items: Iterable[Work]) -> int:
     given (rows whose key already exists are left as they are). The path for sweeps that cause
     many pieces of work at once; rules as `enqueue`."""
     now = timezone.now()
+    request_id = logcontext.request_id() or ""
     rows = []
     for work in items:
         if not work.key or len(work.key) > 200:
             raise ValueError("outbox key must be 1-200 characters")  # a programming error, not input
         rows.append(OutboxMessage(kind=work.kind, key=work.key, payload=work.payload, division_id=work.division_id,
-                                  created_at=now, available_at=work.available_at or now))
+                                  created_at=now, available_at=work.available_at or now, request_id=request_id))
     if not rows:
         return 0
     with transaction.atomic(savepoint=False):  # joins the caller's transaction; no savepoint round trips
@@ -263,6 +264,11 @@ def _mark_failed(row: OutboxMessage, worker: str, error: str, now: datetime) -> 
 
 def deliver(row: OutboxMessage, *, worker: str) -> str:
     """Run one claimed row's handler; returns "delivered", "failed", "dead" or "lost"."""
+    with logcontext.bound({"request_id": row.request_id}):  # its log lines carry the causing request's id
+        return _deliver(row, worker=worker)
+
+
+def _deliver(row: OutboxMessage, *, worker: str) -> str:
     try:
         handler = handler_for(row.kind)
         if handler.atomic_for(row.payload):
@@ -289,8 +295,10 @@ def deliver_batch(handler: Handler, rows: list[OutboxMessage], *, worker: str) -
     all delivered; True when it did. On any failure, or if this worker no longer owns every
     row, everything is rolled back and False returned: the caller then delivers row by row."""
     now = timezone.now()
+    request_ids = {row.request_id for row in rows}  # one causing request: its log context; several: none
     try:
-        with transaction.atomic():
+        with logcontext.bound({"request_id": request_ids.pop()} if len(request_ids) == 1 else None), \
+                transaction.atomic():
             handler.handle_many([(row.payload, row.key) for row in rows])
             done = OutboxMessage.objects.filter(id__in=[r.id for r in rows], claimed_by=worker,
                                                 status=OutboxStatus.PENDING).update(

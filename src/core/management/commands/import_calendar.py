@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from core import audit, workcal
@@ -11,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):  # noqa: ANN002, ANN003, ANN201
         path = options["path"]
-        text = open(path, encoding="utf-8").read() if path else workcal.seed_file_text()
+        text = Path(path).read_text(encoding="utf-8") if path else workcal.seed_file_text()
         try:
             with audit.acting_as(name="import_calendar", source="import"):
                 counts = workcal.import_calendar(text, source=path or "seed")

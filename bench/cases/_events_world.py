@@ -1,0 +1,241 @@
+"""The events benchmarks' own database (used by `generate` and `intake`; not a case itself).
+
+The other cases share the bench database and each builds its own partial world there (the audit
+case's units in 东关街道, the locate case's grids, …), which the Yangzhou world that locating and
+routing need would collide with. So the events cases get a private database of the same kind, on
+the same server: `<bench file>-events.sqlite3` beside the SQLite bench file, or `<db>_events` on
+the PostgreSQL server — built once per run, in a child process (this module as a script), with the
+demo's own loaders: the real division tree, every town's bodies and the county departments,
+accounts, the catalog (713 matters, 69,874 responsibilities), the 6,232 grids and the event
+classes (no flows, no generated events). `--tiny`: the events tests' small world instead.
+
+    python bench/cases/_events_world.py build [--tiny]    → {"user", "password"}
+    python bench/cases/_events_world.py generate DAYS RATE → the generator's Stats as JSON
+    python bench/cases/_events_world.py sample N          → {"points": [[lat, lng], …], "classes": […]}
+    python bench/cases/_events_world.py profile N         → CPU per intake, and the top of its cProfile
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+REPO = Path(__file__).resolve().parents[2]
+BENCH_USER = "bench-intake"
+BENCH_PASSWORD = "bench-intake-12345"
+_BUILT: dict[str, str] = {}
+
+
+def database_url(main_url: str) -> str:
+    """The private database next to the bench database `main_url`."""
+    parts = urlsplit(main_url)
+    if parts.scheme.startswith("sqlite"):
+        path = Path(parts.path)
+        return f"sqlite:///{path.with_name(path.stem + '-events.sqlite3')}"
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_events"))
+
+
+def _recreate(url: str, main_url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(parts.path + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    name = parts.path.lstrip("/")
+    with psycopg.connect(main_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def env_for(url: str) -> dict[str, str]:
+    """The environment of a child process (script, gunicorn) on the private database."""
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
+           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]), "DEMO_EVENT_DAYS": "0",
+           "HUEY_IMMEDIATE": "1"}
+    env.pop("TESTING", None)
+    return env
+
+
+def run_script(url: str, *args: str, timeout: float = 3600) -> Any:
+    """Run this module as a script on the private database; its last output line, as JSON."""
+    out = subprocess.run([sys.executable, __file__, *args], env=env_for(url), cwd=REPO, check=True,
+                         capture_output=True, text=True, timeout=timeout)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ensure(ctx: Any) -> str:
+    """The private database's URL, built (migrated, world loaded) once per benchmark run."""
+    from django.db import connection
+
+    main = os.environ["DATABASE_URL"]
+    key = f"{main}|{ctx.tiny}"
+    if key not in _BUILT:
+        url = database_url(main)
+        _recreate(url, main)
+        built = run_script(url, "build", *(["--tiny"] if ctx.tiny else []))
+        ctx.dataset["events_world"] = built["world"]
+        _BUILT[key] = url
+    assert connection.vendor in ("sqlite", "postgresql")
+    return _BUILT[key]
+
+
+# ---------------------------------------------------------------- the child process
+
+def _build(tiny: bool) -> dict[str, Any]:
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from core import audit
+    from core.roles import Role
+    from events.models import EventClass
+
+    call_command("migrate", verbosity=0)
+    if tiny:
+        from events.tests import factory
+
+        factory.build()
+        world = "tiny (events.tests.factory: 2 towns, their grids and 2 matters)"
+    else:
+        from core.conventions import optional_module
+
+        call_command("import_divisions", verbosity=0)
+        for app in ("org", "accounts", "catalog", "grids", "events"):
+            module = optional_module(app, "demo")
+            assert module is not None
+            module.load(lambda _msg: None)
+        world = "Yangzhou demo without flows (98 towns, 6,232 grids, 713 matters, 82 event classes)"
+    with audit.acting_as(name="bench", source="bench"):
+        user, _ = User.objects.get_or_create(username=BENCH_USER, defaults=dict(
+            division_id="321000000000", roles=[Role.CITY_COMMAND], display_name="基准测试（12345热线接口）"))
+        user.is_synthetic = True  # a synthetic service account: its password is not a person's initial one
+        user.set_password(BENCH_PASSWORD)
+        user.save()
+    return {"user": BENCH_USER, "password": BENCH_PASSWORD, "world": world,
+            "classes": EventClass.objects.filter(is_active=True).count()}
+
+
+def _generate(days: int, rate: float) -> dict[str, Any]:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from events import generator
+
+    # whole days: the last one ends at today's midnight (a partial today would shrink the sample)
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    stats = generator.generate(days=days, rate=rate, seed=7, now=midnight - dt.timedelta(microseconds=1))
+    return {"events": stats.events, "steps": stats.steps, "audit_rows": stats.audit_rows, "seconds": stats.seconds,
+            "parts": dict(stats.parts), "rate": stats.rate}
+
+
+def _sample(n: int) -> dict[str, Any]:
+    import random
+
+    from events.generator import Generator
+    from events.models import EventClass
+
+    gen = Generator(seed=11)
+    rng = random.Random(11)
+    points = []
+    for _ in range(n):
+        loc = gen._point(rng)
+        points.append([loc.lat, loc.lng])
+    classes = list(EventClass.objects.filter(is_active=True, matter__isnull=False).order_by("code").values_list(
+        "code", flat=True))
+    return {"points": points, "classes": classes}
+
+
+def _profile(n: int) -> dict[str, Any]:
+    """`n` intakes in this process through the API stack (DRF's test client: no gunicorn, no
+    socket) under cProfile, after as many unmeasured ones: CPU per intake with and without the
+    profiler, and the top of the profile by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+    import random
+    import time
+
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+
+    sample = _sample(300)
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username=BENCH_USER))
+    rng = random.Random(5)
+
+    def post(tag: str, i: int) -> None:
+        lat, lng = sample["points"][rng.randrange(len(sample["points"]))]
+        answer = client.post("/api/events/", {"category": sample["classes"][i % len(sample["classes"])], "lat": lat,
+                                              "lng": lng, "description": "基准测试：剖析", "channel": "hotline",
+                                              "client_id": f"profile-{tag}-{time.time()}-{i}"}, format="json")
+        assert answer.status_code == 201, answer.content
+
+    for i in range(n):
+        post("warm", i)
+    started = time.process_time()
+    for i in range(n):
+        post("plain", i)
+    plain = (time.process_time() - started) / n * 1000
+    profiler = cProfile.Profile()
+    started = time.process_time()
+    profiler.enable()
+    for i in range(n):
+        post("profiled", i)
+    profiler.disable()
+    profiled = (time.process_time() - started) / n * 1000
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+    bare = _bare_cpu(n)
+    return {"cpu_ms_per_intake": plain, "cpu_ms_per_intake_profiled": profiled, "cpu_ms_per_bare": bare,
+            "top": out.getvalue()}
+
+
+def _bare_cpu(n: int) -> float:
+    """CPU per request of the bench-only bare insert, through the same stack in this process."""
+    import time
+
+    from django.test import override_settings
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username=BENCH_USER))
+    with override_settings(ROOT_URLCONF="bench.cases._intake_urls"):
+        for i in range(n):
+            client.post("/bench/bare-insert/", {"client_id": f"warm-{i}"}, format="json")
+        started = time.process_time()
+        for i in range(n):
+            answer = client.post("/bench/bare-insert/", {"client_id": f"bare-{i}"}, format="json")
+            assert answer.status_code == 201, answer.content
+        return (time.process_time() - started) / n * 1000
+
+
+def main(argv: list[str]) -> None:
+    sys.path[:0] = [str(REPO / "src"), str(REPO)]
+    import django
+
+    django.setup()
+    command = argv[0]
+    if command == "build":
+        result = _build("--tiny" in argv)
+    elif command == "generate":
+        result = _generate(int(argv[1]), float(argv[2]))
+    elif command == "sample":
+        result = _sample(int(argv[1]))
+    elif command == "profile":
+        result = _profile(int(argv[1]))
+    else:
+        raise SystemExit(f"unknown command {command}")
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
