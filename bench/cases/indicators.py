@@ -84,8 +84,9 @@ def _measure(samples: int) -> dict[str, Any]:
     city = Division.objects.filter(level="city").order_by("code").first()
     assert city is not None
     services.indicators_seed(city=city)
+    first = Step.objects.order_by("at").values_list("at", flat=True).first() or timezone.now()
     last = Step.objects.order_by("-at").values_list("at", flat=True).first() or timezone.now()
-    month = period_of("month", timezone.localtime(last).date()).previous()   # the last whole month of the data
+    month = period_of("month", timezone.localtime(first + (last - first) / 2).date())   # the month in the middle
     a, b = month.bounds()
 
     t0 = time.perf_counter()
