@@ -6,6 +6,8 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -211,6 +213,8 @@ class AssessReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retr
 class ComplianceView(PlatformAPIView):
     """`GET /api/assess/compliance/?division=<town>`: the town's reform checks with failing rows."""
 
+    @extend_schema(parameters=[OpenApiParameter("division", str, description="a town's code or name (default: yours)")],
+                   responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         town = _division(request.query_params.get("division") or getattr(request.user, "division_id", None), request.user)
         if town.level != "town" or not scope_for(request.user).covers(town.code):
@@ -224,6 +228,10 @@ class ComplianceView(PlatformAPIView):
 class DashboardView(PlatformAPIView):
     """`GET /api/assess/dashboard/?division=&period_kind=&day=`: the leader dashboard's chart data."""
 
+    @extend_schema(parameters=[OpenApiParameter("division", str, description="code or name (default: yours)"),
+                               OpenApiParameter("period_kind", str, description="day, week, month, quarter, year"),
+                               OpenApiParameter("day", str, description="a day of the period (YYYY-MM-DD)")],
+                   responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         q = request.query_params
         division = _division(q.get("division") or getattr(request.user, "division_id", None), request.user)
