@@ -21,8 +21,8 @@ def _part2_rows(aw: W.AssessWorld) -> None:
     """E4 (uB, due t6 17:00): a red mark naming uB at t6 17:00, escalated to the county t7 9:00.
     E5: 湾头镇 calls dept and 广陵区市场监管局 on t20 10:00 (report in by t20 11:00, answer by t21 17:00):
     dept reports in t20 10:30 (on time) and answers t22 9:00 (late); the market department never does."""
-    from events.models import CallDepartment, DeadlineMark, Escalation, TownCall
-
+    CallDepartment, DeadlineMark, Escalation, TownCall = (facts._part2(n) for n in (
+        "CallDepartment", "DeadlineMark", "Escalation", "TownCall"))   # part 2's models (absent before it lands)
     e4, e5 = aw.events["E4"], aw.events["E5"]
     with audit.acting_as(name="test", source="test"):
         DeadlineMark.objects.create(event=e4, colour="red", due_at=W.t(6, 17), mark_at=W.t(6, 17), level="town",
