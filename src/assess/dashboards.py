@@ -42,8 +42,6 @@ def data(user: Any, division: Division, period: Period) -> dict[str, Any]:
     scores = selectors.scores_for(user, period=period, subject_type=SubjectType.TOWN, division=division.code)
     ranking = [{"code": s.subject_key, "name": s.subject_name, "score": float(s.score), "grade": s.grade,
                 "revision": s.revision} for s in scores]
-    units = selectors.scores_for(user, period=period, subject_type=SubjectType.UNIT, division=division.code)
-    workers = selectors.scores_for(user, period=period, subject_type=SubjectType.GRID_WORKER, division=division.code)
     geo = _towns_geojson(division, [s.subject_key for s in scores])
     return {
         "division": {"code": division.code, "name": division.name},
@@ -51,6 +49,9 @@ def data(user: Any, division: Division, period: Period) -> dict[str, Any]:
         "trend": trend,
         "ranking": ranking,
         "map": {"geojson": geo, "values": [{"name": r["name"], "value": r["score"]} for r in ranking]},
-        "grades": {"towns": selectors.grade_distribution(scores), "units": selectors.grade_distribution(units),
-                   "grid_workers": selectors.grade_distribution(workers)},
+        "grades": {"towns": selectors.grade_distribution(scores),
+                   "units": selectors.grade_counts(user, period=period, subject_type=SubjectType.UNIT,
+                                                   division=division.code),
+                   "grid_workers": selectors.grade_counts(user, period=period, subject_type=SubjectType.GRID_WORKER,
+                                                          division=division.code)},
     }

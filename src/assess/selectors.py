@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.urls import reverse
 
 from assess import facts
@@ -116,15 +116,38 @@ def _describe(item: str, ids: list[Any]) -> list[dict[str, Any]]:
     return [{"id": i, "label": str(i), "text": "", "time": None, "url": ""} for i in ids]  # patrol grid-days
 
 
+def _latest_q(model: Any, *fields: str) -> Exists:
+    """True for a row that a higher revision of the same subject (and `fields`) supersedes."""
+    same = {f: OuterRef(f) for f in ("subject_type", "subject_key", "period_kind", "period_start", *fields)}
+    return Exists(model.objects.filter(revision__gt=OuterRef("revision"), **same))
+
+
 def trend(user: Any, *, code: str, subject_type: str, division: str, periods: list[Period]) -> list[dict[str, Any]]:
-    """Per period: the pooled value of `code` over the division's subjects (Σ numerators / Σ denominators)."""
+    """Per period: the pooled value of `code` over the division's subjects (Σ numerators / Σ denominators
+    of the latest revisions) — one aggregate query for all the periods."""
+    if not periods:
+        return []
+    rows = (Result.objects.visible_to(user).filter(
+        code=code, subject_type=subject_type, period_kind=periods[0].kind,
+        period_start__in=[p.start for p in periods], division__code__startswith=_prefix(division))
+        .exclude(_latest_q(Result, "code")).values("period_start")
+        .annotate(n=Sum("numerator"), d=Sum("denominator")).order_by())
+    sums = {r["period_start"]: (int(r["n"] or 0), int(r["d"] or 0)) for r in rows}
     out = []
     for p in periods:
-        rows = results_for(user, period=p, subject_type=subject_type, division=division, code=code)
-        n, d = sum(r.numerator for r in rows), sum(r.denominator for r in rows)
+        n, d = sums.get(p.start, (0, 0))
         out.append({"period": p.label, "start": p.start.isoformat(), "numerator": n, "denominator": d,
                     "value": float(Decimal(n) / Decimal(d)) if d else None})
     return out
+
+
+def grade_counts(user: Any, *, period: Period, subject_type: str, division: str) -> dict[str, int]:
+    """{grade: subjects} of the latest score revisions — one aggregate query."""
+    rows = (Score.objects.visible_to(user).filter(subject_type=subject_type, period_kind=period.kind,
+                                                  period_start=period.start,
+                                                  division__code__startswith=_prefix(division))
+            .exclude(_latest_q(Score)).values("grade").annotate(n=Count("id")).order_by("grade"))
+    return {r["grade"]: int(r["n"]) for r in rows}
 
 
 def median_compare(user: Any, *, town: str, period: Period) -> list[dict[str, Any]]:
