@@ -46,6 +46,13 @@ fresh htmx
 cp_file htmx.org/dist/htmx.min.js   htmx/htmx.min.js
 cp_file htmx.org/LICENSE            htmx/LICENSE
 
+# --- lucide-static (only the icons the templates use: {% icon "name" %}) ------
+fresh lucide
+for icon in check map menu paperclip; do
+  cp_file "lucide-static/icons/$icon.svg" "lucide/$icon.svg"
+done
+cp_file lucide-static/LICENSE       lucide/LICENSE
+
 # --- leaflet ----------------------------------------------------------------
 fresh leaflet
 cp_file leaflet/dist/leaflet.js     leaflet/leaflet.js
@@ -87,6 +94,13 @@ cp_file @bpmn-io/properties-panel/dist/assets/properties-panel.css \
         bpmn-js-properties-panel/assets/properties-panel.css
 cp_file bpmn-js-properties-panel/LICENSE   bpmn-js-properties-panel/LICENSE
 cp_file @bpmn-io/properties-panel/LICENSE  bpmn-js-properties-panel/LICENSE-properties-panel
+
+# --- tom-select (searchable <select>: items, units, divisions, staff by name) --
+# The "complete" build bundles its plugins (remove_button for multiple choices).
+fresh tom-select
+cp_file tom-select/dist/js/tom-select.complete.min.js tom-select/tom-select.complete.min.js
+cp_file tom-select/dist/css/tom-select.default.min.css tom-select/tom-select.default.min.css
+cp_file tom-select/LICENSE                           tom-select/LICENSE
 
 # --- sanity check: no external URLs in url(...) / @import ---------------------
 if grep -rEn --include='*.css' --include='*.js' \

@@ -1,7 +1,31 @@
+"""The catalog in the admin.
+
+Items and matters (global reference data) are edited here by administrators. Everything else —
+lists and their versions, responsibilities, admissions, assignments, procedures — changes only
+through `catalog.services` (the pages and the API), which keep the history, the dates and the
+review steps; the admin shows those rows and refuses every edit, to superusers too.
+"""
+from typing import Any
+
 from django.contrib import admin
 
 from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
 from core.admin import ScopedAdmin, ScopedRelatedFilter
+
+
+class ServiceOnlyAdmin(ScopedAdmin):
+    """Read-only: these rows are written by the services only (see the module docstring)."""
+
+    write_roles = ()
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Item)
@@ -22,44 +46,37 @@ class MatterAdmin(ScopedAdmin):
 
 
 @admin.register(ItemList)
-class ItemListAdmin(ScopedAdmin):
+class ItemListAdmin(ServiceOnlyAdmin):
     list_display = ("__str__", "division", "kind", "base")
     list_filter = ("kind", ("division", ScopedRelatedFilter))
-    # Lists change only through versions (services), so the admin reads them.
-    write_roles = ()
 
 
 @admin.register(ListVersion)
-class ListVersionAdmin(ScopedAdmin):
+class ListVersionAdmin(ServiceOnlyAdmin):
     list_display = ("item_list", "number", "effective_date", "recorded_at", "source", "recorded_by")
     list_filter = ("source",)
-    write_roles = ()  # append-only history
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(ScopedAdmin):
+class ResponsibilityAdmin(ServiceOnlyAdmin):
     list_display = ("division", "matter", "main_unit", "valid_from", "valid_to")
     list_filter = (("division", ScopedRelatedFilter),)
     search_fields = ("matter__code", "matter__name")
-    write_roles = ()  # set through services.responsibility_set (closes the previous interval)
 
 
 @admin.register(Admission)
-class AdmissionAdmin(ScopedAdmin):
+class AdmissionAdmin(ServiceOnlyAdmin):
     list_display = ("code", "title", "department", "state", "created_at")
     list_filter = ("state",)
     search_fields = ("code", "title")
-    write_roles = ()
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ScopedAdmin):
+class AssignmentAdmin(ServiceOnlyAdmin):
     list_display = ("title", "division", "admission", "department", "created_at")
-    write_roles = ()
 
 
 @admin.register(PowerChange)
-class PowerChangeAdmin(ScopedAdmin):
+class PowerChangeAdmin(ServiceOnlyAdmin):
     list_display = ("__str__", "division", "kind", "state", "effective_date")
     list_filter = ("kind", "state")
-    write_roles = ()

@@ -17,14 +17,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from catalog import services
-from catalog.choices import LIST_KIND_OF_ITEM, EntryOp, Holder, ListKind
+from catalog.choices import EntryOp, Holder, ListKind
 from catalog.models import Item, ItemList, Matter, Responsibility
 from core import audit
 from divisions.models import Division
@@ -116,8 +118,8 @@ def load_synthetic_items() -> int:
 
 def _pick_lists(rng: random.Random, items: list[Item]) -> dict[str, list[Item]]:
     delegable = [i for i in items if i.delegable]
-    approval = [i for i in delegable if LIST_KIND_OF_ITEM[i.kind] == ListKind.APPROVAL]
-    enforcement = [i for i in delegable if LIST_KIND_OF_ITEM[i.kind] == ListKind.ENFORCEMENT]
+    approval = [i for i in delegable if i.list_kind == ListKind.APPROVAL]
+    enforcement = [i for i in delegable if i.list_kind == ListKind.ENFORCEMENT]
     return {ListKind.APPROVAL: rng.sample(approval, min(APPROVAL_SIZE, len(approval))),
             ListKind.ENFORCEMENT: rng.sample(enforcement, min(ENFORCEMENT_SIZE, len(enforcement)))}
 
@@ -131,7 +133,7 @@ def _lists(rng: random.Random, users: dict[str, Any], say: Callable[[str], Any])
             item_list = services.item_list_issue(county=county, kind=kind, items=sorted(picked, key=lambda i: i.code),
                                                  effective_date=ISSUED, reason=f"{county.name}统一{ListKind(kind).label}（依据省指导目录）",
                                                  user=reform)
-            spare = [i for i in items if i.delegable and LIST_KIND_OF_ITEM[i.kind] == kind and i not in picked]
+            spare = [i for i in items if i.delegable and i.list_kind == kind and i not in picked]
             entries = [{"item": i.code, "op": EntryOp.ADD, "reason": "省指导目录更新后新增"} for i in rng.sample(spare, min(2, len(spare)))]
             entries.append({"item": picked[0].code, "op": EntryOp.REMOVE, "reason": "办件量极少，调整为县级部门行使"})
             services.list_version_record(item_list=item_list, effective_date=REVISED, entries=entries,
@@ -141,7 +143,7 @@ def _lists(rng: random.Random, users: dict[str, Any], say: Callable[[str], Any])
             for kind, picked in chosen.items():
                 added, withheld = [], []
                 if n % 5 == 1 and kind == ListKind.ENFORCEMENT:
-                    extra = [i for i in items if i.delegable and LIST_KIND_OF_ITEM[i.kind] == kind and i not in picked]
+                    extra = [i for i in items if i.delegable and i.list_kind == kind and i not in picked]
                     if extra:
                         added.append((rng.choice(extra), "本镇工业企业集中，经审查具备承接能力"))
                 if n % 6 == 2:
@@ -155,7 +157,7 @@ def _matters(items: list[Item]) -> list[Matter]:
     matters: list[Matter] = []
     for item in items:
         holder = Holder.TOWN if item.delegable else Holder.COUNTY
-        body = "行政审批局" if LIST_KIND_OF_ITEM[item.kind] == ListKind.APPROVAL else "综合执法局"
+        body = "行政审批局" if item.list_kind == ListKind.APPROVAL else "综合执法局"
         matters.append(Matter(code=f"ZS-{item.code}", name=f"行使“{item.name}”", domain=item.domain, item=item,
                               department_code=item.department_code, default_holder=holder, town_body=body,
                               description="依法行使本权力事项", is_synthetic=True))
@@ -198,7 +200,7 @@ def _responsibilities(rng: random.Random, matters: list[Matter]) -> int:
                 if e["op"] == EntryOp.REMOVE:
                     withheld[(town_list.division_id, e["item"])] = True
     rows: list[Responsibility] = []
-    coop_pairs: list[tuple[int, Unit]] = []
+    coop_pairs: list[tuple[int, Unit | None]] = []
     towns = list(Division.objects.filter(level="town").order_by("code"))
     gap_towns = {t.code for t in towns[::17]}
     for town in towns:
@@ -207,7 +209,8 @@ def _responsibilities(rng: random.Random, matters: list[Matter]) -> int:
             dept = county.get(m.department_code)
             chain = [m.town_body] + BODIES.get(m.domain, []) + ["党政办公室"]
             body = next((mine[name] for name in chain if name in mine), None)
-            county_held = m.default_holder == Holder.COUNTY or (m.item_id and withheld.get((town.code, m.item.code)))
+            county_held = m.default_holder == Holder.COUNTY or (
+                m.item is not None and withheld.get((town.code, m.item.code)))
             if not county_held and m.domain in COUNTY_HELD and m.code.startswith("ZZ") and rng.random() < COUNTY_HELD[m.domain] / 4:
                 county_held = True
             main, coop = (dept, body) if county_held else (body, dept)
@@ -258,18 +261,22 @@ def _procedures(users: dict[str, Any]) -> None:
     from catalog import selectors
 
     states = ["submitted", "dept_reviewed", "returned", "approved", "in_force", "rejected", "withdrawn"]
-    for town, state in zip(towns, states):
+    for town, state in zip(towns, states, strict=False):
         town_user = users.get(f"demo-town-{town.code[:9]}")
         town_list = selectors.town_list_of(town.code, ListKind.ENFORCEMENT)
+        if town_list is None or town_user is None:
+            continue
         codes = [c for c in selectors.list_state(town_list).codes if Item.objects.get(code=c).department_code == "cgj"]
-        if not codes or town_user is None:
+        if not codes:
             continue
         item = Item.objects.get(code=codes[-1])
         effective = today if state == "in_force" else today + dt.timedelta(days=30)
         change = services.change_file(
             kind="return", town=town, item=item, reason_category="staff",
             reason=f"{town.name}综合执法局仅有执法人员 4 名，近一年该事项办件 0 件，难以保持执法能力",
-            evidence="执法人员花名册；近一年办件统计表", legal_reviewer=f"{town.name}司法所",
+            evidence="执法人员花名册；近一年办件统计表",
+            evidence_files=[ContentFile(f"{town.name}综合执法局执法人员花名册（演示用合成数据）\n".encode(),
+                                        name="执法人员花名册.txt")], legal_reviewer=f"{town.name}司法所",
             legal_opinion="退还程序合法，移交安排可行", legal_review_date=today, effective_date=effective,
             handover_plan="生效前在办案件逐件移交县城市管理局，卷宗同步移交", user=town_user)
         if state == "withdrawn":
@@ -285,8 +292,10 @@ def _procedures(users: dict[str, Any]) -> None:
         services.change_decide(change=change, decision=decision, reason={"return": "请补充在办案件清单",
                                "reject": "县级部门意见不同意，维持现状"}.get(decision, "理由充分，同意退还"), user=reform)
     # a delegation and an adjustment, approved, effective next month
-    for town, kind in zip(towns[-2:], ("delegation", "adjustment")):
+    for town, kind in zip(towns[-2:], ("delegation", "adjustment"), strict=False):
         town_list = selectors.town_list_of(town.code, ListKind.ENFORCEMENT)
+        if town_list is None:
+            continue
         present = set(selectors.list_state(town_list, today + dt.timedelta(days=30)).codes)
         candidates = [i for i in Item.objects.filter(delegable=True, kind="penalty", department_code="cgj", is_synthetic=False)
                       if i.code not in present]

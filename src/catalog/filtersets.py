@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from catalog.choices import AdmissionState, ChangeKind, ChangeState, ItemKind, ListKind
 from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
-from core.filters import SubtreeFilter, division_param
+from core.filters import ScopedFilterSet, SubtreeFilter, division_param
 from core.text import search_variants
 
 
@@ -30,7 +30,7 @@ class SearchFilter(django_filters.CharFilter):
         return qs.filter(q)
 
 
-class ItemFilterSet(django_filters.FilterSet):
+class ItemFilterSet(ScopedFilterSet):
     kind = django_filters.ChoiceFilter(choices=ItemKind.choices)
     q = SearchFilter(fields=("code", "name", "legal_basis"))
 
@@ -39,7 +39,7 @@ class ItemFilterSet(django_filters.FilterSet):
         fields = ["kind", "domain", "department_code", "delegable", "is_synthetic", "q"]
 
 
-class MatterFilterSet(django_filters.FilterSet):
+class MatterFilterSet(ScopedFilterSet):
     q = SearchFilter()
 
     class Meta:
@@ -47,7 +47,7 @@ class MatterFilterSet(django_filters.FilterSet):
         fields = ["domain", "department_code", "default_holder", "item", "is_synthetic", "q"]
 
 
-class ItemListFilterSet(django_filters.FilterSet):
+class ItemListFilterSet(ScopedFilterSet):
     division = ExactDivisionFilter()
     within = SubtreeFilter()
     kind = django_filters.ChoiceFilter(choices=ListKind.choices)
@@ -57,7 +57,7 @@ class ItemListFilterSet(django_filters.FilterSet):
         fields = ["division", "within", "kind"]
 
 
-class ListVersionFilterSet(django_filters.FilterSet):
+class ListVersionFilterSet(ScopedFilterSet):
     division = ExactDivisionFilter()
     within = SubtreeFilter()
 
@@ -66,7 +66,7 @@ class ListVersionFilterSet(django_filters.FilterSet):
         fields = ["item_list", "division", "within", "source", "change"]
 
 
-class ResponsibilityFilterSet(django_filters.FilterSet):
+class ResponsibilityFilterSet(ScopedFilterSet):
     division = ExactDivisionFilter()
     within = SubtreeFilter()
     matter = django_filters.CharFilter(field_name="matter__code")
@@ -77,7 +77,7 @@ class ResponsibilityFilterSet(django_filters.FilterSet):
         fields = ["division", "within", "matter", "main_unit", "current"]
 
 
-class AdmissionFilterSet(django_filters.FilterSet):
+class AdmissionFilterSet(ScopedFilterSet):
     state = django_filters.ChoiceFilter(choices=AdmissionState.choices)
     q = SearchFilter(fields=("code", "title"))
 
@@ -86,7 +86,7 @@ class AdmissionFilterSet(django_filters.FilterSet):
         fields = ["state", "department", "q"]
 
 
-class AssignmentFilterSet(django_filters.FilterSet):
+class AssignmentFilterSet(ScopedFilterSet):
     division = ExactDivisionFilter()
     within = SubtreeFilter()
 
@@ -95,12 +95,12 @@ class AssignmentFilterSet(django_filters.FilterSet):
         fields = ["division", "within", "admission"]
 
 
-class PowerChangeFilterSet(django_filters.FilterSet):
+class PowerChangeFilterSet(ScopedFilterSet):
     division = ExactDivisionFilter()
     within = SubtreeFilter()
     kind = django_filters.ChoiceFilter(choices=ChangeKind.choices)
     state = django_filters.ChoiceFilter(choices=ChangeState.choices)
-    item = django_filters.CharFilter(field_name="item__code")
+    item = SearchFilter(fields=("item__code", "item__name"), label="事项名称或编码", max_length=100)
 
     class Meta:
         model = PowerChange

@@ -6,7 +6,7 @@ hand-over plan. The flows app registers its provider in its AppConfig.ready().
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 OpenWorkProvider = Callable[[str, str], list[dict]]
 _providers: list[OpenWorkProvider] = []

@@ -63,7 +63,7 @@ class Item(ScopedModel):
 
     @property
     def list_kind(self) -> str:
-        return LIST_KIND_OF_ITEM[self.kind]
+        return LIST_KIND_OF_ITEM[ItemKind(self.kind)]
 
 
 class ItemList(ScopedModel):
@@ -262,7 +262,8 @@ class PowerChange(ScopedModel):
                                    on_delete=models.PROTECT, related_name="+")
     reason_category = models.CharField(_("退还原因类别"), max_length=20, choices=ReturnReason.choices, blank=True)
     reason = models.TextField(_("理由"))
-    evidence = models.TextField(_("佐证材料"), blank=True)
+    evidence = models.TextField(_("佐证材料说明"), blank=True,
+                                help_text=_("佐证材料本身以文件上传（ChangeEvidence）"))
     legal_reviewer = models.CharField(_("合法性审查人"), max_length=100, blank=True)
     legal_opinion = models.TextField(_("合法性审查意见"), blank=True)
     legal_review_date = models.DateField(_("合法性审查日期"), null=True, blank=True)
@@ -286,3 +287,33 @@ class PowerChange(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}·{self.item.name}"
+
+
+class ChangeEvidence(ScopedModel):
+    """A supporting document (佐证材料) of a procedure, uploaded as a file.
+
+    The bytes live in MEDIA through `default_storage` at `path`; they are written only after the
+    filing's transaction commits (`transaction.on_commit`), so a refused or rolled-back filing
+    leaves no orphan file. Rows are never edited (the procedure's record); scoped like the
+    procedure (the town).
+    """
+
+    change = models.ForeignKey(PowerChange, verbose_name=_("程序"), on_delete=models.PROTECT,
+                               related_name="evidence_files")
+    name = models.CharField(_("文件名"), max_length=200)
+    path = models.CharField(_("存储路径"), max_length=300, unique=True)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_by = models.CharField(_("上传人"), max_length=150, blank=True)
+
+    scope_kind = OPERATIONAL
+    scope_lookup = "change__division__code"
+
+    class Meta:
+        ordering = ["change_id", "id"]
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+
+    def __str__(self) -> str:
+        return self.name

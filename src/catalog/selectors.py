@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -21,7 +22,7 @@ from catalog.models import Item, ItemList, ListVersion, Matter, Responsibility
 from core import cachegen
 from core.errors import NotFound, PlatformError
 from core.filters import require_division_code
-from core.scoping import code_level
+from core.scoping import code_level, scope_for
 
 RESPONSIBILITY_CACHE = "catalog.responsibility"
 
@@ -95,7 +96,7 @@ def list_state(item_list: ItemList, on: dt.date | None = None) -> ListState:
     included: dict[str, tuple[str, ListVersion, str]] = {}
     withheld: dict[str, tuple[str, ListVersion, str]] = {}
     base_version = None
-    if item_list.base_id:
+    if item_list.base is not None:
         base, base_versions = _codes_in_force(item_list.base, on)
         base_version = base_versions[-1] if base_versions else None
         for code, (op, version, reason) in base.items():
@@ -129,7 +130,7 @@ def town_list_of(town_code: str, kind: str) -> ItemList | None:
 
 def item_on_town_list(town_code: str, item: Item, on: dt.date) -> bool:
     item_list = town_list_of(town_code, item.list_kind)
-    return bool(item_list) and item.code in list_state(item_list, on).codes
+    return item_list is not None and item.code in list_state(item_list, on).codes
 
 
 def version_history(item_list: ItemList) -> QuerySet[ListVersion]:
@@ -163,6 +164,16 @@ class Answer:
     @property
     def gap(self) -> bool:
         return self.main is None
+
+    def seen_by(self, user: Any) -> Answer:
+        """This answer as `user` may read it: cooperating units outside their scope are left out.
+
+        The cached answer is shared by every reader (routing needs all of it); a reader sees a
+        unit only where the unit directory would show it (`Scope.can_read_reference`).
+        """
+        scope = scope_for(user)
+        keep = tuple(u for u in self.cooperating if scope.everything or scope.can_read_reference(u.division))
+        return self if keep == self.cooperating else replace(self, cooperating=keep)
 
     def as_dict(self, division: str | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
         def unit(u: UnitRef | None) -> dict | None:
@@ -322,3 +333,15 @@ def gaps(towns: QuerySet, matter_code: str | None = None, on: dt.date | None = N
             elif not has:
                 out.append(Gap(town, town_names[town], code, name, "未明确主体责任单位"))
     return out
+
+
+def admission_towns_seen_by(admission: Any, user: Any) -> tuple[list[Any], bool]:
+    """The towns an admission covers as `user` may read them, and whether it covers the whole county.
+
+    An admission lists its towns, or none for "every town of the county". A town reading its
+    county's admission sees only the listed towns in its own scope: another town is neither
+    named nor counted, and an admission for other towns only does not read as one for all.
+    """
+    listed = admission.towns.through.objects.filter(admission_id=admission.pk)
+    seen = list(admission.towns.visible_to(user).order_by("code"))
+    return seen, not listed.exists()

@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from core.models import AuditLog, CalendarDay, CalendarYear
 from core.roles import ADMIN_ROLES, Role, has_role
-from core.scoping import GLOBAL, is_scoped_model
+from core.scoping import GLOBAL, RestrictedPrefetch, is_scoped_model
 
 
 def _held_admin_roles(user: Any) -> set[str]:
@@ -37,7 +37,11 @@ class ScopedAdmin(admin.ModelAdmin):
         qs: Any = super().get_queryset(request)
         if self._configures(request):
             return qs
-        return qs.visible_to(request.user)
+        # many-to-many rows (shown read-only as a list of names) pass through the user's scope too
+        prefetch: Any = RestrictedPrefetch  # django-stubs' Prefetch plugin cannot read a subclass's arguments
+        restricted = [prefetch(f.name, request.user, f.related_model.objects.all())
+                      for f in qs.model._meta.many_to_many if is_scoped_model(f.related_model)]
+        return qs.visible_to(request.user).prefetch_related(*restricted)
 
     def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -95,6 +99,33 @@ class ScopedAdmin(admin.ModelAdmin):
                 return
             if not type(obj).objects.writable_by(request.user).filter(pk=obj.pk).exists():
                 raise PermissionDenied("保存后的对象不在您的管辖范围内")
+
+
+class ScopedInlineMixin:
+    """An inline (rows of a parent shown on its change page) with the admin's scoping: only the
+    rows the user can see, and foreign-key choices likewise. Every inline derives from it."""
+
+    def get_queryset(self, request: Any) -> Any:
+        qs: Any = super().get_queryset(request)  # type: ignore[misc]
+        return qs.visible_to(request.user) if is_scoped_model(qs.model) else qs
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and is_scoped_model(db_field.related_model):
+            queryset: Any = field.queryset
+            field.queryset = queryset.visible_to(request.user)
+        return field
+
+    def formfield_for_manytomany(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and is_scoped_model(db_field.related_model):
+            queryset: Any = field.queryset
+            field.queryset = queryset.visible_to(request.user)
+        return field
+
+
+class ScopedTabularInline(ScopedInlineMixin, admin.TabularInline):
+    pass
 
 
 class ScopedRelatedFilter(admin.RelatedFieldListFilter):

@@ -30,10 +30,12 @@ from typing import Any
 
 import django_filters
 from django.apps import apps
+from django_filters.filters import QuerySetRequestMixin
+from django_filters.rest_framework import DjangoFilterBackend
 
 from core import cachegen
 from core.errors import PlatformError
-from core.scoping import code_level, code_prefix
+from core.scoping import code_level, code_prefix, is_scoped_model
 from core.text import normalize_key
 
 CACHE_NAME = "divisions"
@@ -164,6 +166,17 @@ def resolve_division(text: str, within: str | None = None) -> Resolution:
     must lie inside (e.g. the caller's scope); None = the whole tree. A 12-digit code is
     answered as itself when it exists. A text that names nothing inside `within` answers no
     division (not `within`): the caller decides what an unplaced report means."""
+    result = _resolve(text, within)
+    if within and result.division is None:
+        # The text may name `within` itself and its ancestors first (扬州市广陵区湾头镇人民政府 from a
+        # 湾头镇 user): resolve on the whole tree and keep the answer when it lies inside `within`.
+        whole = _resolve(text, None)
+        if whole.division is not None and whole.division.code.startswith(code_prefix(within)):
+            return whole
+    return result
+
+
+def _resolve(text: str, within: str | None) -> Resolution:
     raw = normalize_key(text)
     index = name_index()
     result = Resolution(text=text)
@@ -203,11 +216,15 @@ def resolve_division(text: str, within: str | None = None) -> Resolution:
 
 
 def division_param(value: Any, field: str = "division", within: str | None = None) -> str:
-    """A `?division=` value — a 12-digit code of any level or a name — as a 12-digit code.
+    """A `?division=` value — a division code or a name — as a 12-digit code.
 
+    Codes may be written in full (12 digits) or in their short statistical form: 6 digits for a
+    county (321002), 9 for a town (321002001), as the README and officials write them.
     400 when nothing matches, or when the name is ambiguous (the candidates are listed, so the
     caller can send one code)."""
     text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) in (6, 9):
+        text = text.ljust(12, "0")
     if text.isdigit():
         return require_division_code(text, field)
     if not text:
@@ -232,4 +249,53 @@ class SubtreeFilter(django_filters.CharFilter):
         return qs.filter(**{f"{qs.model.scope_lookup}__startswith": prefix})
 
 
-__all__ = ["Place", "Resolution", "SubtreeFilter", "division_param", "require_division_code", "resolve_division"]
+__all__ = ["Place", "Resolution", "ScopedFilterBackend", "ScopedFilterSet", "SubtreeFilter", "division_param",
+           "require_division_code", "resolve_division", "restrict_filter_choices"]
+
+
+def _restricted_queryset(original: Any) -> Any:
+    """A django-filter `queryset` argument that yields only the rows the request's user can see."""
+
+    def visible(request: Any) -> Any:
+        queryset = original(request) if callable(original) else original
+        if queryset is None or not is_scoped_model(queryset.model):
+            return queryset
+        return queryset.visible_to(getattr(request, "user", None))  # no request: no user, no rows
+
+    visible.restricted = True  # type: ignore[attr-defined]
+    return visible
+
+
+def restrict_filter_choices(filterset: Any) -> Any:
+    """Restricts every related-row filter of `filterset` (one instance) to `visible_to(request.user)`.
+
+    Covers django-filter's ModelChoiceFilter and ModelMultipleChoiceFilter, declared or generated
+    from `Meta.fields`: their dropdowns (the browsable API's filter form, the pages) list only the
+    user's rows, and `?grid=<another town's id>` is refused exactly like an id that does not
+    exist ("选择一个有效的选项"). Returns the filterset.
+    """
+    for f in filterset.filters.values():
+        if isinstance(f, QuerySetRequestMixin) and not getattr(f.queryset, "restricted", False):
+            f.queryset = _restricted_queryset(f.queryset)
+    return filterset
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    """The base of every filterset: related-row choices pass through `visible_to(request.user)`.
+
+    Pass `request=` when building one (the API backend does); without a request the related
+    filters offer no rows at all.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        restrict_filter_choices(self)
+
+
+class ScopedFilterBackend(DjangoFilterBackend):
+    """The API's filter backend: any filterset, even one not derived from ScopedFilterSet, is
+    restricted to the user's rows (filtering and the browsable API's HTML filter form alike)."""
+
+    def get_filterset(self, request: Any, queryset: Any, view: Any) -> Any:
+        filterset = super().get_filterset(request, queryset, view)
+        return restrict_filter_choices(filterset) if filterset is not None else None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 OPERATIONAL = "operational"
 REFERENCE = "reference"
@@ -53,9 +53,9 @@ def ancestor_codes(code: str) -> list[str]:
     out: list[str] = []
     for length in (4, 6, 9):
         candidate = code[:length].ljust(12, "0")
-        if candidate != code and code_level(candidate) != "province" and candidate not in out:
-            if len(code_prefix(code)) > length:
-                out.append(candidate)
+        if (candidate != code and code_level(candidate) != "province" and candidate not in out
+                and len(code_prefix(code)) > length):
+            out.append(candidate)
     return out
 
 
@@ -106,6 +106,22 @@ class Scope:
     def can_read_reference(self, code: str | None) -> bool:
         return self.covers(code) or (code in self.ancestors)
 
+    def sees(self, row: Any) -> bool:
+        """The row-level twin of `visible_in`: would `visible_to` return this (loaded) row?
+
+        Used where rows are already in memory (prefetched related lists); rows of models that
+        are not scoped are not judged here (True).
+        """
+        model = type(row)
+        if not is_scoped_model(model) or self.everything:
+            return True
+        if self.nothing:
+            return False
+        if model.scope_kind == GLOBAL:
+            return True
+        code = row.scope_code()
+        return self.covers(code) or (model.scope_kind == REFERENCE and code in self.ancestors)
+
 
 NO_SCOPE = Scope(None)
 
@@ -132,7 +148,7 @@ class ScopedQuerySet(models.QuerySet):
     def _subtree_q(self, scope: Scope) -> Q:
         return Q(**{f"{self._lookup()}__startswith": scope.prefix})
 
-    def in_scope(self, scope: Scope) -> "ScopedQuerySet":
+    def in_scope(self, scope: Scope) -> ScopedQuerySet:
         """Rows inside the subtree (operational reading, and all writing)."""
         if scope.everything:
             return self.all()
@@ -140,7 +156,7 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         return self.filter(self._subtree_q(scope))
 
-    def visible_in(self, scope: Scope) -> "ScopedQuerySet":
+    def visible_in(self, scope: Scope) -> ScopedQuerySet:
         if scope.everything:
             return self.all()
         if scope.nothing:
@@ -153,10 +169,14 @@ class ScopedQuerySet(models.QuerySet):
             q |= Q(**{f"{self._lookup()}__in": scope.ancestors})
         return self.filter(q)
 
-    def visible_to(self, user: Any) -> "ScopedQuerySet":
+    def visible_to(self, user: Any) -> ScopedQuerySet:
         return self.visible_in(scope_for(user))
 
-    def writable_by(self, user: Any) -> "ScopedQuerySet":
+    def prefetch_visible(self, user: Any, *lookups: str) -> ScopedQuerySet:
+        """`prefetch_related(*lookups)` with every level restricted to `user` (RestrictedPrefetch)."""
+        return restrict_prefetches(self.prefetch_related(*lookups), user)
+
+    def writable_by(self, user: Any) -> ScopedQuerySet:
         scope = scope_for(user)
         if self._meta_model().scope_kind == GLOBAL and not scope.everything:
             return self.none()
@@ -199,3 +219,84 @@ class ScopedModel(models.Model):
 
 def is_scoped_model(model: type) -> bool:
     return isinstance(model, type) and issubclass(model, ScopedModel)
+
+
+RESTRICTED_HINT = "visible_to"
+
+
+def restricted_for(queryset: Any, user: Any) -> bool:
+    """True when `queryset` came from a RestrictedPrefetch for this very user."""
+    hints = getattr(queryset, "_hints", None) or {}
+    return RESTRICTED_HINT in hints and hints[RESTRICTED_HINT] is user
+
+
+class RestrictedPrefetch(Prefetch):
+    """A Prefetch whose rows are restricted to what `user` can see (NetBox's RestrictedPrefetch).
+
+    `queryset` is the related model's rows to start from (e.g. `Unit.objects.all()`); a model
+    that is not scoped is prefetched as given. So `parent.children.all()` on a prefetched parent
+    holds only the visible children, and a page or serializer showing them names nothing
+    outside the user's scope. `ScopedQuerySet.prefetch_visible(user, "children")` finds the
+    model itself.
+    """
+
+    def __init__(self, lookup: str, user: Any, queryset: Any, to_attr: str | None = None) -> None:
+        self.restrict_user = user
+        if is_scoped_model(queryset.model):
+            queryset = queryset.visible_to(user)
+            # The prefetched rows carry the mark (hints travel with every clone), so a reader
+            # such as `visible_rows` need not judge them again row by row.
+            queryset._hints = {**queryset._hints, RESTRICTED_HINT: user}
+        super().__init__(lookup, queryset=queryset, to_attr=to_attr)
+
+
+def _restricted(path: str, user: Any, queryset: Any, to_attr: str | None) -> Any:
+    # built through Any: django-stubs' Prefetch plugin cannot read a subclass's arguments
+    prefetch: Any = RestrictedPrefetch
+    return prefetch(path, user, queryset, to_attr=to_attr)
+
+
+def _related_model(model: Any, name: str) -> tuple[Any, bool]:
+    """The model reached from `model` through the field or reverse accessor `name`, and whether
+    the relation is many-valued (only those are restricted: a forward foreign key is the parent
+    row's own, which the parent's scope already decides)."""
+    for f in model._meta.get_fields():
+        accessor = f.get_accessor_name() if f.auto_created and not f.concrete else f.name
+        if name in (f.name, accessor):
+            return f.related_model, bool(f.one_to_many or f.many_to_many)
+    return None, False
+
+
+def restrict_prefetches(queryset: Any, user: Any) -> Any:
+    """`queryset` with every prefetch lookup restricted to `user` (each level of a path).
+
+    A plain lookup "memberships__grid" becomes RestrictedPrefetch("memberships") and
+    RestrictedPrefetch("memberships__grid"); a Prefetch with its own queryset keeps it,
+    restricted. The API base views apply this to every queryset they serve.
+    """
+    lookups = list(getattr(queryset, "_prefetch_related_lookups", ()))
+    if not lookups:
+        return queryset
+    out: list[Any] = []
+    done: set[str] = set()
+    for lookup in lookups:
+        if isinstance(lookup, RestrictedPrefetch):
+            out.append(lookup)
+            done.add(lookup.prefetch_to)
+            continue
+        through = lookup.prefetch_through if isinstance(lookup, Prefetch) else str(lookup)
+        parts = through.split("__")
+        model = queryset.model
+        for depth, part in enumerate(parts, start=1):
+            model, many = _related_model(model, part) if model is not None else (None, False)
+            path = "__".join(parts[:depth])
+            last = depth == len(parts)
+            if last and isinstance(lookup, Prefetch) and lookup.queryset is not None:
+                out.append(_restricted(path, user, lookup.queryset, lookup.to_attr) if many else lookup)
+            elif path not in done and model is not None and many:
+                custom = isinstance(lookup, Prefetch) and last and lookup.to_attr
+                out.append(_restricted(path, user, model._default_manager.all(), lookup.to_attr if custom else None))
+            elif path not in done:
+                out.append(lookup if last and isinstance(lookup, Prefetch) else path)
+            done.add(path)
+    return queryset.prefetch_related(None).prefetch_related(*out)

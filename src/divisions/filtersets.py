@@ -1,10 +1,11 @@
 import django_filters
 
+from core.filters import ScopedFilterSet
 from divisions.choices import Level
 from divisions.models import Division
 
 
-class DivisionFilterSet(django_filters.FilterSet):
+class DivisionFilterSet(ScopedFilterSet):
     """One filterset for the division list page and the API."""
 
     level = django_filters.ChoiceFilter(choices=Level.choices)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ScopedAdmin, ScopedRelatedFilter
+from core.admin import ScopedAdmin, ScopedRelatedFilter, ScopedTabularInline
 from flows.models import Case, CaseAttachment, CaseStep, LaneMapping, ProcessMap
 
 
@@ -29,7 +29,7 @@ class ProcessMapAdmin(ScopedAdmin):
     write_roles = ()  # maps change through the modeler/API services (validation before publishing)
 
 
-class CaseStepInline(admin.TabularInline):
+class CaseStepInline(ScopedTabularInline):
     model = CaseStep
     extra = 0
     can_delete = False

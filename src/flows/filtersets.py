@@ -1,11 +1,11 @@
 import django_filters
 
-from core.filters import SubtreeFilter
+from core.filters import ScopedFilterSet, SubtreeFilter
 from flows.choices import CaseState, MapStatus
 from flows.models import Case, ProcessMap
 
 
-class ProcessMapFilterSet(django_filters.FilterSet):
+class ProcessMapFilterSet(ScopedFilterSet):
     status = django_filters.ChoiceFilter(choices=MapStatus.choices)
     item = django_filters.CharFilter(field_name="item__code")
     division = SubtreeFilter()
@@ -21,7 +21,7 @@ class ProcessMapFilterSet(django_filters.FilterSet):
         return qs.filter(Q(item__name__icontains=value) | Q(item__code__icontains=value) | Q(name__icontains=value))
 
 
-class CaseFilterSet(django_filters.FilterSet):
+class CaseFilterSet(ScopedFilterSet):
     state = django_filters.ChoiceFilter(choices=CaseState.choices)
     item = django_filters.CharFilter(field_name="item__code")
     division = SubtreeFilter()

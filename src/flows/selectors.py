@@ -56,9 +56,54 @@ def user_lane_names(user: Any) -> list[str]:
     return [name for name, m in lane_mappings().items() if mapping_matches(user, m)]
 
 
-def user_may_act(user: Any, keys: list[str]) -> bool:
+def acting_divisions(user: Any) -> set[str]:
+    """The divisions whose steps this user takes: their own, and their unit's (a body stationed
+    in a town acts there although its staff may belong to the county department).
+
+    Who may act follows the work's own place (issue 11 item 2): a city or county user sees a
+    town's case (supervision) but its decision steps belong to the town's people, so an
+    ancestor division is not in this set.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    codes = {getattr(user, "division_id", None)}
+    unit = _unit_of(user)
+    if unit is not None:
+        codes.add(unit.division_id)
+    return {c for c in codes if c}
+
+
+def acts_in(user: Any, division_code: str) -> bool:
+    """True when `division_code` (a case's town) is one of the user's `acting_divisions`."""
+    return division_code in acting_divisions(user)
+
+
+def _needs_unit(mapping: LaneMapping) -> bool:
+    return bool(mapping.unit_kinds or mapping.unit_names)
+
+
+def mapping_matches_in(user: Any, mapping: LaneMapping, division_code: str) -> bool:
+    """`mapping_matches`, bound to the case's own town: a lane that names bodies is taken by
+    that town's body (the user's unit lies in `division_code`), any other lane by the town's
+    people (`acts_in`)."""
+    if not mapping_matches(user, mapping):
+        return False
+    if _needs_unit(mapping):
+        unit = _unit_of(user)
+        return unit is not None and unit.division_id == division_code
+    return acts_in(user, division_code)
+
+
+def user_may_act(user: Any, keys: list[str], *, division_code: str) -> bool:
+    """May `user` complete a step with these actor keys of a case in `division_code`?
+
+    The lane mapping must match the user's roles/unit, bound to the case's town
+    (`mapping_matches_in`): a city or county user supervises, a town's own people act.
+    """
+    if not acts_in(user, division_code):
+        return False
     table = lane_mappings()
-    return any(k in table and mapping_matches(user, table[k]) for k in keys)
+    return any(k in table and mapping_matches_in(user, table[k], division_code) for k in keys)
 
 
 def describe_keys(keys: list[str]) -> str:
@@ -91,13 +136,21 @@ def maps_for_item(user: Any, item: Any) -> Any:
 
 
 def my_tasks(user: Any) -> Any:
-    """Running cases in the user's scope with a ready task in a lane the user may act for."""
-    names = user_lane_names(user)
-    if not names:
+    """Running cases of the user's own town (`acting_divisions`, inside their scope) with a ready
+    task in a lane the user may act for. A city or county user supervises, so has none here."""
+    divisions = acting_divisions(user)
+    table = lane_mappings()
+    names = [name for name, m in table.items() if mapping_matches(user, m)]
+    if not names or not divisions:
         return Case.objects.none()
+    unit = _unit_of(user)
     q = Q()
     for name in names:
-        q |= Q(ready_lanes__contains=f"|{name}|")
+        lane = Q(ready_lanes__contains=f"|{name}|")
+        if _needs_unit(table[name]):  # a body's lane: cases of the town the body is in
+            q |= lane & Q(division_id=unit.division_id if unit is not None else None)
+        else:
+            q |= lane & Q(division_id__in=divisions)
     return (Case.objects.visible_to(user).filter(state=CaseState.RUNNING).filter(q)
             .select_related("item", "division").order_by("due_at", "id"))
 

@@ -6,7 +6,9 @@ Rules (each refusal is a PlatformError with a Chinese reason and changes nothing
 - a case runs the map in force for its town (the town's own, else the county's) and keeps
   that version for life; a retried start with the same idempotency key returns the first case;
 - only a READY user task is completed, only by a user whose roles/unit match its lane (or
-  candidateGroups) through LaneMapping and whose scope covers the case's town; gateway inputs
+  candidateGroups) through LaneMapping and who belongs to the case's own town (their division
+  is the town, or their unit is a body stationed in it): a city or county user supervises a
+  town's case but does not take its steps (issue 11 item 2); gateway inputs
   are type-checked (`flows.inputs`) before the engine runs, and an engine failure is refused
   in Chinese naming the element, the restored workflow discarded (nothing written); the case
   row is written once per action, compare-and-set on `revision`, and the step is appended to
@@ -295,6 +297,8 @@ def case_start(*, user: Any, item: Any, division_code: str, title: str = "", app
         if key:
             existing = Case.objects.filter(idempotency_key=key).first()
             if existing is not None:
+                if not Case.objects.visible_to(user).filter(pk=existing.pk).exists():
+                    raise Conflict("该幂等键已被使用", code="idempotency_key_used") from None
                 return existing
         raise
     return case
@@ -343,7 +347,10 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
             names = "、".join(t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready.values()) or "无"
             raise Conflict(f"该环节当前不可办理（只有就绪的环节可以办理；当前待办：{names}）", code="task_not_ready")
         node = comp.analysis.nodes[task.task_spec.bpmn_id]
-        if not selectors.user_may_act(user, node.actor_keys):
+        if not selectors.acts_in(user, case.division_id):
+            raise NotAllowed(f"您不能办理“{node.name or node.id}”：该办件属于{case.division.name}，"
+                             "由该镇（街道）的人员办理；上级可以查看、督办，但不代办", code="not_your_task")
+        if not selectors.user_may_act(user, node.actor_keys, division_code=case.division_id):
             raise NotAllowed(f"您不能办理“{node.name}”：该环节由{selectors.describe_keys(node.actor_keys)}办理",
                              code="not_your_task")
         wrong_type = flow_inputs.check_types(comp.analysis, node.id, inputs)

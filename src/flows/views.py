@@ -56,7 +56,7 @@ def maps(request):  # noqa: ANN001, ANN201
         return HttpResponseRedirect(reverse("flows:map", args=[pm.pk]))
     qs = ProcessMap.objects.visible_to(user).select_related("item", "division").order_by("item__code", "division_id",
                                                                                          "-version")
-    fs = ProcessMapFilterSet(request.GET, queryset=qs)
+    fs = ProcessMapFilterSet(request.GET, queryset=qs, request=request)
     try:
         rows = _page(request, fs.qs)
     except PlatformError as exc:
@@ -107,14 +107,16 @@ def item_map(request, code: str):  # noqa: ANN001, ANN201
         in_force = selectors.map_in_force(item.pk, town)
     elif user.division_id and code_level(user.division_id) == "county":
         in_force = ProcessMap.objects.filter(item=item, division_id=user.division_id, status=MapStatus.PUBLISHED).first()
-    return render(request, "flows/item.html", {"item": item, "in_force": in_force, "town": town,
+    # the start form only for those who may start a case here (a leader or auditor only reads)
+    can_start = bool(town and in_force and has_role(user, services.CASE_STARTERS))
+    return render(request, "flows/item.html", {"item": item, "in_force": in_force, "town": town, "can_start": can_start,
                                                "maps": selectors.maps_for_item(user, item)[:50]})
 
 
 @login_required
 def cases(request):  # noqa: ANN001, ANN201
     qs = Case.objects.visible_to(request.user).select_related("item", "division").order_by("-started_at", "-id")
-    fs = CaseFilterSet(request.GET, queryset=qs)
+    fs = CaseFilterSet(request.GET, queryset=qs, request=request)
     try:
         rows = _page(request, fs.qs)
     except PlatformError as exc:
@@ -164,7 +166,8 @@ def case_detail(request, pk: int):  # noqa: ANN001, ANN201
     case = get_object_or_404(Case.objects.visible_to(request.user).select_related("item", "division",
                                                                                   "process_map__document"), pk=pk)
     comp = engine.compiled(case.process_map.document.sha256, loader=lambda: case.process_map.document.xml_bytes)
-    ready = [{**r, "you_may_act": selectors.user_may_act(request.user, r["keys"]), "due": _when(r.get("due_at")),
+    ready = [{**r, "you_may_act": selectors.user_may_act(request.user, r["keys"], division_code=case.division_id),
+              "due": _when(r.get("due_at")),
               "inputs": [_form_field(f) for f in flow_inputs.fields(comp.analysis, r["spec"])]}
              for r in case.ready_tasks]
     steps = list(case.steps.prefetch_related("attachments").order_by("seq"))

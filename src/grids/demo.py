@@ -1,4 +1,4 @@
-"""The grids part of the Yangzhou demo: synthetic geometry around the real county seats.
+"""The grids part of the Yangzhou demo: synthetic towns, villages and grids inside Yangzhou's real county outlines.
 
 5,639 comprehensive grids tiling 1,437 villages, 593 specialised grids, 10,922 grid workers
 and the last 7 days of patrols. Everything is synthetic (flagged), deterministic (fixed seed)
@@ -6,13 +6,11 @@ and bulk inserted (audited with record_bulk) so the first start stays fast.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import random
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import shapely
@@ -29,7 +27,6 @@ from grids import geo, layout, services
 from grids.choices import FindingCategory, GridType, PatrolStatus, SpecialCategory, TeamRole, WorkerKind
 from grids.models import Finding, Grid, GridMembership, GridWorker, Patrol, PatrolPoint
 
-DATA = Path(__file__).resolve().parent / "data"
 COMPREHENSIVE_TOTAL = 5639
 SPECIALISED_TOTAL = 593
 WORKERS_TOTAL = 10922
@@ -40,12 +37,6 @@ SPECIAL_MIX = [(SpecialCategory.INDUSTRIAL_PARK, 3), (SpecialCategory.SCHOOL, 4)
                (SpecialCategory.MARKET, 3), (SpecialCategory.SCENIC, 1), (SpecialCategory.STATION, 1)]
 
 
-def read_seats() -> dict[str, tuple[float, float]]:
-    with (DATA / "county_seats.csv").open(encoding="utf-8") as fh:
-        return {r["code"]: (float(r["lng"]), float(r["lat"])) for r in csv.DictReader(fh)
-                if r["code"][4:6] != "00"}
-
-
 def village_weight(village: Division, rng: random.Random) -> float:
     # communities (居委会, 001-199) are denser than rural villages (村委会, 200-399)
     base = 4.6 if int(village.code[9:12]) < 200 else 3.4
@@ -53,10 +44,11 @@ def village_weight(village: Division, rng: random.Random) -> float:
 
 
 def build_layout(counties: list[Division], towns: list[Division], villages: list[Division],
-                 seats: dict[str, tuple[float, float]], comprehensive_total: int, rng: random.Random,
-                 bbox: Any = layout.CITY_BBOX) -> dict[str, Any]:
-    """Polygons for every county, town and village, and the comprehensive grid cells per village."""
-    regions = layout.county_regions({c.code: seats[c.code] for c in counties}, bbox)
+                 regions: dict[str, Any], comprehensive_total: int, rng: random.Random) -> dict[str, Any]:
+    """Polygons for every town and village inside the given county outlines (`regions`, by county
+    code: `layout.county_outlines()` in the demo), and the comprehensive grid cells per village.
+    Answers {"shapes": {code: polygon} for counties, towns and villages, "cells": {village code:
+    [polygon, …] in reading order}}; every level tiles the one above."""
     towns_of: dict[str, list[Division]] = {}
     for t in towns:
         towns_of.setdefault(t.code[:6], []).append(t)
@@ -65,6 +57,8 @@ def build_layout(counties: list[Division], towns: list[Division], villages: list
         villages_of.setdefault(v.code[:9], []).append(v)
     shapes: dict[str, Any] = {}
     for county in counties:
+        if county.code not in regions:
+            continue
         shapes[county.code] = regions[county.code]
         ctowns = [t for t in towns_of.get(county.code[:6], []) if villages_of.get(t.code[:9])]
         weights = [len(villages_of[t.code[:9]]) * rng.uniform(0.8, 1.2) for t in ctowns]
@@ -235,7 +229,6 @@ def load(say: Callable[[str], Any]) -> None:
     if Grid.objects.exists():
         say("网格：已存在，跳过")
         return
-    rng = random.Random(SEED)
     counties = list(Division.objects.filter(level=Level.COUNTY).order_by("code"))
     towns = list(Division.objects.filter(level=Level.TOWN).order_by("code"))
     villages = list(Division.objects.filter(level=Level.VILLAGE).order_by("code"))
@@ -243,39 +236,59 @@ def load(say: Callable[[str], Any]) -> None:
         say("网格：没有行政区划，跳过")
         return
     with audit.acting_as(name="load_demo", source="import"):
-        plan = build_layout(counties, towns, villages, read_seats(), COMPREHENSIVE_TOTAL, rng)
-        shapes = plan["shapes"]
-        changed = []
-        for d in counties + towns + villages:
-            if d.code in shapes:
-                d.boundary = layout.to_geojson(shapes[d.code])
-                d.boundary_synthetic = True
-                changed.append(d)
-        Division.objects.bulk_update(changed, ["boundary", "boundary_synthetic"], batch_size=500)
-        audit.record_bulk(changed, action="update")
-        grids = comprehensive_grids(villages, plan["cells"])
-        grids += specialised_grids(towns, villages, shapes, SPECIALISED_TOTAL, rng)
-        services.grids_bulk_create(grids=grids, note="演示数据（合成）")
-        workers, links = teams(grids, WORKERS_TOTAL, rng)
-        demo_worker = next(workers[w] for g, w, r in links if r == TeamRole.HEAD and grids[g].code.startswith(DEMO_TOWN[:9])
-                           and grids[g].type == GridType.COMPREHENSIVE)
+        made = populate(counties, towns, villages, random.Random(SEED))
+        grids, workers = made["grids"], made["workers"]
+        demo_worker = made["demo_worker"]
         from accounts.models import User
 
-        user = User(username=DEMO_LOGIN, division_id=demo_worker.division_id, roles=[Role.GRID_WORKER],
-                    display_name=f"{demo_worker.name}（网格员）", password=make_password("demo12345"), is_synthetic=True)
-        if not User.objects.filter(username=DEMO_LOGIN).exists():
+        if demo_worker is not None and not User.objects.filter(username=DEMO_LOGIN).exists():
+            user = User(username=DEMO_LOGIN, division_id=demo_worker.division_id, roles=[Role.GRID_WORKER],
+                        display_name=f"{demo_worker.name}（网格员）", password=make_password("demo12345"),
+                        is_synthetic=True)
             user.save()
-            demo_worker.user = user
-        _bulk(GridWorker, workers)
-        today = timezone.localdate()
-        members = [GridMembership(grid=grids[g], worker=workers[w], role=r, since=today - dt.timedelta(days=365))
-                   for g, w, r in links]
-        _bulk(GridMembership, members)
-        heads = {g: workers[w] for g, w, r in links if r == TeamRole.HEAD}
-        rows, findings, points = patrols(grids, heads, rng)
-        _bulk(Patrol, rows)
-        save_points(rows, points)
-        _bulk(Finding, findings)
+            GridWorker.objects.filter(pk=demo_worker.pk).update(user=user)
+            audit.record(demo_worker, "update", {"user": None}, {"user": user.pk})
     say(f"网格：综合网格 {sum(g.type == GridType.COMPREHENSIVE for g in grids)} 个，专属网格 "
-        f"{sum(g.type == GridType.SPECIALISED for g in grids)} 个，网格员 {len(workers)} 人，近 7 天巡查 {len(rows)} 次，"
-        f"发现 {len(findings)} 条（均为合成数据；演示网格员账号 {DEMO_LOGIN}）")
+        f"{sum(g.type == GridType.SPECIALISED for g in grids)} 个，网格员 {len(workers)} 人，近 7 天巡查 "
+        f"{len(made['patrols'])} 次，发现 {len(made['findings'])} 条（均为合成数据；演示网格员账号 {DEMO_LOGIN}）")
+
+
+def populate(counties: list[Division], towns: list[Division], villages: list[Division], rng: random.Random, *,
+             comprehensive_total: int = COMPREHENSIVE_TOTAL, specialised_total: int = SPECIALISED_TOTAL,
+             workers_total: int = WORKERS_TOTAL, track_points: bool = True) -> dict[str, Any]:
+    """Boundaries, grids, teams and the last 7 days of patrols for the given divisions (the demo:
+    all of Yangzhou; the rhythm benchmark: the same, or one town when tiny). Division boundaries
+    are written for the city, counties, towns and villages laid out. Answers {"grids", "workers",
+    "patrols", "findings", "demo_worker" (the head of a comprehensive grid in DEMO_TOWN, or None)}."""
+    outlines = layout.county_outlines()
+    plan = build_layout(counties, towns, villages, outlines, comprehensive_total, rng)
+    shapes = plan["shapes"]
+    if len(counties) == len(outlines):
+        shapes[layout.CITY_CODE] = layout.city_outline(outlines)
+    city = list(Division.objects.filter(code=layout.CITY_CODE))
+    changed = []
+    for d in city + counties + towns + villages:
+        if d.code in shapes:
+            d.boundary = layout.to_geojson(shapes[d.code])
+            d.boundary_synthetic = d.code not in layout.REAL_OUTLINES
+            changed.append(d)
+    Division.objects.bulk_update(changed, ["boundary", "boundary_synthetic"], batch_size=500)
+    audit.record_bulk(changed, action="update")
+    grids = comprehensive_grids(villages, plan["cells"])
+    grids += specialised_grids(towns, villages, shapes, specialised_total, rng)
+    services.grids_bulk_create(grids=grids, note="演示数据（合成）")
+    workers, links = teams(grids, workers_total, rng)
+    demo_worker = next((workers[w] for g, w, r in links if r == TeamRole.HEAD
+                        and grids[g].code.startswith(DEMO_TOWN[:9]) and grids[g].type == GridType.COMPREHENSIVE), None)
+    _bulk(GridWorker, workers)
+    today = timezone.localdate()
+    members = [GridMembership(grid=grids[g], worker=workers[w], role=r, since=today - dt.timedelta(days=365))
+               for g, w, r in links]
+    _bulk(GridMembership, members)
+    heads = {g: workers[w] for g, w, r in links if r == TeamRole.HEAD}
+    rows, findings, points = patrols(grids, heads, rng)
+    _bulk(Patrol, rows)
+    if track_points:
+        save_points(rows, points)
+    _bulk(Finding, findings)
+    return {"grids": grids, "workers": workers, "patrols": rows, "findings": findings, "demo_worker": demo_worker}

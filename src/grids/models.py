@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.personal import PHONE, PersonalField
+from core.roles import COMMAND_ROLES
 from core.scoping import OPERATIONAL, ScopedModel
 from grids.choices import (
     FindingCategory,
@@ -96,7 +98,9 @@ class GridWorker(ScopedModel):
     """A person on a grid team: full-time or part-time grid worker, or an embedded cadre."""
 
     name = models.CharField(_("姓名"), max_length=50)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # Personal data (core.personal): SM4-encrypted at rest, masked everywhere; the command centres
+    # who dispatch grid workers may reveal it (each reveal audited).
+    phone = PersonalField(_("手机号"), kind=PHONE, reveal_roles=COMMAND_ROLES)
     division = models.ForeignKey("divisions.Division", verbose_name=_("所属村（社区）或乡镇"),
                                  on_delete=models.PROTECT, related_name="grid_workers")
     kind = models.CharField(_("人员类别"), max_length=20, choices=WorkerKind.choices, default=WorkerKind.FULL_TIME)

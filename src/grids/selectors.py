@@ -5,7 +5,8 @@ import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from core.scoping import code_prefix
@@ -71,47 +72,160 @@ def coverage_rows(user: Any, division_code: str, day: dt.date | None = None) -> 
 
 
 def period_analysis(user: Any, division_code: str, start: dt.date, end: dt.date) -> dict:
-    """Weekly / monthly figures for a division: patrols, findings by category, hot spots, grids not
-    patrolled, and per-child-division rows (towns of a county, villages of a town…)."""
+    """Weekly / monthly figures for a division from `start` to `end` (dates, inclusive): patrols,
+    findings by category, hot spots, grids not patrolled, and per-child-division rows (towns of a
+    county, villages of a town…). Shape: {"patrols", "findings", "by_category": [(label, n)],
+    "hot_spots": [(code, name, n)], "not_patrolled": [(code, name)], "grids", "patrolled_grids",
+    "coverage" (percent), "children": [{"code", "name", "grids", "patrolled", "rate", "findings"}]}."""
+    return _analyse(_facts(user, division_code, [start], end), 0)
+
+
+def rhythm(user: Any, division_code: str, day: dt.date) -> dict[str, dict]:
+    """The rhythm page's two periods ending on `day`: {"week": the last 7 days, "month": the 1st of
+    the month to `day`}, each as `period_analysis`. Both come from one pass in the database (the
+    grids a period's patrols covered and the findings, counted per period there), so the page for
+    the whole city reads ~6k covered codes and ~6k grids, not ~20k patrols twice."""
+    facts = _facts(user, division_code, [day - dt.timedelta(days=6), day.replace(day=1)], day)
+    return {"week": _analyse(facts, 0), "month": _analyse(facts, 1)}
+
+
+def _window_flags(field: str, starts: list[dt.datetime]) -> dict[str, Case]:
+    return {f"w{i}": Case(When(**{f"{field}__gte": t}, then=Value(1)), default=Value(0),
+                          output_field=IntegerField()) for i, t in enumerate(starts)}
+
+
+def _covered(user: Any, prefix: str, starts: list[dt.datetime], end: dt.datetime) -> tuple[dict[str, list[int]], list[int]]:
+    """({grid code: [1 if a patrol of window i covered it else 0, …]}, [patrols per window]) for the
+    grids under `prefix`, windows [starts[i], end). The patrols' `grids_covered` lists are expanded
+    in the database (SQLite json_each, PostgreSQL jsonb_array_elements_text) over the scoped ORM
+    query, so no patrol row reaches Python."""
+    flags = _window_flags("started_at", starts)
+    inner = (Patrol.objects.visible_to(user)
+             .filter(division__code__startswith=prefix[:6], status=PatrolStatus.ENDED, started_at__gte=min(starts),
+                     started_at__lt=end)
+             .order_by().annotate(**flags).values("grids_covered", *flags))
+    sql, params = inner.query.sql_with_params()
+    expand = ("jsonb_array_elements_text(p.grids_covered) AS j(value)" if connection.vendor == "postgresql"
+              else "json_each(p.grids_covered) AS j")
+    cols = list(flags)
+    like = prefix + "%"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT j.value, {', '.join(f'MAX(p.{c})' for c in cols)} FROM ({sql}) p, {expand} "  # noqa: S608 - our own SQL, values bound
+                       f"WHERE j.value LIKE %s GROUP BY j.value", [*params, like])
+        codes = {row[0]: list(row[1:]) for row in cursor.fetchall()}
+        cursor.execute(f"SELECT {', '.join(f'COALESCE(SUM(p.{c}), 0)' for c in cols)} FROM ({sql}) p "  # noqa: S608
+                       f"WHERE EXISTS (SELECT 1 FROM {expand} WHERE j.value LIKE %s)", [*params, like])
+        counts = [int(n) for n in cursor.fetchone()]
+    return codes, counts
+
+
+def _facts(user: Any, division_code: str, starts: list[dt.date], end: dt.date) -> dict[str, Any]:
+    """What analyses of the windows [starts[i], end] (dates, inclusive) need, aggregated per window."""
     prefix = code_prefix(division_code)
-    t0, _ = _day_bounds(start)
+    t_starts = [_day_bounds(d)[0] for d in starts]
     _, t1 = _day_bounds(end)
-    patrols = list(patrols_between(user, prefix[:6], t0, t1).only("grids_covered", "duration_s", "distance_m",
-                                                                      "division_id", "worker__name"))
+    codes, counts = _covered(user, prefix, t_starts, t1)
     grids = list(Grid.objects.visible_to(user).filter(division__code__startswith=prefix, status=GridStatus.ACTIVE)
-                 .values_list("code", "name", "type"))
-    names = {c: n for c, n, _ in grids}
-    patrolled: Counter[str] = Counter()
-    count = 0
-    for p in patrols:
-        mine = [c for c in p.grids_covered if c.startswith(prefix)]
-        if mine:
-            count += 1
-        patrolled.update(mine)
-    findings = Finding.objects.visible_to(user).filter(grid__code__startswith=prefix, found_at__gte=t0,
-                                                       found_at__lt=t1)
-    labels = dict(FindingCategory.choices)
-    by_category = [(str(labels.get(r["category"], r["category"])), r["n"])
-                   for r in findings.values("category").annotate(n=Count("id")).order_by("-n", "category")]
-    hot = [(r["grid__code"], names.get(r["grid__code"], ""), r["n"])
-           for r in findings.values("grid__code").annotate(n=Count("id")).order_by("-n", "grid__code")[:10]]
-    not_patrolled = [(c, n) for c, n, t in grids if t == GridType.COMPREHENSIVE and c not in patrolled]
-    comp_total = sum(1 for _, _, t in grids if t == GridType.COMPREHENSIVE)
-    # per child division (county → towns, city → counties, town → villages)
+                 .order_by().values_list("code", "name", "type"))
+    flags = _window_flags("found_at", t_starts)
+    findings = list(Finding.objects.visible_to(user)
+                    .filter(grid__code__startswith=prefix, found_at__gte=min(t_starts), found_at__lt=t1)
+                    .order_by().annotate(**flags).values_list("grid__code", "category", *flags)
+                    .annotate(n=Count("id")))
     child_len = {4: 6, 6: 9, 9: 12}.get(len(prefix), 12)
-    child_grids: Counter = Counter(c[:child_len] for c, _, t in grids if t == GridType.COMPREHENSIVE)
-    child_patrolled: Counter = Counter(c[:child_len] for c, _, t in grids
-                                       if t == GridType.COMPREHENSIVE and c in patrolled)
-    child_findings = Counter(c[:child_len] for c in findings.values_list("grid__code", flat=True) if c)
     from divisions.models import Division
 
-    child_names = dict(Division.objects.filter(code__in=[k.ljust(12, "0") for k in child_grids])
-                       .values_list("code", "name"))
+    keys = {c[:child_len].ljust(12, "0") for c, _, t in grids if t == GridType.COMPREHENSIVE}
+    child_names = dict(Division.objects.filter(code__in=keys).values_list("code", "name"))
+    return {"codes": codes, "counts": counts, "grids": grids, "findings": findings, "child_len": child_len,
+            "child_names": child_names}
+
+
+def _analyse(facts: dict[str, Any], window: int) -> dict:
+    grids = facts["grids"]
+    names = {c: n for c, n, _ in grids}
+    patrolled = {code for code, seen in facts["codes"].items() if seen[window]}
+    per_category: Counter[str] = Counter()
+    per_grid: Counter[str] = Counter()
+    for row in facts["findings"]:
+        code, category, n = row[0], row[1], row[-1]
+        if row[2 + window]:
+            per_category[category] += n
+            per_grid[code] += n
+    labels = dict(FindingCategory.choices)
+    by_category = [(str(labels.get(k, k)), n) for k, n in sorted(per_category.items(), key=lambda kv: (-kv[1], kv[0]))]
+    hot = [(code, names.get(code, ""), n) for code, n in sorted(per_grid.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]
+    comprehensive = [(c, n) for c, n, t in grids if t == GridType.COMPREHENSIVE]
+    not_patrolled = [(c, n) for c, n in comprehensive if c not in patrolled]
+    comp_total = len(comprehensive)
+    child_len = facts["child_len"]
+    child_grids: Counter = Counter(c[:child_len] for c, _ in comprehensive)
+    child_patrolled: Counter = Counter(c[:child_len] for c, _ in comprehensive if c in patrolled)
+    child_findings: Counter = Counter()
+    for code, n in per_grid.items():
+        child_findings[code[:child_len]] += n
+    child_names = facts["child_names"]
     children = [{"code": k.ljust(12, "0"), "name": child_names.get(k.ljust(12, "0"), k), "grids": n,
                  "patrolled": child_patrolled[k], "rate": round(child_patrolled[k] / n * 100, 1) if n else 0.0,
                  "findings": child_findings[k]} for k, n in sorted(child_grids.items())]
-    return {"patrols": count, "findings": sum(n for _, n in by_category), "by_category": by_category,
+    return {"patrols": facts["counts"][window], "findings": sum(per_category.values()), "by_category": by_category,
             "hot_spots": hot, "not_patrolled": not_patrolled, "grids": comp_total,
             "patrolled_grids": comp_total - len(not_patrolled),
             "coverage": round((comp_total - len(not_patrolled)) / comp_total * 100, 1) if comp_total else 0.0,
             "children": children}
+
+
+# Simplification (degrees) of boundary layers by the length of the requested division's prefix:
+# the city and a county are drawn at map scales where 50 m / 20 m are below a pixel.
+BOUNDARY_SIMPLIFY = {4: 0.0005, 6: 0.0002, 9: 0.0, 12: 0.0}
+_boundary_cache: dict[tuple[str, frozenset[str], int], str] = {}
+
+
+def boundaries_geojson(user: Any, division_code: str) -> str:
+    """GeoJSON text (FeatureCollection) of the boundaries in `division_code`'s subtree that the user
+    may read (divisions are reference data: the user's subtree and its ancestors): the division
+    itself and every county, town and village below it, each Feature with properties {code,
+    name, level, synthetic}. Simplified for city and county views (`BOUNDARY_SIMPLIFY`), coordinates
+    rounded to 1e-5° (≈1 m). Cached per process by (division, visible codes, grids generation):
+    boundaries change only through the grids app, which bumps that generation."""
+    import shapely
+
+    from core import cachegen
+    from divisions.models import Division
+
+    prefix = code_prefix(division_code)
+    rows = list(Division.objects.visible_to(user).filter(code__startswith=prefix).exclude(boundary="")
+                .order_by("code").values_list("code", "name", "level", "boundary", "boundary_synthetic"))
+    key = (division_code, frozenset(r[0] for r in rows), cachegen.current("grids"))
+    if key in _boundary_cache:
+        return _boundary_cache[key]
+    tolerance = BOUNDARY_SIMPLIFY.get(len(prefix), 0.0)
+    import json
+
+    geoms = shapely.from_geojson([r[3] for r in rows]) if rows else []
+    if tolerance and len(geoms):
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    parts = []
+    for (code, name, level, _, synthetic), geom in zip(rows, geoms, strict=True):
+        text = shapely.to_geojson(shapely.set_precision(geom, 1e-5) if tolerance else geom)
+        props = json.dumps({"code": code, "name": name, "level": level, "synthetic": synthetic},
+                           ensure_ascii=False, separators=(",", ":"))
+        parts.append(f'{{"type":"Feature","geometry":{text},"properties":{props}}}')
+    body = f'{{"type":"FeatureCollection","division":"{division_code}","features":[{",".join(parts)}]}}'
+    if len(_boundary_cache) > 64:
+        _boundary_cache.clear()
+    _boundary_cache[key] = body
+    return body
+
+
+def worker_grids_geojson(user: Any, worker: Any) -> dict:
+    """The grids a worker serves (head, member or cadre) that the user may see, as a GeoJSON
+    FeatureCollection dict with properties {code, name, role}, for the phone patrol map."""
+    import json
+
+    rows = (GridMembership.objects.filter(worker=worker, grid__in=Grid.objects.visible_to(user))
+            .select_related("grid").order_by("grid__code"))
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": json.loads(m.grid.geometry),
+         "properties": {"code": m.grid.code, "name": m.grid.name, "role": str(m.get_role_display())}}
+        for m in rows if m.grid.geometry]}

@@ -6,8 +6,9 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from grids import selectors, services
 from grids.choices import FindingCategory, PatrolStatus
 from grids.filtersets import GridFilterSet
 from grids.forms import GridImportConfirmForm, GridImportForm
-from grids.models import GridReport, GridVersion, Patrol
+from grids.models import Finding, GridReport, GridVersion, Patrol
 
 GRID_MANAGERS = (Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
 
@@ -104,8 +105,9 @@ def patrol_page(request):  # noqa: ANN001, ANN201
         worker = None
     recent = Patrol.objects.visible_to(request.user).filter(worker=worker)[:10] if worker else []
     active = Patrol.objects.filter(worker=worker, status=PatrolStatus.ACTIVE).first() if worker else None
+    grids = selectors.worker_grids_geojson(request.user, worker) if worker else None
     return render(request, "grids/patrol.html", {"worker": worker, "recent": recent, "active": active,
-                                                 "categories": FindingCategory.choices})
+                                                 "categories": FindingCategory.choices, "my_grids": grids})
 
 
 @login_required
@@ -122,13 +124,32 @@ def rhythm(request):  # noqa: ANN001, ANN201
     except ValueError:
         day = today
     coverage = selectors.coverage_rows(user, code, day) if division.level in ("town", "village") else []
-    week = selectors.period_analysis(user, code, day - dt.timedelta(days=6), day)
-    month_start = day.replace(day=1)
-    month = selectors.period_analysis(user, code, month_start, day)
+    periods = selectors.rhythm(user, code, day)
     reports = GridReport.objects.visible_to(user).filter(division__code__startswith=code_prefix(code))[:20]
     return render(request, "grids/rhythm.html", {"division": division, "day": day, "coverage": coverage,
-                                                 "week": week, "month": month, "reports": reports,
+                                                 "week": periods["week"], "month": periods["month"],
+                                                 "reports": reports,
                                                  "children": Division.objects.visible_to(user).filter(parent=division)})
+
+
+PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
+               ".heic": "image/heic"}
+
+
+@login_required
+def finding_photo(request, pk: int):  # noqa: ANN001, ANN201
+    """A finding's photo, for whoever may see the finding (its patrol's division subtree); 404 for
+    anyone else and for a finding without a photo. Photos are never served from a public media URL."""
+    finding = get_object_or_404(Finding.objects.visible_to(request.user).exclude(photo=""), pk=pk)
+    suffix = ("." + finding.photo.rsplit(".", 1)[-1].lower()) if "." in finding.photo else ""
+    try:
+        handle = default_storage.open(finding.photo, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=PHOTO_TYPES.get(suffix, "application/octet-stream"))
+    response["Content-Disposition"] = f'inline; filename="finding-{finding.pk}{suffix}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

@@ -5,11 +5,12 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import ScopedFilterSet
 from notify.choices import NotificationKind
 from notify.models import Notification
 
 
-class NotificationFilterSet(django_filters.FilterSet):
+class NotificationFilterSet(ScopedFilterSet):
     unread = django_filters.BooleanFilter(method="filter_unread", label=_("仅未读"))
     kind = django_filters.ChoiceFilter(choices=NotificationKind.choices, label=_("类型"))
 

@@ -18,7 +18,7 @@ from notify.filtersets import NotificationFilterSet
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     base = selectors.inbox_for(request.user).select_related("unit")
-    filterset = NotificationFilterSet(request.GET, queryset=base)
+    filterset = NotificationFilterSet(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "notify/inbox.html", {"filter": filterset, "page": page,

@@ -1,11 +1,11 @@
 import django_filters
 
-from core.filters import SubtreeFilter
+from core.filters import ScopedFilterSet, SubtreeFilter
 from org.choices import UnitKind
 from org.models import Absence, Post, Staff, Unit
 
 
-class UnitFilterSet(django_filters.FilterSet):
+class UnitFilterSet(ScopedFilterSet):
     division = SubtreeFilter()
     kind = django_filters.ChoiceFilter(choices=UnitKind.choices)
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
@@ -15,7 +15,7 @@ class UnitFilterSet(django_filters.FilterSet):
         fields = ["division", "kind", "q", "home_department"]
 
 
-class StaffFilterSet(django_filters.FilterSet):
+class StaffFilterSet(ScopedFilterSet):
     division = SubtreeFilter()
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
@@ -24,7 +24,7 @@ class StaffFilterSet(django_filters.FilterSet):
         fields = ["division", "unit", "is_leader", "establishment", "served_village_secretary", "q"]
 
 
-class PostFilterSet(django_filters.FilterSet):
+class PostFilterSet(ScopedFilterSet):
     division = SubtreeFilter()
     missing_holder = django_filters.BooleanFilter(method="filter_missing")
 
@@ -39,7 +39,7 @@ class PostFilterSet(django_filters.FilterSet):
         return qs.filter(missing) if value else qs.exclude(missing)
 
 
-class AbsenceFilterSet(django_filters.FilterSet):
+class AbsenceFilterSet(ScopedFilterSet):
     division = SubtreeFilter()
 
     class Meta:

@@ -1,12 +1,14 @@
 """Organisation: bodies (units), staff, AB posts and absences."""
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.personal import ID_CARD, PHONE, PersonalField, PersonalLookupField
 from core.roles import COMMAND_ROLES, Role
 from core.scoping import GLOBAL, OPERATIONAL, REFERENCE, ScopedModel
+from org import rules
 from org.choices import Establishment, TemplateScope, UnitKind
 
 
@@ -71,6 +73,13 @@ class Unit(ScopedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """The admin's form runs this; `services.stationed_body_create` checks the same rules."""
+        problems = rules.unit_problems(kind=self.kind, division_code=self.division_id,
+                                       home_department=self.home_department if self.home_department_id else None)
+        if problems:
+            raise ValidationError(problems)
+
 
 class Staff(ScopedModel):
     """A person on the town's (or county's) staff. `division` is the unit's division."""
@@ -101,6 +110,11 @@ class Staff(ScopedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """A person's division is their unit's (as `services.staff_create` sets it)."""
+        if self.unit_id:
+            self.division_id = self.unit.division_id
+
 
 class Post(ScopedModel):
     """A position with an A holder and a B holder (AB岗): B covers while A is away."""
@@ -126,6 +140,19 @@ class Post(ScopedModel):
     def missing_holder(self) -> bool:
         return self.holder_a_id is None or self.holder_b_id is None
 
+    def problems(self) -> rules.Problems:
+        return rules.post_problems(division_code=self.unit.division_id if self.unit_id else self.division_id,
+                                   holder_a=self.holder_a if self.holder_a_id else None,
+                                   holder_b=self.holder_b if self.holder_b_id else None)
+
+    def clean(self) -> None:
+        """The admin's form runs this; `services.post_assign` refuses the same (rules.post_problems)."""
+        if self.unit_id:
+            self.division_id = self.unit.division_id
+        problems = self.problems()
+        if problems:
+            raise ValidationError(problems)
+
 
 class Absence(ScopedModel):
     """A staff member away (leave, training, secondment) from `start` to `end`, inclusive."""
@@ -146,3 +173,11 @@ class Absence(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.staff} {self.start}~{self.end}"
+
+    def clean(self) -> None:
+        """The admin's form runs this; `services.absence_record` refuses the same (rules.absence_problems)."""
+        if self.staff_id:
+            self.division_id = self.staff.division_id
+        problems = rules.absence_problems(start=self.start, end=self.end)
+        if problems:
+            raise ValidationError(problems)

@@ -1,7 +1,12 @@
-"""Writes for organisation. Every function is keyword-only, transactional and audited by signals."""
+"""Writes for organisation. Every function is keyword-only, transactional and audited by signals.
+
+The rules live in `org.rules`, shared with the models' `clean()` so the admin refuses the same
+rows (a post whose A and B holder are one person, an absence that ends before it starts).
+"""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 
@@ -9,6 +14,7 @@ from core.errors import Conflict, PlatformError
 from core.text import normalize_text
 from divisions.choices import Kind, Level
 from divisions.models import Division
+from org import rules
 from org.choices import TemplateScope, UnitKind
 from org.models import Absence, Post, Staff, Unit, UnitTemplate
 from org.selectors import unit_named
@@ -46,10 +52,10 @@ def units_provision_town(*, town: Division) -> list[Unit]:
 @transaction.atomic
 def stationed_body_create(*, town: Division, name: str, home_department: Unit) -> Unit:
     """A county department's body stationed in a town (派驻机构): dual management."""
-    if home_department.kind != UnitKind.COUNTY_DEPARTMENT:
-        raise PlatformError("派出部门必须是县级部门", code="not_a_department")
-    if not town.code.startswith(home_department.division_id[:6]):
-        raise PlatformError("派驻机构只能派驻到本县（市、区）的乡镇（街道）", code="outside_county")
+    problems = rules.unit_problems(kind=UnitKind.STATIONED, division_code=town.code, home_department=home_department)
+    if problems:
+        code = "not_a_department" if home_department.kind != UnitKind.COUNTY_DEPARTMENT else "outside_county"
+        raise PlatformError(rules.first_message(problems), code=code, fields=problems)
     if unit_named(town.code, name) is not None:
         raise Conflict(f"{town.name} 已有名为“{normalize_text(name)}”的机构", code="duplicate_name",
                        fields={"name": ["同一区划内机构名称不能重复（全角、半角视为相同）"]})
@@ -69,27 +75,52 @@ def staff_create(*, unit: Unit, name: str, establishment: str, is_leader: bool =
     )
 
 
-def _check_holder(post_unit: Unit, staff: Staff | None, label: str) -> None:
-    if staff is not None and staff.division_id != post_unit.division_id:
-        raise PlatformError(f"{staff.name} 与岗位不在同一区划，不能担任{'A' if label == 'holder_a' else 'B'}岗",
-                            code="holder_outside",
-                            fields={label: ["人员必须与岗位在同一区划"]})
+def _refuse(problems: rules.Problems, code: str) -> None:
+    if problems:
+        raise PlatformError(rules.first_message(problems), code=code, fields=problems)
+
+
+@transaction.atomic
+def staff_update(*, staff: Staff, **changes: Any) -> Staff:
+    """Change a person's fields; moving them to another unit moves their division with it."""
+    for name, value in changes.items():
+        setattr(staff, name, value)
+    staff.division_id = staff.unit.division_id
+    staff.save()
+    return staff
+
+
+@transaction.atomic
+def post_create(*, unit: Unit, name: str, holder_a: Staff | None = None, holder_b: Staff | None = None) -> Post:
+    """A new post in `unit` (division = the unit's), with its A and B holders (rules.post_problems)."""
+    post = Post(division_id=unit.division_id, unit=unit, name=name, holder_a=holder_a, holder_b=holder_b)
+    _refuse(post.problems(), "same_holder" if holder_a is not None and holder_a == holder_b else "holder_outside")
+    post.save()
+    return post
 
 
 @transaction.atomic
 def post_assign(*, post: Post, holder_a: Staff | None, holder_b: Staff | None) -> Post:
     """Set the A and B holders; A and B must be different people of the post's division."""
-    if holder_a is not None and holder_b is not None and holder_a.pk == holder_b.pk:
-        raise PlatformError("A岗与B岗不能是同一人", code="same_holder", fields={"holder_b": ["A岗与B岗不能是同一人"]})
-    _check_holder(post.unit, holder_a, "holder_a")
-    _check_holder(post.unit, holder_b, "holder_b")
     post.holder_a, post.holder_b = holder_a, holder_b
+    post.division_id = post.unit.division_id
+    _refuse(post.problems(), "same_holder" if holder_a is not None and holder_a == holder_b else "holder_outside")
     post.save()
     return post
 
 
 @transaction.atomic
 def absence_record(*, staff: Staff, start: dt.date, end: dt.date, reason: str) -> Absence:
-    if end < start:
-        raise PlatformError("结束日期不能早于开始日期", code="bad_range", fields={"end": ["结束日期不能早于开始日期"]})
+    _refuse(rules.absence_problems(start=start, end=end), "bad_range")
     return Absence.objects.create(division_id=staff.division_id, staff=staff, start=start, end=end, reason=reason)
+
+
+@transaction.atomic
+def absence_update(*, absence: Absence, **changes: Any) -> Absence:
+    """Change an absence (staff, dates, reason) under the same rule; its division follows the person."""
+    for name, value in changes.items():
+        setattr(absence, name, value)
+    _refuse(rules.absence_problems(start=absence.start, end=absence.end), "bad_range")
+    absence.division_id = absence.staff.division_id
+    absence.save()
+    return absence

@@ -58,3 +58,17 @@ class AuditFilterForm(forms.Form):
         return audit_read.AuditFilters(start=data.get("start"), end=data.get("end"), actor=data.get("actor", ""),
                                        action=data.get("action", ""), model=data.get("model", ""),
                                        division_prefix=data.get("division", ""), q=data.get("q", ""))
+
+
+class DivisionTreeForm(forms.Form):
+    """`/divisions/?q=` (search by name) and `?parent=<code>` (the children the tree opens)."""
+
+    parent = forms.RegexField(regex=r"^\d{12}$", required=False, max_length=12,
+                              error_messages={"invalid": "上级区划须为 12 位区划代码"})
+    q = forms.CharField(required=False, max_length=50, error_messages={"max_length": "搜索词不能超过 50 个字"})
+
+
+class LeadershipFilterForm(forms.Form):
+    """`/leadership/?failing=1`: only the towns below 30%."""
+
+    failing = forms.BooleanField(required=False)

@@ -4,12 +4,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
 from catalog import selectors, services
 from catalog.choices import ChangeKind, EntryOp, ListKind, ReturnReason, ReviewDecision
 from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
+from core.api.fields import DivisionCodeField, PlatformDateField, PlatformDatesMixin, validated_query
 from core.api.serializers import ScopedModelSerializer
 from divisions.models import Division
 from org.models import Unit
@@ -33,16 +35,39 @@ class MatterSerializer(ScopedModelSerializer):
                   "town_body", "description", "is_synthetic"]
 
 
-def as_of_param(request: Any) -> dt.date:
-    raw = request.query_params.get("as_of") if hasattr(request, "query_params") else request.GET.get("as_of")
-    if not raw:
-        return timezone.localdate()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        from core.errors import PlatformError
+class AsOfQuerySerializer(serializers.Serializer):
+    """`?as_of=YYYY-MM-DD`: as in force on that date (default today)."""
 
-        raise PlatformError("as_of 须为 YYYY-MM-DD 格式的日期", fields={"as_of": ["日期格式应为 YYYY-MM-DD"]}) from exc
+    as_of = PlatformDateField(required=False, help_text="YYYY-MM-DD，默认今天")
+
+
+def as_of_param(request: Any) -> dt.date:
+    """The validated `as_of` query parameter of an API request (a 400 naming it when malformed)."""
+    return validated_query(AsOfQuerySerializer, request).get("as_of") or timezone.localdate()
+
+
+class AnswerQuerySerializer(AsOfQuerySerializer):
+    division = DivisionCodeField(help_text="乡镇（街道）或其下村（社区）的 12 位区划代码")
+    matter = serializers.CharField(max_length=30, help_text="职责事项编码",
+                                   error_messages={"required": "请给出职责事项编码 matter",
+                                                   "blank": "请给出职责事项编码 matter"})
+
+
+class GapsQuerySerializer(AsOfQuerySerializer):
+    town = DivisionCodeField(required=False, help_text="只看这个乡镇（街道）")
+    matter = serializers.CharField(required=False, max_length=30, help_text="只看这个职责事项")
+    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=1_000_000,
+                                    error_messages={"invalid": "page 须为正整数", "min_value": "page 须为正整数"})
+    page_size = serializers.IntegerField(
+        required=False, default=100, min_value=1, max_value=2000,
+        error_messages={"invalid": "page_size 须为 1 至 2000 的整数", "min_value": "page_size 须为 1 至 2000 的整数",
+                        "max_value": "page_size 不能超过 2000"})
+
+
+class HandoverQuerySerializer(serializers.Serializer):
+    town = DivisionCodeField(help_text="乡镇（街道）的 12 位区划代码")
+    admission = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text="准入编号")
+    task = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="交办任务名称")
 
 
 class ListItemSerializer(serializers.Serializer):
@@ -75,7 +100,8 @@ class ItemListSerializer(ScopedModelSerializer):
                   "base_version", "count", "items", "withheld"]
 
     def _state(self, obj: ItemList) -> selectors.ListState:
-        cache = self.context.setdefault("_states", {})
+        context: dict[str, Any] = self.context  # type: ignore[assignment]  # DRF hands a dict
+        cache = context.setdefault("_states", {})
         if obj.pk not in cache:
             cache[obj.pk] = selectors.list_state(obj, as_of_param(self.context["request"]))
         return cache[obj.pk]
@@ -95,10 +121,10 @@ class ItemListSerializer(ScopedModelSerializer):
         return len(self._state(obj).entries)
 
     def get_items(self, obj: ItemList) -> list[dict]:
-        return ListItemSerializer(self._state(obj).entries, many=True).data
+        return list(ListItemSerializer(self._state(obj).entries, many=True).data)
 
     def get_withheld(self, obj: ItemList) -> list[dict]:
-        return ListItemSerializer(self._state(obj).withheld, many=True).data
+        return list(ListItemSerializer(self._state(obj).withheld, many=True).data)
 
 
 class EntrySerializer(serializers.Serializer):
@@ -112,7 +138,7 @@ class ItemListCreateSerializer(serializers.Serializer):
 
     division = serializers.CharField(max_length=12)
     kind = serializers.ChoiceField(choices=ListKind.choices)
-    effective_date = serializers.DateField()
+    effective_date = PlatformDateField()
     reason = serializers.CharField()
     items = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     added = EntrySerializer(many=True, required=False, default=list)
@@ -120,18 +146,18 @@ class ItemListCreateSerializer(serializers.Serializer):
 
 
 class VersionCreateSerializer(serializers.Serializer):
-    effective_date = serializers.DateField()
+    effective_date = PlatformDateField()
     reason = serializers.CharField()
     entries = EntrySerializer(many=True)
 
 
 class ImportSerializer(serializers.Serializer):
     file = serializers.FileField()
-    effective_date = serializers.DateField()
+    effective_date = PlatformDateField()
     reason = serializers.CharField()
 
 
-class ListVersionSerializer(ScopedModelSerializer):
+class ListVersionSerializer(PlatformDatesMixin, ScopedModelSerializer):
     division = serializers.CharField(source="item_list.division_id", read_only=True)
     list_kind = serializers.CharField(source="item_list.kind", read_only=True)
     source_label = serializers.CharField(source="get_source_display", read_only=True)
@@ -142,7 +168,7 @@ class ListVersionSerializer(ScopedModelSerializer):
                   "source_label", "reason", "entries", "change", "recorded_by"]
 
 
-class ResponsibilitySerializer(ScopedModelSerializer):
+class ResponsibilitySerializer(PlatformDatesMixin, ScopedModelSerializer):
     division = serializers.PrimaryKeyRelatedField(queryset=Division.objects.all())
     matter = serializers.SlugRelatedField(slug_field="code", queryset=Matter.objects.all())
     main_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), allow_null=True)
@@ -163,18 +189,26 @@ class ResponsibilitySerializer(ScopedModelSerializer):
             note=validated_data.get("note", ""), user=request.user)
 
 
-class AdmissionSerializer(ScopedModelSerializer):
+class AdmissionSerializer(PlatformDatesMixin, ScopedModelSerializer):
     department = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
     towns = serializers.PrimaryKeyRelatedField(queryset=Division.objects.all(), many=True, required=False)
     department_name = serializers.CharField(source="department.name", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
+    all_towns = serializers.SerializerMethodField(help_text="true: every town of the county (no towns listed); "
+                                                            "`towns` lists only the towns you can see")
 
     class Meta:
         model = Admission
         fields = ["id", "code", "division", "department", "department_name", "title", "description", "legal_basis",
-                  "staff", "funds", "systems", "towns", "valid_until", "state", "state_label", "history",
+                  "staff", "funds", "systems", "towns", "all_towns", "valid_until", "state", "state_label", "history",
                   "created_at", "updated_at"]
         read_only_fields = ["code", "division", "state", "history", "created_at", "updated_at"]
+
+    def get_all_towns(self, obj: Admission) -> bool:
+        listed = getattr(obj, "listed_towns", None)  # annotated by the API's queryset
+        if listed is None:
+            listed = Admission.towns.through.objects.filter(admission_id=obj.pk).count()
+        return bool(listed == 0)
 
     def create(self, validated_data: dict) -> Admission:
         return services.admission_file(user=self.context["request"].user, **validated_data)
@@ -197,10 +231,10 @@ class AdmissionResubmitSerializer(serializers.Serializer):
     staff = serializers.IntegerField(required=False, min_value=0)
     funds = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
     systems = serializers.CharField(required=False, allow_blank=True)
-    valid_until = serializers.DateField(required=False, allow_null=True)
+    valid_until = PlatformDateField(required=False, allow_null=True)
 
 
-class AssignmentSerializer(ScopedModelSerializer):
+class AssignmentSerializer(PlatformDatesMixin, ScopedModelSerializer):
     admission = serializers.CharField(write_only=True, required=False, allow_blank=True, allow_null=True,
                                       help_text="准入编号（如 ZR321002-2026-0001）")
     admission_code = serializers.CharField(source="admission.code", read_only=True)
@@ -219,7 +253,7 @@ class AssignmentSerializer(ScopedModelSerializer):
             due_date=validated_data.get("due_date"), user=self.context["request"].user)
 
 
-class PowerChangeSerializer(ScopedModelSerializer):
+class PowerChangeSerializer(PlatformDatesMixin, ScopedModelSerializer):
     division = serializers.PrimaryKeyRelatedField(queryset=Division.objects.all())
     item = serializers.SlugRelatedField(slug_field="code", queryset=Item.objects.all())
     kind = serializers.ChoiceField(choices=ChangeKind.choices)
@@ -229,15 +263,24 @@ class PowerChangeSerializer(ScopedModelSerializer):
     department_name = serializers.CharField(source="department.name", read_only=True, default=None)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    list_versions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    list_versions = serializers.PrimaryKeyRelatedField[ListVersion](many=True, read_only=True)
+    evidence_files = serializers.ListField(
+        child=serializers.FileField(), write_only=True, required=False, default=list,
+        help_text="佐证材料文件（multipart，可重复）；退还必须至少一个")
+    documents = serializers.SerializerMethodField(help_text="已上传的佐证材料")
 
     class Meta:
         model = PowerChange
         fields = ["id", "division", "kind", "kind_label", "op", "item", "item_name", "department", "department_name",
                   "reason_category", "reason", "evidence", "legal_reviewer", "legal_opinion", "legal_review_date",
                   "effective_date", "handover_plan", "open_work", "state", "state_label", "history",
-                  "list_versions", "created_at", "updated_at"]
+                  "list_versions", "evidence_files", "documents", "created_at", "updated_at"]
         read_only_fields = ["department", "open_work", "state", "history", "created_at", "updated_at"]
+
+    def get_documents(self, obj: PowerChange) -> list[dict[str, Any]]:
+        return [{"id": f.pk, "name": f.name, "size": f.size, "sha256": f.sha256,
+                 "uploaded_at": f.uploaded_at.isoformat(), "url": reverse("catalog:change-evidence", args=[obj.pk, f.pk])}
+                for f in obj.evidence_files.all()]
 
     def create(self, validated_data: dict) -> PowerChange:
         data = dict(validated_data)
@@ -252,27 +295,29 @@ class OpinionSerializer(serializers.Serializer):
 
 class ChangeResubmitSerializer(serializers.Serializer):
     reason = serializers.CharField()
-    effective_date = serializers.DateField(required=False)
+    effective_date = PlatformDateField(required=False)
     evidence = serializers.CharField(required=False, allow_blank=True)
     legal_reviewer = serializers.CharField(required=False, allow_blank=True)
     legal_opinion = serializers.CharField(required=False, allow_blank=True)
-    legal_review_date = serializers.DateField(required=False)
+    legal_review_date = PlatformDateField(required=False)
     handover_plan = serializers.CharField(required=False, allow_blank=True)
+    evidence_files = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                           help_text="补充的佐证材料文件（multipart）")
 
 
 class AnswerSerializer(serializers.Serializer):
-    """The responsibility answer (documented shape for the schema)."""
+    """The responsibility answer (`selectors.Answer.as_dict`), rendered through this serializer."""
 
     division = serializers.CharField()
     town = serializers.CharField()
-    as_of = serializers.DateField()
+    as_of = PlatformDateField()
     matter = serializers.CharField()
     matter_name = serializers.CharField()
     main = serializers.DictField(allow_null=True)
     cooperating = serializers.ListField(child=serializers.DictField())
     gap = serializers.BooleanField()
-    valid_from = serializers.DateField(allow_null=True)
-    valid_to = serializers.DateField(allow_null=True)
+    valid_from = PlatformDateField(allow_null=True)
+    valid_to = PlatformDateField(allow_null=True)
     change = serializers.IntegerField(allow_null=True)
     county_department_code = serializers.CharField()
 

@@ -5,7 +5,9 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -25,8 +27,9 @@ from catalog.filtersets import (
     ResponsibilityFilterSet,
 )
 from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
+from core.api.fields import validated_query
 from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
-from core.errors import NotFound
+from core.errors import NotFound, PlatformError
 from core.roles import Role
 from divisions.models import Division
 
@@ -61,8 +64,6 @@ def _entries(data: list[dict]) -> list[tuple[Item, str]]:
     items = {i.code: i for i in Item.objects.filter(code__in=[e["item"] for e in data])}
     missing = [e["item"] for e in data if e["item"] not in items]
     if missing:
-        from core.errors import PlatformError
-
         raise PlatformError(f"事项编码不存在：{'、'.join(missing)}", fields={"items": missing})
     return [(items[e["item"]], e.get("reason", "")) for e in data]
 
@@ -168,44 +169,38 @@ class ResponsibilityViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewset
 class ResponsibilityAnswerView(PlatformAPIView):
     """Who is responsible for a matter in a town (or anything inside it), and who cooperates."""
 
-    @extend_schema(parameters=[OpenApiParameter("division", str, required=True),
-                               OpenApiParameter("matter", str, required=True),
-                               OpenApiParameter("as_of", str, description="YYYY-MM-DD, default today")],
-                   responses=s.AnswerSerializer)
+    @extend_schema(parameters=[s.AnswerQuerySerializer], responses=s.AnswerSerializer)
     def get(self, request: Any) -> Response:
-        code = request.query_params.get("division", "")
-        matter = request.query_params.get("matter", "")
-        if not matter:
-            from core.errors import PlatformError
-
-            raise PlatformError("请给出职责事项编码 matter", fields={"matter": ["必填"]})
+        q = validated_query(s.AnswerQuerySerializer, request)
+        code, matter = q["division"], q["matter"]
+        on = q.get("as_of") or timezone.localdate()
         town = selectors.town_code_for(code)
         _visible_division(request, code)
-        on = s.as_of_param(request)
-        return Response(selectors.responsibility_for(town, matter, on).as_dict(division=code, as_of=on))
+        answer = selectors.responsibility_for(town, matter, on).seen_by(request.user).as_dict(division=code, as_of=on)
+        return Response(s.AnswerSerializer(answer).data)
 
 
 class GapsView(PlatformAPIView):
     """Matters without a main responsible unit in some town of your scope."""
 
-    @extend_schema(parameters=[OpenApiParameter("town", str), OpenApiParameter("matter", str),
-                               OpenApiParameter("as_of", str), OpenApiParameter("page", int),
-                               OpenApiParameter("page_size", int)],
-                   responses=s.GapSerializer(many=True))
+    @extend_schema(parameters=[s.GapsQuerySerializer], responses=s.GapSerializer(many=True))
     def get(self, request: Any) -> Response:
+        q = validated_query(s.GapsQuerySerializer, request)
         towns = Division.objects.visible_to(request.user).filter(level="town")
-        if request.query_params.get("town"):
-            towns = towns.filter(code=request.query_params["town"])
-        found = selectors.gaps(towns, request.query_params.get("matter") or None, s.as_of_param(request))
-        size = min(int(request.query_params.get("page_size") or 100), 2000)
-        page = Paginator(found, size).get_page(request.query_params.get("page"))
-        return Response({"count": len(found), "results": s.GapSerializer(page.object_list, many=True).data})
+        if q.get("town"):
+            towns = towns.filter(code=q["town"])
+        found = selectors.gaps(towns, q.get("matter") or None, q.get("as_of") or timezone.localdate())
+        page = Paginator(found, q["page_size"]).get_page(q["page"])
+        return Response({"count": len(found), "page": page.number, "page_size": q["page_size"],
+                         "results": s.GapSerializer(page.object_list, many=True).data})
 
 
 class AdmissionViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Admission requests (交办事项准入): filed by county departments, reviewed by the reform office."""
 
-    queryset = Admission.objects.select_related("department").prefetch_related("towns")
+    # GROUP BY (the count) drops Meta.ordering, so the order is given again
+    queryset = Admission.objects.select_related("department").prefetch_related("towns") \
+        .annotate(listed_towns=Count("towns", distinct=True)).order_by("-created_at", "-id")
     serializer_class = s.AdmissionSerializer
     filterset_class = AdmissionFilterSet
     write_roles = services.DEPT + services.REFORM
@@ -239,15 +234,14 @@ class AdmissionViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewsets.Rea
 class HandoverCheckView(PlatformAPIView):
     """May this task be handed to this town? `?town=<code>&admission=<准入编号>&task=<名称>`."""
 
-    @extend_schema(parameters=[OpenApiParameter("town", str, required=True), OpenApiParameter("admission", str),
-                               OpenApiParameter("task", str)], responses=s.HandoverCheckSerializer)
+    @extend_schema(parameters=[s.HandoverQuerySerializer], responses=s.HandoverCheckSerializer)
     def get(self, request: Any) -> Response:
-        town = _visible_division(request, request.query_params.get("town", ""))
-        code = request.query_params.get("admission") or None
-        admission = services.admission_require(town=town, admission=code, task=request.query_params.get("task", ""))
-        if not Admission.objects.visible_to(request.user).filter(pk=admission.pk).exists():
-            raise NotFound("准入不存在或不在您的管辖范围内")
-        return Response({"allowed": True, "admission": admission.code, "title": admission.title, "town": town.code})
+        q = validated_query(s.HandoverQuerySerializer, request)
+        town = _visible_division(request, q["town"])
+        admission = services.admission_require(town=town, admission=q.get("admission") or None, task=q.get("task", ""),
+                                               user=request.user)
+        return Response(s.HandoverCheckSerializer(
+            {"allowed": True, "admission": admission.code, "title": admission.title, "town": town.code}).data)
 
 
 class AssignmentViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -266,7 +260,7 @@ class PowerChangeViewSet(mixins.CreateModelMixin, ScopedViewSetMixin, viewsets.R
     in_force (已生效); or returned (退回修改; the filer resubmits), rejected, withdrawn.
     """
 
-    queryset = PowerChange.objects.select_related("item", "department", "division").prefetch_related("list_versions")
+    queryset = PowerChange.objects.select_related("item", "department", "division").prefetch_related("list_versions", "evidence_files")
     serializer_class = s.PowerChangeSerializer
     filterset_class = PowerChangeFilterSet
     write_roles = CHANGE_WRITERS

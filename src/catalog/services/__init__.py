@@ -26,6 +26,13 @@ from catalog.services.changes import (  # noqa: F401
     changes_apply_due,
     open_work_for,
 )
+from catalog.services.evidence import (  # noqa: F401
+    EVIDENCE_EXTENSIONS,
+    EVIDENCE_MAX_BYTES,
+    EVIDENCE_MAX_FILES,
+    evidence_attach,
+    evidence_check,
+)
 from catalog.services.lists import (  # noqa: F401
     item_list_adopt,
     item_list_issue,

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -85,7 +86,7 @@ def admission_review(*, admission: Admission, decision: str, reason: str, user: 
         raise Conflict(f"准入申请 {admission.code} 当前状态为“{admission.get_state_display()}”，不能审核",
                        code="bad_state")
     admission.state = {ReviewDecision.APPROVE: AdmissionState.APPROVED, ReviewDecision.REJECT: AdmissionState.REJECTED,
-                       ReviewDecision.RETURN: AdmissionState.RETURNED}[decision]
+                       ReviewDecision.RETURN: AdmissionState.RETURNED}[ReviewDecision(decision)]
     admission.history = [*admission.history, _step(user, "review", decision, reason)]
     admission.save()
     return admission
@@ -124,12 +125,15 @@ def admission_withdraw(*, admission: Admission, reason: str, user: Any = None) -
 
 
 def admission_require(*, town: Division | str, admission: Admission | str | None, task: str = "",
-                      on: dt.date | None = None) -> Admission:
+                      on: dt.date | None = None, user: Any = None) -> Admission:
     """THE gate: may this task be handed to this town? Returns the admission or refuses.
 
     Every place in the platform that hands work from a county department to a town must call
     this. It refuses a task without an approved admission, naming the admission that is
     missing (or the one that is not approved, expired, or does not cover the town).
+    With `user`, an admission code is looked up among the admissions the user can see: one
+    outside their scope gets exactly the answer of a code that does not exist (its title and
+    state are never named).
     """
     town = _town(town)
     on = on or timezone.localdate()
@@ -140,27 +144,29 @@ def admission_require(*, town: Division | str, admission: Admission | str | None
             code="admission_missing", fields={"admission": ["缺少交办事项准入"]})
     if isinstance(admission, str):
         code = admission
-        admission = Admission.objects.filter(code=code).first()
-        if admission is None:
+        candidates: Any = Admission.objects.visible_to(user) if user is not None else Admission.objects.all()
+        found: Admission | None = candidates.filter(code=code).first()
+        if found is None:
             raise PlatformError(f"交办任务{label}未经准入：准入编号 {code} 不存在", code="admission_missing",
                                 fields={"admission": [f"准入 {code} 不存在"]})
+        row = found
     else:
-        admission = Admission.objects.get(pk=admission.pk)  # the gate reads the state as stored, never a stale copy
-    name = f"准入 {admission.code}“{admission.title}”"
-    if admission.state != AdmissionState.APPROVED:
-        raise PlatformError(f"交办任务{label}未经准入：{name} 状态为“{admission.get_state_display()}”，尚未获编办批准",
-                            code="admission_not_approved", fields={"admission": [f"{admission.code} 未批准"]})
-    if admission.valid_until and on > admission.valid_until:
-        raise PlatformError(f"交办任务{label}未经准入：{name} 已于 {admission.valid_until} 到期", code="admission_expired",
-                            fields={"admission": [f"{admission.code} 已到期"]})
-    if not town.code.startswith(admission.division_id[:6]):
+        row = Admission.objects.get(pk=admission.pk)  # the gate reads the state as stored, never a stale copy
+    name = f"准入 {row.code}“{row.title}”"
+    if row.state != AdmissionState.APPROVED:
+        raise PlatformError(f"交办任务{label}未经准入：{name} 状态为“{row.get_state_display()}”，尚未获编办批准",
+                            code="admission_not_approved", fields={"admission": [f"{row.code} 未批准"]})
+    if row.valid_until and on > row.valid_until:
+        raise PlatformError(f"交办任务{label}未经准入：{name} 已于 {row.valid_until} 到期", code="admission_expired",
+                            fields={"admission": [f"{row.code} 已到期"]})
+    if not town.code.startswith(row.division_id[:6]):
         raise PlatformError(f"交办任务{label}未经准入：{name} 属于其他县（市、区），不适用于{town.name}",
                             code="admission_other_county", fields={"admission": ["准入不适用于该乡镇"]})
-    targets = list(admission.towns.values_list("code", flat=True))
+    targets = list(row.towns.values_list("code", flat=True))
     if targets and town.code not in targets:
         raise PlatformError(f"交办任务{label}未经准入：{name} 的承接乡镇不包括{town.name}", code="admission_not_for_town",
                             fields={"admission": ["准入不包括该乡镇"]})
-    return admission
+    return row
 
 
 @_as_user
@@ -172,6 +178,6 @@ def assignment_create(*, town: Division, admission: Admission | str | None, titl
     _require_role(user, DEPT + REFORM + (Role.COUNTY_COMMAND,), "向乡镇交办任务")
     _require_scope(user, town.code, "向乡镇交办任务")
     title = _reason(title, "title", "交办内容")
-    found = admission_require(town=town, admission=admission, task=title)
+    found = admission_require(town=town, admission=admission, task=title, user=user)
     return Assignment.objects.create(division=town, admission=found, department=found.department, title=title,
                                      detail=detail, due_date=due_date)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +27,7 @@ from catalog.services._common import (
     _step,
     county_department_for,
 )
+from catalog.services.evidence import evidence_attach, evidence_check
 from catalog.services.lists import list_version_record, responsibility_set
 from core import cachegen
 from core.errors import Conflict, NotAllowed, PlatformError
@@ -46,25 +48,38 @@ def _open_change(town: Division, item: Item) -> PowerChange | None:
 def change_file(*, kind: str, town: Division, item: Item, reason: str, effective_date: dt.date,
                 op: str | None = None, reason_category: str = "", evidence: str = "", legal_reviewer: str = "",
                 legal_opinion: str = "", legal_review_date: dt.date | None = None, handover_plan: str = "",
-                user: Any = None) -> PowerChange:
-    """File a delegation (赋权), adjustment (调整) or return (退还) of one item for one town."""
+                evidence_files: Iterable[Any] = (), user: Any = None) -> PowerChange:
+    """File a delegation (赋权), adjustment (调整) or return (退还) of one item for one town.
+
+    A return must carry the reason category, supporting documents as uploaded files
+    (`evidence_files`: file objects with `name` and `read()`; `evidence` is their optional
+    description), the legal review (reviewer, opinion, date), an effective date and a hand-over
+    plan; a missing one is named in `fields`. The files are stored after commit
+    (`services.evidence`).
+    """
     _require_town(town)
+    documents = evidence_check(evidence_files)
     if kind not in ChangeKind.values:
         raise PlatformError("程序类型须为 delegation、adjustment 或 return", fields={"kind": ["取值有误"]})
     _require_scope(user, town.code, "申报")
     if kind == ChangeKind.RETURN:
         _require_role(user, TOWN_FILERS, "申报退还")
         op = EntryOp.REMOVE
-        given = {"reason_category": reason_category, "evidence": evidence, "legal_reviewer": legal_reviewer,
+        given = {"reason_category": reason_category, "legal_reviewer": legal_reviewer,
                  "legal_opinion": legal_opinion, "handover_plan": handover_plan}
-        labels = {"reason_category": "退还原因类别", "evidence": "佐证材料", "legal_reviewer": "合法性审查人",
-                  "legal_opinion": "合法性审查意见", "handover_plan": "在办事项移交方案"}
+        labels = {"reason_category": "退还原因类别", "evidence_files": "佐证材料（文件）", "legal_reviewer": "合法性审查人",
+                  "legal_opinion": "合法性审查意见", "legal_review_date": "合法性审查日期",
+                  "handover_plan": "在办事项移交方案"}
         missing = {f: labels[f] for f, v in given.items() if not (v or "").strip()}
+        if not documents:
+            missing["evidence_files"] = labels["evidence_files"]
         if legal_review_date is None:
-            missing["legal_review_date"] = "合法性审查日期"
+            missing["legal_review_date"] = labels["legal_review_date"]
         if missing:
+            missing = {f: missing[f] for f in labels if f in missing}
             raise PlatformError("退还申报缺少：" + "、".join(missing.values()), code="incomplete",
-                                fields={f: [f"请填写{label}"] for f, label in missing.items()})
+                                fields={f: ["请上传佐证材料文件" if f == "evidence_files" else f"请填写{label}"]
+                                        for f, label in missing.items()})
         if reason_category not in ReturnReason.values:
             raise PlatformError("退还原因类别有误", fields={"reason_category": [f"须为 {'、'.join(ReturnReason.values)} 之一"]})
     else:
@@ -94,7 +109,7 @@ def change_file(*, kind: str, town: Division, item: Item, reason: str, effective
         raise Conflict(f"{town.name}的“{item.name}”已有在办程序（{existing.get_kind_display()}，"
                        f"{existing.get_state_display()}）", code="change_open")
     department = county_department_for(item.department_code, _county_of(town.code))
-    return PowerChange.objects.create(
+    change = PowerChange.objects.create(
         division=town, kind=kind, op=op, item=item, department=department, reason_category=reason_category or "",
         reason=reason, evidence=evidence, legal_reviewer=legal_reviewer, legal_opinion=legal_opinion,
         legal_review_date=legal_review_date, effective_date=effective_date, handover_plan=handover_plan,
@@ -102,6 +117,8 @@ def change_file(*, kind: str, town: Division, item: Item, reason: str, effective
         filed_by=user if getattr(user, "pk", None) else None,
         history=[_step(user, "file", reason=reason)],
     )
+    evidence_attach(change=change, files=documents, user=user)
+    return change
 
 
 def _locked(change: PowerChange) -> PowerChange:
@@ -117,7 +134,8 @@ def change_department_opinion(*, change: PowerChange, agree: bool, opinion: str,
     _require_above(user, change.division_id, "出具部门意见")
     if user is not None and not user.is_superuser and not has_role(user, REFORM) and change.department_id \
             and getattr(user, "unit_id", None) and user.unit_id != change.department_id:
-        raise NotAllowed(f"应由{change.department.name}出具意见", code="other_department")
+        raise NotAllowed(f"应由{change.department.name if change.department else '县级主管部门'}出具意见",
+                         code="other_department")
     if change.state != ChangeState.SUBMITTED:
         raise Conflict(f"当前状态“{change.get_state_display()}”不能出具部门意见", code="bad_state")
     change.state = ChangeState.DEPT_REVIEWED
@@ -195,9 +213,12 @@ def _town_body(town: Division, matter: Matter) -> Unit | None:
 
 @_as_user
 @transaction.atomic
-def change_resubmit(*, change: PowerChange, reason: str, user: Any = None, **fields: Any) -> PowerChange:
-    """The filer answers a return for changes (e.g. a later effective date, a fuller hand-over plan)."""
+def change_resubmit(*, change: PowerChange, reason: str, evidence_files: Iterable[Any] = (), user: Any = None,
+                    **fields: Any) -> PowerChange:
+    """The filer answers a return for changes (e.g. a later effective date, a fuller hand-over plan,
+    more supporting documents in `evidence_files`)."""
     _require_scope(user, change.division_id, "修改申报")
+    documents = evidence_check(evidence_files)
     change = _locked(change)
     roles = TOWN_FILERS if change.kind == ChangeKind.RETURN else COUNTY_FILERS
     _require_role(user, roles, "修改申报")
@@ -214,6 +235,7 @@ def change_resubmit(*, change: PowerChange, reason: str, user: Any = None, **fie
     change.state = ChangeState.SUBMITTED
     change.history = [*change.history, _step(user, "resubmit", reason=_reason(reason, "reason", "修改说明"))]
     change.save()
+    evidence_attach(change=change, files=documents, user=user)
     return change
 
 

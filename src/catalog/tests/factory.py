@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from catalog import services
@@ -90,3 +91,11 @@ def build_catalog(world: Any) -> Catalog:
                                     main_unit=cat.units["321002106000-综合执法局"],
                                     cooperating=[cat.units["321002-cgj"]], valid_from=cat.start, user=reform)
     return cat
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def evidence_upload(name: str = "人员花名册.pdf", content: bytes = PDF_BYTES) -> SimpleUploadedFile:
+    """A small uploaded file to stand for a supporting document (佐证材料)."""
+    return SimpleUploadedFile(name, content, content_type="application/pdf")

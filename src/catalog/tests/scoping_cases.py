@@ -4,7 +4,17 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
+from catalog.models import (
+    Admission,
+    Assignment,
+    ChangeEvidence,
+    Item,
+    ItemList,
+    ListVersion,
+    Matter,
+    PowerChange,
+    Responsibility,
+)
 from core.testing.cases import ScopeCase
 from org.models import Unit
 
@@ -53,6 +63,30 @@ def make_assignment(world):  # noqa: ANN001, ANN201
 def make_change(world):  # noqa: ANN001, ANN201
     return PowerChange.objects.create(division=world.town_b, kind="return", op="remove", item=_item(),
                                       reason="湾头镇退还", effective_date=timezone.localdate() + dt.timedelta(days=9))
+
+
+def make_evidence(world):  # noqa: ANN001, ANN201
+    """A supporting document of town B's procedure, with its bytes in storage."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    change = make_change(world)
+    path = default_storage.save(f"catalog/evidence/{B}/{change.pk}/test-{change.pk}.pdf", ContentFile(b"%PDF-1.4 B"))
+    return ChangeEvidence.objects.create(change=change, name="湾头镇花名册.pdf", path=path, size=10, sha256="0" * 64)
+
+
+def check_page_evidence(world, api, session, insider):  # noqa: ANN001, ANN201
+    """The outsider cannot download town B's supporting document (404); the insider can."""
+    from core import audit
+
+    with audit.acting_as(world.insider, source="test"):
+        row = make_evidence(world)
+    url = reverse("catalog:change-evidence", kwargs={"pk": row.change_id, "file_id": row.pk})
+    assert session.get(url).status_code == 404
+    client = __import__("django.test", fromlist=["Client"]).Client()
+    client.force_login(world.insider)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 B"
 
 
 def _future():  # noqa: ANN202
@@ -180,12 +214,22 @@ def check_page_changes_post(world, api, session, insider):  # noqa: ANN001, ANN2
     count = PowerChange.objects.count()
     r = session.post("/catalog/changes/", {"kind": "return", "division": B, "item": target.item.code,
                                            "reason": "越权", "effective_date": _future()})
-    assert r.status_code == 404 and PowerChange.objects.count() == count
+    # The town is not among the form's choices: refused beside the field, nothing created.
+    assert 400 <= r.status_code < 500 and PowerChange.objects.count() == count
+    assert "不在您的管辖范围内" in r.content.decode()
     session.post(f"/catalog/changes/{target.pk}/", {"action": "withdraw", "reason": "越权"})
     assert PowerChange.objects.get(pk=target.pk).state == "submitted"
 
 
+def make_other_county_admission(world):  # noqa: ANN001, ANN201
+    """A county-level row: one of 邗江区, which a 广陵区 town cannot see (the city user can)."""
+    return _admission(world, "321003000000")
+
+
 CASES = [
+    ScopeCase(model=Admission, make=make_other_county_admission, api_list="catalog-admission-list",
+              api_detail="catalog-admission-detail", writable=False, viewer="city-user",
+              post_payload=lambda w, t: {"department": t.department_id, "title": "越权", "legal_basis": "x"}),
     ScopeCase(model=ItemList, make=make_list, api_list="catalog-list-list", api_detail="catalog-list-detail",
               writable=False, pages=["catalog:list", "catalog:list-export"],
               post_payload=lambda w, t: {"division": B, "kind": "approval", "effective_date": "2026-01-01",
@@ -198,6 +242,7 @@ CASES = [
     ScopeCase(model=Assignment, make=make_assignment, api_list="catalog-assignment-list",
               api_detail="catalog-assignment-detail", writable=False,
               post_payload=lambda w, t: {"division": B, "admission": t.admission.code, "title": "越权交办"}),
+    ScopeCase(model=ChangeEvidence, make=make_evidence, admin=False),
     ScopeCase(model=PowerChange, make=make_change, api_list="catalog-change-list", api_detail="catalog-change-detail",
               writable=False, pages=["catalog:change"],
               post_payload=lambda w, t: {"kind": "adjustment", "op": "add", "division": B, "item": t.item.code,
@@ -233,15 +278,13 @@ URL_CASES = {
     "catalog:admissions": check_page_admissions,
     "catalog:admission": check_page_admissions,
     "catalog:changes": check_page_changes_post,
+    "catalog:change-evidence": check_page_evidence,
 }
 
 EXEMPT_MODELS = {
     Item._meta.label: "province guidance catalog: global reference data, read by all, written by administrators",
     Matter._meta.label: "the matter catalogue (713 职责事项) is global reference data; who answers for it in a town "
                         "is Responsibility, which is scoped",
-    Admission._meta.label: "a county-level row (division = the county), so the contract's town-B target cannot hold "
-                           "it; covered by URL_CASES check_admissions/check_admission_detail with a row of another "
-                           "county, incl. the admin changelist",
 }
 EXEMPT_URLS = {
     "catalog-item-list": "global reference data (guidance catalog items)",

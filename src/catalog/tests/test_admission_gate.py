@@ -71,7 +71,7 @@ def test_review_cycle_then_handover_allowed():
                                                           "admission": code}, format="json")
     assert r.status_code == 201, r.content
     logs = AuditLog.objects.filter(model="catalog.Admission", object_id=str(aid)).order_by("id")
-    assert [(l.before or {}).get("state") for l in logs][1:] == ["submitted", "returned", "submitted"]
+    assert [(row.before or {}).get("state") for row in logs][1:] == ["submitted", "returned", "submitted"]
     assert logs.last().after["state"] == "approved"
 
 

@@ -6,7 +6,7 @@ from django.test import Client
 from django.utils import timezone
 
 from catalog import hooks, services
-from catalog.tests.factory import build_catalog
+from catalog.tests.factory import build_catalog, evidence_upload
 from core.testing.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_return_records_and_shows_open_cases(provider):
     today = timezone.localdate()
     change = services.change_file(
         kind="return", town=cat.world.town_b, item=cat.items["CG-CF-001"], reason_category="volume", reason="办件少",
-        evidence="统计表", legal_reviewer="司法所", legal_opinion="合法", legal_review_date=today,
+        evidence="统计表", evidence_files=[evidence_upload()], legal_reviewer="司法所", legal_opinion="合法", legal_review_date=today,
         effective_date=today + dt.timedelta(days=20), handover_plan="移交县局", user=cat.town_user)
     assert change.open_work[0]["number"] == "BJ-0007"
     assert ("CG-CF-001", "321002106000") in provider

@@ -9,7 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from catalog.models import PowerChange
-from catalog.tests.factory import build_catalog
+from catalog.tests.factory import build_catalog, evidence_upload
 from core.testing.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -76,10 +76,10 @@ def test_return_by_forms():
         "kind": "return", "division": "321002106000", "item": "CG-CF-001", "reason": "人手不足",
         "effective_date": (today + dt.timedelta(days=7)).isoformat(), "reason_category": "skills",
         "evidence": "培训记录", "legal_reviewer": "司法所", "legal_opinion": "合法", "legal_review_date": today.isoformat(),
-        "handover_plan": "逐件移交"})
+        "handover_plan": "逐件移交", "evidence_files": evidence_upload()})
     change = PowerChange.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/catalog/changes/{change.pk}/"
-    _session(cat.dept).post(f"/catalog/changes/{change.pk}/", {"action": "opinion", "agree": "1", "opinion": "同意"})
+    _session(cat.dept).post(f"/catalog/changes/{change.pk}/", {"action": "opinion", "agree": "agree", "opinion": "同意"})
     _session(cat.reform).post(f"/catalog/changes/{change.pk}/", {"action": "decide", "decision": "approve",
                                                                  "reason": "同意退还"})
     change.refresh_from_db()
@@ -89,7 +89,7 @@ def test_return_by_forms():
     r = _session(cat.town_user).post("/catalog/changes/", {"kind": "return", "division": "321002106000",
                                                            "item": "CG-CF-015", "reason": "x",
                                                            "effective_date": today.isoformat()})
-    assert any("退还申报缺少" in str(m) for m in get_messages(r.wsgi_request))
+    assert r.status_code == 400 and "退还申报缺少" in r.content.decode()
 
 
 def test_responsibility_page_sets_a_new_division_of_labour(django_capture_on_commit_callbacks):

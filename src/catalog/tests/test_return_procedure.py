@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from catalog import selectors, services
 from catalog.models import PowerChange
-from catalog.tests.factory import build_catalog
+from catalog.tests.factory import build_catalog, evidence_upload
 from core.models import AuditLog
 from core.testing.world import build_world
 
@@ -24,7 +24,7 @@ def _return_payload(effective):  # noqa: ANN001, ANN202
             "reason": "执法人员仅 3 人，无法承担占道堆物查处", "evidence": "人员花名册、近一年办件统计",
             "legal_reviewer": "湾头司法所 王律师", "legal_opinion": "退还符合法定程序", "legal_review_date":
             timezone.localdate().isoformat(), "effective_date": effective.isoformat(),
-            "handover_plan": "在办 2 件于生效前移交县城管局"}
+            "handover_plan": "在办 2 件于生效前移交县城管局", "evidence_files": [evidence_upload()]}
 
 
 @pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_return_filing_requires_every_part():
     assert r.status_code == 400
     err = r.json()["error"]
     assert "合法性审查意见" in err["message"] and "在办事项移交方案" in err["message"]
-    assert set(err["fields"]) >= {"reason_category", "evidence", "legal_reviewer", "legal_opinion",
+    assert set(err["fields"]) >= {"reason_category", "evidence_files", "legal_reviewer", "legal_opinion",
                                   "legal_review_date", "handover_plan"}
     assert PowerChange.objects.count() == count
 
@@ -46,7 +46,7 @@ def test_return_filing_requires_every_part():
 def test_return_of_item_not_on_town_list_is_refused():
     cat = build_catalog(build_world())
     payload = _return_payload(timezone.localdate() + dt.timedelta(days=5)) | {"item": "CG-CF-003"}
-    r = _api(cat.town_user).post("/api/catalog/changes/", payload, format="json")
+    r = _api(cat.town_user).post("/api/catalog/changes/", payload, format="multipart")
     assert r.status_code == 400 and "不在湾头镇清单中" in r.json()["error"]["message"]
 
 
@@ -54,7 +54,7 @@ def test_return_of_item_not_on_town_list_is_refused():
 def test_steps_out_of_order_are_refused():
     cat = build_catalog(build_world())
     change_id = _api(cat.town_user).post("/api/catalog/changes/", _return_payload(
-        timezone.localdate() + dt.timedelta(days=5)), format="json").json()["id"]
+        timezone.localdate() + dt.timedelta(days=5)), format="multipart").json()["id"]
     r = _api(cat.reform).post(f"/api/catalog/changes/{change_id}/decide/", {"decision": "approve", "reason": "同意"},
                               format="json")
     assert r.status_code == 409 and "须先有部门意见" in r.json()["error"]["message"]
@@ -69,7 +69,7 @@ def test_return_for_changes_then_resubmit():
     cat = build_catalog(build_world())
     town, dept, reform = _api(cat.town_user), _api(cat.dept), _api(cat.reform)
     cid = town.post("/api/catalog/changes/", _return_payload(timezone.localdate() + dt.timedelta(days=5)),
-                    format="json").json()["id"]
+                    format="multipart").json()["id"]
     assert dept.post(f"/api/catalog/changes/{cid}/department-opinion/", {"agree": True, "opinion": "同意收回"},
                      format="json").status_code == 200
     r = reform.post(f"/api/catalog/changes/{cid}/decide/", {"decision": "return", "reason": "移交方案不具体"},
@@ -96,7 +96,7 @@ def test_return_end_to_end(settings):
 
     assert answer(effective)["main"]["name"] == "综合执法局"  # warm: the cache is built
 
-    r = town.post("/api/catalog/changes/", _return_payload(effective), format="json")
+    r = town.post("/api/catalog/changes/", _return_payload(effective), format="multipart")
     assert r.status_code == 201, r.content
     cid = r.json()["id"]
     assert r.json()["state"] == "submitted" and r.json()["open_work"] == []
@@ -133,9 +133,9 @@ def test_return_end_to_end(settings):
     assert [h["step"] for h in change.history] == ["file", "department", "decide", "in_force"]
     # every step audited with before and after
     logs = AuditLog.objects.filter(model="catalog.PowerChange", object_id=str(cid)).order_by("id")
-    states = [(l.before or {}).get("state") for l in logs] + [logs.last().after["state"]]
+    states = [(row.before or {}).get("state") for row in logs] + [logs.last().after["state"]]
     assert states == [None, "submitted", "dept_reviewed", "approved", "in_force"]
-    assert {l.actor_name for l in logs} >= {"town-b", "dept-321002", "reform-321002"}
+    assert {row.actor_name for row in logs} >= {"town-b", "dept-321002", "reform-321002"}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -58,8 +58,8 @@ def test_change_services_are_audited():
     services.change_decide(change=c, decision="return", reason="请补充", user=cat.reform)
     services.change_resubmit(change=c, reason="已补充", user=cat.reform)
     services.change_withdraw(change=PowerChange.objects.get(pk=c.pk), reason="撤回", user=cat.reform)
-    steps = [(l.actor_name, (l.before or {}).get("state"), l.after["state"])
-             for l in AuditLog.objects.filter(model="catalog.PowerChange", object_id=str(c.pk), action="update")
+    steps = [(row.actor_name, (row.before or {}).get("state"), row.after["state"])
+             for row in AuditLog.objects.filter(model="catalog.PowerChange", object_id=str(c.pk), action="update")
              .order_by("id")]
     assert steps == [("dept-321002", "submitted", "dept_reviewed"), ("reform-321002", "dept_reviewed", "returned"),
                      ("reform-321002", "returned", "submitted"), ("reform-321002", "submitted", "withdrawn")]

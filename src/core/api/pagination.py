@@ -21,6 +21,20 @@ class PlatformPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        # isdecimal, not isdigit: '²' is a digit that int() refuses (a 500 before this check)
+        if not raw.isdecimal() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise ValidationError({"page_size": [f"每页条数须为 1 到 {MAX_PAGE_SIZE} 之间的整数"]})
         return int(raw)
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        """A `page` that is not a whole number ≥ 1 (or 'last') is a 400 naming the field; a page past
+        the end is a 404 that says so (DRF's message would read as "not in your scope")."""
+        from rest_framework.exceptions import NotFound
+
+        raw = request.query_params.get(self.page_query_param)
+        if raw not in (None, "", *self.last_page_strings) and (not raw.isdecimal() or int(raw) < 1):
+            raise ValidationError({"page": ["页码须为不小于 1 的整数"]})
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound:
+            raise NotFound("页码超出范围") from None

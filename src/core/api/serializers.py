@@ -6,7 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.personal import PersonalField
-from core.scoping import is_scoped_model
+from core.scoping import is_scoped_model, restricted_for, scope_for
 from core.text import text_problem
 
 
@@ -16,6 +16,59 @@ def readable_text(value: Any) -> None:
         problem = text_problem(value)
         if problem:
             raise serializers.ValidationError(problem)
+
+
+def visible_rows(value: Any, user: Any) -> Any:
+    """The rows of a to-many relation (manager, queryset or list) that `user` can see.
+
+    An unevaluated queryset is restricted in the database; rows already loaded (a prefetch)
+    are judged one by one with `Scope.sees`, so a prefetch costs no further query.
+    """
+    if value is None:
+        return value
+    if hasattr(value, "get_queryset") and not isinstance(value, serializers.Field):  # a related manager
+        value = value.all()
+    if restricted_for(value, user):  # prefetched through RestrictedPrefetch for this user
+        return value
+    scope = scope_for(user)
+    model: Any = getattr(value, "model", None)
+    if getattr(value, "_result_cache", 1) is None and is_scoped_model(model):
+        return value.visible_to(user)
+    return [row for row in value if scope.sees(row)]
+
+
+def _restrict_many(field: Any, user: Any) -> None:
+    """Wraps a to-many field so it reads only visible rows (nested serializers and id lists)."""
+    if getattr(field, "_reads_visible_rows", False):
+        return
+    original = field.get_attribute
+
+    def get_attribute(instance: Any) -> Any:
+        return visible_rows(original(instance), user)
+
+    field.get_attribute = get_attribute
+    field._reads_visible_rows = True
+
+
+def restrict_serializer(serializer: Any, user: Any) -> Any:
+    """Restricts any serializer instance (ScopedModelSerializer or not) to `user`'s rows.
+
+    Every related field's choices (the browsable API's HTML form dropdowns, and validation)
+    and every to-many field's rows pass through `visible_to(user)`; nested serializers too.
+    The API base views apply it to every serializer they build. Returns the serializer.
+    """
+    target = serializer.child if isinstance(serializer, serializers.ListSerializer) else serializer
+    fields = getattr(target, "fields", None) if isinstance(target, serializers.Serializer) else None
+    for field in (fields or {}).values():
+        related: Any = getattr(field, "child_relation", field)
+        queryset = getattr(related, "queryset", None)
+        if queryset is not None and is_scoped_model(queryset.model):
+            related.queryset = queryset.visible_to(user)
+        if isinstance(field, serializers.ManyRelatedField | serializers.ListSerializer):
+            _restrict_many(field, user)
+        if isinstance(field, serializers.Serializer | serializers.ListSerializer):
+            restrict_serializer(field, user)
+    return serializer
 
 
 class PersonalSerializerField(serializers.CharField):
@@ -33,11 +86,13 @@ class PersonalSerializerField(serializers.CharField):
 
 
 class ScopedModelSerializer(serializers.ModelSerializer):
-    """Restricts every related field's queryset to the request user's visible rows.
+    """Restricts every related field to the request user's visible rows, both ways.
 
-    So a POST or PUT that points at another town's object fails validation with
-    "does not exist", exactly as if the object were not there. Personal fields are masked
-    (`PersonalSerializerField`); unmasked values come only from the audited reveal action.
+    Writes: a POST or PUT that points at another town's object fails validation with
+    "does not exist", exactly as if the object were not there. Reads: every to-many field
+    (a nested `many=True` serializer or a list of ids) shows only the rows the user can see,
+    prefetched or not. Personal fields are masked (`PersonalSerializerField`); unmasked values
+    come only from the audited reveal action.
     """
 
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
@@ -58,4 +113,8 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             queryset = getattr(target, "queryset", None)
             if queryset is not None and is_scoped_model(queryset.model):
                 target.queryset = queryset.visible_to(user)
+            # Serialised without a request (a view answering with the row it just wrote): no
+            # user to judge by, and the parent was already scoped, so reads are left as they are.
+            if request is not None and isinstance(field, serializers.ManyRelatedField | serializers.ListSerializer):
+                _restrict_many(field, user)
         return fields

@@ -11,6 +11,9 @@ from rest_framework.views import APIView
 
 from core import audit
 from core.api.permissions import RoleWritePermission
+from core.api.serializers import restrict_serializer
+from core.filters import ScopedFilterBackend
+from core.scoping import restrict_prefetches
 
 
 class ActorMixin:
@@ -21,15 +24,29 @@ class ActorMixin:
         audit.set_actor(request.user, "api")
 
 
+class RestrictedSerializerMixin:
+    """Every serializer a generic view builds — for answers and for the browsable API's HTML
+    and raw-data forms — is restricted to the user's rows (`restrict_serializer`), whatever
+    serializer class the app used."""
+
+    request: Any
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        serializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        return restrict_serializer(serializer, getattr(self.request, "user", None))
+
+
 class PlatformAPIView(ActorMixin, APIView):
     """The base of every non-model API view: audit actor set, errors in the platform envelope."""
 
 
-class PlatformViewSet(ActorMixin, viewsets.GenericViewSet):
+class PlatformViewSet(RestrictedSerializerMixin, ActorMixin, viewsets.GenericViewSet):
     """The base of a viewset that is not a scoped model viewset."""
 
+    filter_backends: Any = [ScopedFilterBackend]
 
-class ScopedViewSetMixin(ActorMixin):
+
+class ScopedViewSetMixin(RestrictedSerializerMixin, ActorMixin):
     """Reads see `visible_to(user)`; writes reach only `writable_by(user)` (else 404).
 
     After a create or update the saved row is checked again inside the transaction: if it
@@ -38,6 +55,7 @@ class ScopedViewSetMixin(ActorMixin):
     """
 
     permission_classes: Any = [RoleWritePermission]
+    filter_backends: Any = [ScopedFilterBackend]
     write_roles: tuple[str, ...] = ()
     queryset: Any
     request: Any
@@ -46,7 +64,7 @@ class ScopedViewSetMixin(ActorMixin):
         return self.queryset.all()
 
     def get_queryset(self) -> Any:
-        qs = self.base_queryset()
+        qs = restrict_prefetches(self.base_queryset(), self.request.user)
         if self.request.method in SAFE_METHODS:
             return qs.visible_to(self.request.user)
         return qs.writable_by(self.request.user)

@@ -7,12 +7,17 @@
     EXEMPT_MODELS = {}                                       # model label → reason
 
 `web/tests/test_outsider.py` enumerates the URL resolver and the app registry and fails for any
-endpoint or model that no case covers, then runs the generated tests for every case.
+endpoint or model that no case covers, then runs the generated tests for every case. Router
+routes on one row (retrieve, update, destroy and every `@action(detail=True)`) are tested from
+the router itself (`core.testing.routes`): each needs a case for the viewset's model, whose row
+the outsider must not reach by any method — the answer must equal the one for an id that does
+not exist. Naming a URL in `covers_urls` does not make it covered without such a test.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass
@@ -32,6 +37,9 @@ class ScopeCase:
     page_kwarg: str | None = None
     covers_urls: list[str] = field(default_factory=list)
     admin: bool = True                   # registered in the admin
+    # The world user who does see the made row (town B's "insider"; e.g. "city-user" for a row
+    # of the other county such as an admission).
+    viewer: str = "insider"
 
     @property
     def label(self) -> str:

@@ -38,10 +38,17 @@ def test_page_size_out_of_range_is_a_400(size: str) -> None:
     assert "page_size" in error["fields"]
 
 
-@pytest.mark.parametrize("page", ["0", "-3", "abc", "999999"])
-def test_bad_page_is_a_404_or_400(page: str) -> None:
+@pytest.mark.parametrize("page", ["0", "-3", "abc", "1.5"])
+def test_a_page_that_is_not_a_whole_number_is_a_400(page: str) -> None:
     world = build_world()
-    _envelope(_api(world.outsider).get("/api/org/units/", {"page": page}), 400, 404)
+    error = _envelope(_api(world.outsider).get("/api/org/units/", {"page": page}), 400)
+    assert "page" in error["fields"]
+
+
+def test_a_page_past_the_end_is_a_404_that_says_so() -> None:
+    world = build_world()
+    error = _envelope(_api(world.outsider).get("/api/org/units/", {"page": "999999"}), 404)
+    assert error["message"] == "页码超出范围"
 
 
 def test_deeply_nested_json_is_refused() -> None:

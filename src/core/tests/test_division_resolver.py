@@ -94,3 +94,18 @@ def test_within_a_scope_only_names_inside_it_count(tree: None) -> None:
     assert resolve_division("扬州市广陵区东关街道琼花观社区", within="321002001000").code == "321002001001"
     assert resolve_division("扬州市广陵区湾头镇壁虎路", within="321002001000").division is None
     assert resolve_division("湾头镇", within="321002001001").division is None
+
+
+def test_an_address_naming_the_scope_itself_and_its_ancestors_lands_inside_it(tree: None) -> None:
+    """A 湾头镇 user's report "扬州市广陵区湾头镇人民政府" names its own town (found by a newcomer's trial)."""
+    assert resolve_division("扬州市广陵区湾头镇人民政府", "321002106000").code == "321002106000"
+    assert resolve_division("湾头镇人民政府", "321002106000").code == "321002106000"
+    assert resolve_division("扬州市广陵区", "321002106000").division is None  # an ancestor is not inside
+    assert resolve_division("扬州市广陵区东关街道", "321002106000").division is None  # another town
+
+
+def test_short_statistical_codes_are_accepted(tree: None) -> None:
+    assert division_param("321002001") == "321002001000"  # README's 9-digit town codes
+    assert division_param("321002") == "321002000000"
+    with pytest.raises(PlatformError):
+        division_param("32100")

@@ -144,7 +144,7 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         comp = engine.compiled(case.process_map.document.sha256, loader=lambda: case.process_map.document.xml_bytes)
         out = []
         for r in case.ready_tasks:
-            out.append({**r, "you_may_act": selectors.user_may_act(request.user, r["keys"]),
+            out.append({**r, "you_may_act": selectors.user_may_act(request.user, r["keys"], division_code=case.division_id),
                         "fields": flow_inputs.values_by_name(comp.analysis, r["spec"]),
                         "inputs": [f.as_dict() for f in flow_inputs.fields(comp.analysis, r["spec"])]})
         return Response({"count": len(out), "results": out})

@@ -108,11 +108,12 @@ class FindingSerializer(ScopedModelSerializer):
         return grid.code if grid else None
 
     def get_photo_url(self, obj: Finding) -> str | None:
+        """The scoped photo address (`grids:finding-photo`), never a public media URL."""
         if not obj.photo:
             return None
-        from django.core.files.storage import default_storage
+        from django.urls import reverse
 
-        return default_storage.url(obj.photo)
+        return reverse("grids:finding-photo", args=[obj.pk])
 
 
 class PatrolSerializer(ScopedModelSerializer):
@@ -199,7 +200,9 @@ class PointsResultSerializer(serializers.Serializer):
 class FindingCreateSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     category = serializers.CharField()
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=2000, error_messages={
+        "blank": "请填写描述：发现了什么问题（如：井盖缺失、占道经营）",
+        "required": "请填写描述：发现了什么问题（如：井盖缺失、占道经营）"})
     lat = serializers.FloatField()
     lng = serializers.FloatField()
     crs = serializers.ChoiceField(choices=["wgs84", "gcj02"], default="wgs84")

@@ -149,6 +149,15 @@ class GridViewSet(ScopedReadOnlyViewSet):
         return HttpResponse(body, content_type="application/json")
 
     @extend_schema(responses=dict, parameters=[OpenApiParameter("division", str)])
+    @action(detail=False, methods=["get"], url_path="boundaries")
+    def boundaries(self, request):  # noqa: ANN001, ANN201
+        """Division boundaries for the map's layers: the division (default: your own) and every
+        county, town and village below it that you may read, as a GeoJSON FeatureCollection with
+        properties {code, name, level, synthetic}; simplified for city and county views."""
+        return HttpResponse(selectors.boundaries_geojson(request.user, _division_or_own(request)),
+                            content_type="application/geo+json")
+
+    @extend_schema(responses=dict, parameters=[OpenApiParameter("division", str)])
     @action(detail=False, methods=["get"])
     def gaps(self, request):  # noqa: ANN001, ANN201
         """Grids without a head, and grids without workers (一格一长多员 to-do list for the town)."""

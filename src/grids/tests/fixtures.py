@@ -18,8 +18,9 @@ def lay_out(world, comprehensive_per_village: int = 4, seed: int = 7) -> dict:  
     towns = [d for d in world.divisions.values() if d.level == "town"]
     villages = sorted([d for d in world.divisions.values() if d.level == "village"], key=lambda d: d.code)
     rng = random.Random(seed)
+    regions = layout.county_regions({c.code: SEATS[c.code] for c in counties}, BBOX)
     plan = demo.build_layout(sorted(counties, key=lambda d: d.code), sorted(towns, key=lambda d: d.code), villages,
-                             SEATS, comprehensive_per_village * len(villages), rng, BBOX)
+                             regions, comprehensive_per_village * len(villages), rng)
     for d in counties + towns + villages:
         if d.code in plan["shapes"]:
             d.boundary = layout.to_geojson(plan["shapes"][d.code])

@@ -78,6 +78,30 @@ def check_map(world, api, session, insider):  # noqa: ANN001, ANN201
     assert session.get("/grids/map/").status_code == 200
 
 
+def check_boundaries(world, api, session, insider):  # noqa: ANN001, ANN201
+    """Boundaries are reference data: the user's subtree and its ancestors, never a sibling's."""
+    fixtures.lay_out(world)
+    mine = {f["properties"]["code"] for f in api.get("/api/grids/boundaries/?division=321002000000").json()["features"]}
+    assert "321002001000" in mine and not any(c.startswith(B) for c in mine)
+    theirs = api.get(f"/api/grids/boundaries/?division={B}000").json()["features"]
+    assert theirs == []
+    assert any(f["properties"]["code"].startswith(B) for f in
+               insider.get(f"/api/grids/boundaries/?division={B}000").json()["features"])
+
+
+def check_finding_photo(world, api, session, insider):  # noqa: ANN001, ANN201
+    """A finding's photo: 404 for an outsider, served to the finding's own area."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    finding = make_finding(world)
+    finding.photo = default_storage.save("grids/findings/test.png", ContentFile(b"\x89PNG\r\n"))
+    finding.save()
+    assert session.get(f"/grids/findings/{finding.pk}/photo/").status_code == 404
+    body = api.get(f"/api/grids/findings/{finding.pk}/")
+    assert body.status_code == 404
+
+
 def check_import(world, api, session, insider):  # noqa: ANN001, ANN201
     fixtures.lay_out(world)
     collection = insider.get("/api/grids/export/?division=321002106000").json()
@@ -173,6 +197,8 @@ CASES = [
 URL_CASES = {
     "grid-locate": check_locate,
     "grid-map-layer": check_map,
+    "grid-boundaries": check_boundaries,
+    "grids:finding-photo": check_finding_photo,
     "grids:map": check_map,
     "grids:map-division": check_map,
     "grid-import": check_import,

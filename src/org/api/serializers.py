@@ -1,6 +1,11 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.utils import timezone
 from rest_framework import serializers
 
+from core.api.fields import DivisionCodeField, PlatformDatesMixin
 from core.api.serializers import ScopedModelSerializer
 from org import selectors, services
 from org.models import Absence, Post, Staff, Unit, UnitTemplate, UnitTemplateEntry
@@ -44,13 +49,11 @@ class StaffSerializer(ScopedModelSerializer):
                   "served_village_secretary", "phone", "id_number", "is_synthetic"]
         read_only_fields = ["is_synthetic"]
 
-    def create(self, validated_data):  # noqa: ANN001, ANN201
+    def create(self, validated_data: dict[str, Any]) -> Staff:
         return services.staff_create(**validated_data)
 
-    def update(self, instance, validated_data):  # noqa: ANN001, ANN201
-        if "unit" in validated_data:
-            instance.division_id = validated_data["unit"].division_id
-        return super().update(instance, validated_data)
+    def update(self, instance: Staff, validated_data: dict[str, Any]) -> Staff:
+        return services.staff_update(staff=instance, **validated_data)
 
 
 class PostSerializer(ScopedModelSerializer):
@@ -66,21 +69,11 @@ class PostSerializer(ScopedModelSerializer):
         acting = selectors.post_acting_holder(obj, timezone.localdate())
         return acting.pk if acting else None
 
-    def validate(self, attrs):  # noqa: ANN001, ANN201
-        a = attrs.get("holder_a", getattr(self.instance, "holder_a", None))
-        b = attrs.get("holder_b", getattr(self.instance, "holder_b", None))
-        if a is not None and b is not None and a.pk == b.pk:
-            raise serializers.ValidationError({"holder_b": ["A岗与B岗不能是同一人"]})
-        return attrs
+    def create(self, validated_data: dict[str, Any]) -> Post:
+        return services.post_create(unit=validated_data["unit"], name=validated_data["name"],
+                                    holder_a=validated_data.get("holder_a"), holder_b=validated_data.get("holder_b"))
 
-    def create(self, validated_data):  # noqa: ANN001, ANN201
-        unit = validated_data["unit"]
-        post = Post(division_id=unit.division_id, unit=unit, name=validated_data["name"])
-        post.save()
-        return services.post_assign(post=post, holder_a=validated_data.get("holder_a"),
-                                    holder_b=validated_data.get("holder_b"))
-
-    def update(self, instance, validated_data):  # noqa: ANN001, ANN201
+    def update(self, instance: Post, validated_data: dict[str, Any]) -> Post:
         instance.name = validated_data.get("name", instance.name)
         if "unit" in validated_data:
             instance.unit = validated_data["unit"]
@@ -89,22 +82,18 @@ class PostSerializer(ScopedModelSerializer):
                                     holder_b=validated_data.get("holder_b", instance.holder_b))
 
 
-class AbsenceSerializer(ScopedModelSerializer):
+class AbsenceSerializer(PlatformDatesMixin, ScopedModelSerializer):
     division = serializers.CharField(source="division_id", read_only=True)
 
     class Meta:
         model = Absence
         fields = ["id", "division", "staff", "start", "end", "reason"]
 
-    def create(self, validated_data):  # noqa: ANN001, ANN201
+    def create(self, validated_data: dict[str, Any]) -> Absence:
         return services.absence_record(**validated_data)
 
-    def validate(self, attrs):  # noqa: ANN001, ANN201
-        start = attrs.get("start", getattr(self.instance, "start", None))
-        end = attrs.get("end", getattr(self.instance, "end", None))
-        if start and end and end < start:
-            raise serializers.ValidationError({"end": ["结束日期不能早于开始日期"]})
-        return attrs
+    def update(self, instance: Absence, validated_data: dict[str, Any]) -> Absence:
+        return services.absence_update(absence=instance, **validated_data)
 
 
 class LeadershipCheckSerializer(serializers.Serializer):
@@ -114,3 +103,10 @@ class LeadershipCheckSerializer(serializers.Serializer):
     with_secretary_experience = serializers.IntegerField()
     share = serializers.FloatField()
     ok = serializers.BooleanField()
+
+
+class LeadershipQuerySerializer(serializers.Serializer):
+    """`?town=<12-digit code>&failing=true`: one town, or only the towns below 30%."""
+
+    town = DivisionCodeField(required=False, help_text="one town's 12-digit code")
+    failing = serializers.BooleanField(required=False, default=False, help_text="only towns below 30%")

@@ -1,6 +1,9 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from core.api.fields import validated_query
 from core.api.personal import RevealPersonalMixin
 from core.api.views import PlatformAPIView, ScopedModelViewSet
 from core.roles import Role
@@ -62,17 +65,14 @@ class AbsenceViewSet(ScopedModelViewSet):
 class LeadershipCheckView(PlatformAPIView):
     """The ≥30% village/community-secretary check for every town in your scope."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter("town", str, description="one town's 12-digit code"),
-                    OpenApiParameter("failing", bool, description="only towns below 30%")],
-        responses=s.LeadershipCheckSerializer(many=True),
-    )
-    def get(self, request):  # noqa: ANN001, ANN201
+    @extend_schema(parameters=[s.LeadershipQuerySerializer], responses=s.LeadershipCheckSerializer(many=True))
+    def get(self, request: Any) -> Response:
+        q = validated_query(s.LeadershipQuerySerializer, request)
         towns = Division.objects.visible_to(request.user)
-        if request.query_params.get("town"):
-            towns = towns.filter(code=request.query_params["town"])
+        if q.get("town"):
+            towns = towns.filter(code=q["town"])
         checks = selectors.leadership_checks(towns)
-        if request.query_params.get("failing") in ("1", "true"):
+        if q["failing"]:
             checks = [c for c in checks if not c.ok]
         data = s.LeadershipCheckSerializer(checks, many=True).data
         return Response({"count": len(data), "results": data})

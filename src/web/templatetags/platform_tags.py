@@ -1,7 +1,12 @@
+import functools
+import re
 from typing import Any
 
 from django import template
+from django.contrib.staticfiles import finders
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from web.nav import nav_entries
 
@@ -20,9 +25,44 @@ def nav_items(context: Any) -> list[dict[str, Any]]:
             url = reverse(url_name)
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": label, "active": request.path == url or
-                      (url != "/" and request.path.startswith(url))})
+        items.append({"url": url, "label": label, "active": False})
+    current = active_item(request.path, [str(i["url"]) for i in items])
+    if current is not None:
+        items[current]["active"] = True
     return items
+
+
+def active_item(path: str, urls: list[str]) -> int | None:
+    """Index of the one menu entry marked current for `path`: the entry whose address is the
+    longest prefix of the path (`/grids/map/x/` marks 网格地图, not 网格 as well); "/" only itself."""
+    best, best_len = None, -1
+    for i, url in enumerate(urls):
+        hit = path == url or (url != "/" and path.startswith(url))
+        if hit and len(url) > best_len:
+            best, best_len = i, len(url)
+    return best
+
+
+@functools.cache
+def _icon_svg(name: str) -> str:
+    path = finders.find(f"vendor/lucide/{name}.svg")
+    if not path:
+        raise template.TemplateSyntaxError(f"unknown icon {name!r} (vendor it in frontend/vendor.sh)")
+    with open(path, encoding="utf-8") as fh:  # noqa: PTH123 - a path string from the finder
+        text = fh.read()
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S).strip()
+    text = re.sub(r'\s(width|height|class)="[^"]*"', "", text)
+    return re.sub(r"\s+", " ", text)
+
+
+@register.simple_tag
+def icon(name: str, label: str = "") -> SafeString:
+    """A vendored Lucide SVG icon inline (`{% icon "map" %}`), 1em, drawn in the text colour; with a
+    `label` it is announced to screen readers, otherwise hidden from them. Never an emoji: a
+    system without an emoji font draws those as boxes."""
+    svg = _icon_svg(name)
+    aria = format_html(' role="img" aria-label="{}"', label) if label else ' aria-hidden="true"'
+    return mark_safe(svg.replace("<svg", f'<svg class="icon icon-{name}"{aria}', 1))  # noqa: S308 - our own vendored file
 
 
 @register.filter

@@ -94,9 +94,9 @@ def test_backup_then_restore_gives_the_same_rows_and_audit_trail(tmp_path: Path,
     assert before[Unit._meta.db_table] >= 3 and before[Step._meta.db_table] >= 6
 
     dump = tmp_path / "backups" / "nightly.dump"
-    made = _script("backup.sh", str(dump), url=source, home=tmp_path)
-    assert made.returncode == 0, made.stderr
-    assert made.stdout.strip() == str(dump) and dump.stat().st_size > 0
+    backup = _script("backup.sh", str(dump), url=source, home=tmp_path)
+    assert backup.returncode == 0, backup.stderr
+    assert backup.stdout.strip() == str(dump) and dump.stat().st_size > 0
     assert not dump.with_name("nightly.dump.partial").exists()
 
     restored = _script("restore.sh", str(dump), "--yes", url=target, home=tmp_path)

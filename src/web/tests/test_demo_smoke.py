@@ -56,6 +56,20 @@ def test_full_demo_loads_and_answers_as_the_issues_say(monkeypatch: pytest.Monke
     lng, lat = own[0]["centroid"]
     located = town.get(f"/api/grids/locate/?lat={lat}&lng={lng}").json()
     assert located["inside"] and located["town"]["code"] == "321002001000"
+    # Maps that look like Yangzhou (issue 13 item 9): the seats of three counties locate to them, and
+    # the city's outline is Yangzhou's (≈ 119.0–119.9 E, 32.2–33.4 N, ~6,600 km²).
+    for lat, lng, county in ((32.7810, 119.4440, "高邮市"), (33.2400, 119.3100, "宝应县"), (32.2720, 119.1820, "仪征市")):
+        assert city.get(f"/api/grids/locate/?lat={lat}&lng={lng}").json()["county"]["name"] == county
+    import shapely
+
+    from grids import geo
+
+    outline = next(f for f in city.get("/api/grids/boundaries/?division=321000000000").json()["features"]
+                   if f["properties"]["code"] == "321000000000")
+    shape = shapely.geometry.shape(outline["geometry"])
+    minx, miny, maxx, maxy = shape.bounds
+    assert 119.0 < minx < 119.05 and 119.88 < maxx < 119.95 and 32.2 < miny < 32.25 and 33.4 < maxy < 33.45
+    assert 6.0e9 < geo.area_m2(shape) < 7.2e9 and not outline["properties"]["synthetic"]
 
     for username in ("demo-county-321002", "demo-town-321002106", "demo-reform-321002", "demo-leader-321000",
                      "demo-auditor-321000", "demo-dept-321002", "demo-grid-321002001",
@@ -74,3 +88,21 @@ def test_full_demo_loads_and_answers_as_the_issues_say(monkeypatch: pytest.Monke
     detail = town.get(f"/api/events/{own_events[0]['id']}/").json()
     assert detail["timeline"][0]["action"] == "report"
     assert replay_problems(Event.objects.order_by("id")[:300]) == []
+
+    # Issue 11: the city leader supervises the towns' cases but takes none of their steps; a
+    # town leader still has theirs. A 邗江区 town user's HTML API view offers only its own rows.
+    assert _token_client("demo-leader-321000").get("/api/my-tasks/").json()["count"] == 0
+    assert _token_client("demo-leader-321002001").get("/api/my-tasks/").json()["count"] > 0
+    import re
+
+    from accounts.models import User
+    from grids.models import Grid, GridWorker
+
+    outsider = User.objects.get(username="demo-town-321003001")
+    client = APIClient()
+    client.force_authenticate(outsider)
+    html = client.get("/api/grids/memberships/?format=api").content.decode()
+    for name, model in (("grid", Grid), ("worker", GridWorker)):
+        offered = {v for select in re.findall(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+                   for v in re.findall(r'<option value="(\d+)"', select)}
+        assert offered <= {str(pk) for pk in model.objects.visible_to(outsider).values_list("pk", flat=True)}

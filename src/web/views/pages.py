@@ -13,7 +13,7 @@ from divisions.choices import Level
 from divisions.models import Division
 from org import selectors as org_selectors
 from org.models import Post, Staff, Unit
-from web.forms import AuditFilterForm
+from web.forms import AuditFilterForm, DivisionTreeForm, LeadershipFilterForm
 
 ROLE_HOME_HINTS = {
     Role.CITY_COMMAND: "全市指挥调度：统筹管大事",
@@ -49,12 +49,16 @@ def home(request):  # noqa: ANN001, ANN201
 def division_tree(request):  # noqa: ANN001, ANN201
     """The tree, opened level by level with htmx (children fetched on demand)."""
     user = request.user
-    parent = request.GET.get("parent")
+    form = DivisionTreeForm(request.GET)
+    if not form.is_valid():  # e.g. a NUL byte, which PostgreSQL refuses with an error
+        errors = [e for errs in form.errors.values() for e in errs]
+        return render(request, "web/divisions.html", {"nodes": [], "q": request.GET.get("q", ""), "errors": errors},
+                      status=400)
+    parent, q = form.cleaned_data["parent"], form.cleaned_data["q"].strip()
     visible = Division.objects.visible_to(user)
     if parent:
         nodes = visible.filter(parent_id=parent)
         return render(request, "web/_division_nodes.html", {"nodes": _with_child_counts(nodes)})
-    q = request.GET.get("q", "").strip()
     if q:
         found = Paginator(visible.filter(name__icontains=q), 100).get_page(request.GET.get("page"))
         return render(request, "web/divisions.html", {"found": found, "q": q})
@@ -96,9 +100,11 @@ def _town_context(user, town):  # noqa: ANN001, ANN202
 def leadership(request):  # noqa: ANN001, ANN201
     towns = Division.objects.visible_to(request.user)
     checks = org_selectors.leadership_checks(towns)
-    if request.GET.get("failing"):
+    form = LeadershipFilterForm(request.GET)
+    failing = form.is_valid() and form.cleaned_data["failing"]
+    if failing:
         checks = [c for c in checks if not c.ok]
-    return render(request, "web/leadership.html", {"checks": checks, "failing": bool(request.GET.get("failing"))})
+    return render(request, "web/leadership.html", {"checks": checks, "failing": failing})
 
 
 @login_required
