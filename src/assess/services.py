@@ -411,8 +411,8 @@ def run_request(*, user: Any, division: Division, period: Period) -> Run:
     if user is not None and not scope_for(user).covers(division.code):
         raise NotFound("区划不存在或不在您的管辖范围内")
     if user is not None and not (getattr(user, "is_superuser", False) or has_role(
-            user, *CONFIG_ROLES, Role.TOWN_COMMAND, Role.LEADER)):
-        raise NotAllowed("只有指挥中心、编办和领导可以发起考核计算")
+            user, *CONFIG_ROLES, Role.TOWN_COMMAND)):
+        raise NotAllowed("只有指挥中心和编办可以发起考核计算")
     with transaction.atomic(), _as_user(user):
         run = Run.objects.create(division=division, period_kind=period.kind, period_start=period.start,
                                  requested_by=user if getattr(user, "pk", None) else None)

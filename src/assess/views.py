@@ -34,6 +34,12 @@ from divisions.models import Division
 
 READERS = (Role.LEADER, Role.CITY_COMMAND, Role.COUNTY_COMMAND, Role.TOWN_COMMAND, Role.REFORM_OFFICE,
            Role.AUDITOR, Role.DEPT_HANDLER)
+# Who generates reports and starts computations (leaders and auditors read: no form for them).
+WRITERS = (Role.CITY_COMMAND, Role.COUNTY_COMMAND, Role.TOWN_COMMAND, Role.REFORM_OFFICE)
+
+
+def _may_write(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False) or has_role(user, *WRITERS))
 
 
 def _visible_division(request: HttpRequest, value: str | None) -> Division:
@@ -136,7 +142,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     division = _visible_division(request, request.GET.get("division") or request.POST.get("division"))
     error = ""
     if request.method == "POST":
-        if not has_role(request.user, *READERS) and not request.user.is_superuser:
+        if not _may_write(request.user):
             raise Http404
         kind = request.POST.get("kind") or ReportKind.MONTHLY
         day = parse_date(request.POST.get("day") or "") or dashboards.default_day()
@@ -148,7 +154,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             error = exc.message
     rows = AssessReport.objects.visible_to(request.user).filter(division__code__startswith=division.code[:6])[:200]
     return render(request, "assess/reports.html", {"division": division, "rows": rows, "error": error,
-                                                   "kinds": ReportKind.choices})
+                                                   "kinds": ReportKind.choices, "may_write": _may_write(request.user)})
 
 
 @login_required
@@ -168,6 +174,8 @@ def runs(request: HttpRequest) -> HttpResponse:
     division = _visible_division(request, request.GET.get("division") or request.POST.get("division"))
     error = ""
     if request.method == "POST":
+        if not _may_write(request.user):
+            raise Http404
         try:
             kind = request.POST.get("period_kind") or PeriodKind.MONTH
             day = parse_date(request.POST.get("day") or "")
@@ -179,7 +187,7 @@ def runs(request: HttpRequest) -> HttpResponse:
             error = exc.message
     rows = Run.objects.visible_to(request.user)[:50]
     return render(request, "assess/runs.html", {"division": division, "rows": rows, "error": error,
-                                                "kinds": PeriodKind.choices})
+                                                "kinds": PeriodKind.choices, "may_write": _may_write(request.user)})
 
 
 @login_required

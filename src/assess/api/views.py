@@ -130,7 +130,7 @@ class RunViewSet(ReadCreateViewSet):
 
     queryset = Run.objects.all()
     serializer_class = s.RunSerializer
-    write_roles = (*CONFIG, *TOWN_POWERS)
+    write_roles = (*CONFIG, Role.TOWN_COMMAND)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         d: Any = request.data
