@@ -60,6 +60,13 @@ cp_file leaflet/dist/leaflet.css    leaflet/leaflet.css
 cp -r "$NM/leaflet/dist/images"     "$DEST/leaflet/images"
 cp_file leaflet/LICENSE             leaflet/LICENSE
 
+# --- leaflet.markercluster ----------------------------------------------------
+fresh leaflet.markercluster
+cp_file leaflet.markercluster/dist/leaflet.markercluster.js   leaflet.markercluster/leaflet.markercluster.js
+cp_file leaflet.markercluster/dist/MarkerCluster.css          leaflet.markercluster/MarkerCluster.css
+cp_file leaflet.markercluster/dist/MarkerCluster.Default.css  leaflet.markercluster/MarkerCluster.Default.css
+cp_file leaflet.markercluster/MIT-LICENCE.txt                 leaflet.markercluster/LICENSE
+
 # --- echarts ----------------------------------------------------------------
 fresh echarts
 cp_file echarts/dist/echarts.min.js echarts/echarts.min.js

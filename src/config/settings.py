@@ -73,6 +73,7 @@ PLATFORM_APPS = [
     "grids",
     "events",
     "assess",
+    "command",
     "web",
 ]
 

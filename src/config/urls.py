@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("grids.urls")),
     path("", include("events.urls")),
     path("", include("assess.urls")),
+    path("", include("command.urls")),
     path("", include("web.urls")),
 ]
 

@@ -27,10 +27,15 @@ class SessionTimeoutMiddleware:
     The last-seen time is written at most once a minute (a session save per request would be a
     database write per page). An ended session is flushed (the API tokens of the account stay: they
     have their own expiry) and audited as a `logout` with reason `timeout`; a page request is sent to
-    the sign-in page with `?timeout=1`, an API request continues as anonymous (401/403).
+    the sign-in page with `?timeout=1`, an API request continues as anonymous (401/403). A request
+    carrying `X-Background-Refresh: 1` (a screen polling by itself) is served but does not count as
+    activity.
     """
 
     TOUCH_EVERY = 60
+    # A screen's own refresh (the command screen's poll) sends this header: it is not user activity,
+    # so a wall display left alone still times out (issue 10 item 1).
+    BACKGROUND_HEADER = "X-Background-Refresh"
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
@@ -53,7 +58,7 @@ class SessionTimeoutMiddleware:
             session["_auth_at"] = started = now
         if (seen is not None and now - seen > idle) or now - started > lifetime:
             return self._expire(request, user, "idle" if seen is not None and now - seen > idle else "lifetime")
-        if seen is None or now - seen >= self.TOUCH_EVERY:
+        if (seen is None or now - seen >= self.TOUCH_EVERY) and not request.headers.get(self.BACKGROUND_HEADER):
             session["_seen_at"] = now
         return self.get_response(request)
 

@@ -6,7 +6,17 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from core.admin import ScopedAdmin, ScopedRelatedFilter
-from events.models import Event, EventClass, EventCounter, EventPhoto, Step
+from events.models import (
+    CallDepartment,
+    DeadlineMark,
+    Escalation,
+    Event,
+    EventClass,
+    EventCounter,
+    EventPhoto,
+    Step,
+    TownCall,
+)
 
 
 class ReadOnlyAdmin(ScopedAdmin):
@@ -54,3 +64,28 @@ class EventPhotoAdmin(ReadOnlyAdmin):
 @admin.register(EventCounter)
 class EventCounterAdmin(ReadOnlyAdmin):
     list_display = ("division", "class_code", "last")
+
+
+@admin.register(DeadlineMark)
+class DeadlineMarkAdmin(ReadOnlyAdmin):
+    list_display = ("event", "colour", "due_at", "mark_at", "level", "at")
+    list_filter = ("colour", "level")
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ("event", "cause", "from_level", "to_level", "due_at", "at")
+    list_filter = ("cause", "to_level")
+
+
+@admin.register(TownCall)
+class TownCallAdmin(ReadOnlyAdmin):
+    list_display = ("event", "called_by_name", "at", "reason")
+
+
+@admin.register(CallDepartment)
+class CallDepartmentAdmin(ReadOnlyAdmin):
+    list_display = ("call", "unit", "outcome", "report_in_due", "reported_in_at", "answer_due", "answered_at",
+                    "escalated_at")
+    list_filter = ("outcome",)
+    list_select_related = ("unit",)

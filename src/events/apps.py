@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = "事件指挥调度"
+
+    def ready(self) -> None:
+        from events import hooks, notices
+        from events.services import duplicates
+        from notify import outbox
+
+        # Who is told what (deadline marks, escalations, dispatch, calls, outcome): events/notices.py.
+        outbox.register("events.notify", "events.notices.EventNotifyHandler")
+        hooks.on_step(duplicates.flag_on_report)
+        hooks.on_step(notices.enqueue_for_step)
+        hooks.duplicate_candidates(duplicates.flagged)

@@ -27,7 +27,17 @@ proportion), and lifecycles with the exceptions at the rates of `Mix`: 不予受
 open event of the same class in the same town reported within the day before), 挂起/恢复, 退单 (then
 re-dispatched, to a cooperating unit where there is one), 延期 (approved or refused), 返工 (a failed
 核查), 督办 and 评价. Steps that would fall after `now` are not taken, so the last days end in
-today's open queue. Part 2 (escalation, town calls, warnings) adds its rows on top of this walk.
+today's open queue.
+
+Part 2 rows on top of the walk, as the deadline sweep (`services.sweep`, every minute) and the
+乡呼县应 services would have written them: an open, not suspended town or county event whose
+`escalate_at` has passed is escalated one level up a minute later (an `escalate` step, an
+`Escalation` row; the county gets the class's 处置 limit again, the city is the top; later centre
+steps are taken by the new level's centre); yellow / red `DeadlineMark` rows for events still open
+at their warning point / after their deadline; and a small share of dispatched town events call
+(吹哨) one or two county departments of their county (`Mix.call`), who report in and answer in
+time — except `Mix.call_missed` of them, whose call the sweep escalates to the county centre.
+Most events are on time; the late ones (`Mix.late`, a few per cent) are the overdue and escalated.
 
 Determinism: one `random.Random` per day, seeded from (`seed`, the date); the world is read in a
 fixed order. The same seed, `now` and world give the same rows (primary keys aside).
@@ -53,8 +63,24 @@ from core.workcal import TZ, add_working_hours, due_time, hours_per_day
 from events import lifecycle, routing
 from events.choices import Channel, Level, LocationStatus, Severity
 from events.lifecycle import State
-from events.models import Event, EventClass, EventCounter, Step
+from events.models import (
+    CallDepartment,
+    CallOutcome,
+    DeadlineMark,
+    Escalation,
+    EscalationCause,
+    Event,
+    EventClass,
+    EventCounter,
+    Mark,
+    Step,
+    TownCall,
+)
 from events.services._common import WARN_SHARE, working_hours_between
+
+NEXT_LEVEL: dict[str, str] = {Level.TOWN: Level.COUNTY, Level.COUNTY: Level.CITY}
+SWEEP_LAG = dt.timedelta(minutes=1)  # the sweep runs every minute
+CALL_REPORT_IN_HOURS, CALL_ANSWER_HOURS = 1.0, 4.0  # services.calls' defaults
 
 DEFAULT_RATE = 1500  # events a day over Yangzhou's 98 towns (12345 and grid reports together)
 BATCH = 2000
@@ -92,6 +118,8 @@ class Mix:
     late: float = 0.04            # handled after the deadline
     rate: float = 0.6             # closed events that get a 评价
     reporter_major: float = 0.002  # reporter marks the event 重大 (→ city)
+    call: float = 0.03            # 乡呼县应: dispatched town events that call county departments
+    call_missed: float = 0.12     # … called departments that do not report in (escalated to the county)
 
 
 @dataclass
@@ -137,6 +165,10 @@ class World:
             raise RuntimeError("no active grids: the generator samples points inside grids")
         self.names = self.index.division_names
         self.units = dict(Unit.objects.values_list("id", "name"))
+        self.county_departments: dict[str, list[int]] = defaultdict(list)
+        for unit_id, division in Unit.objects.filter(kind="county_department").order_by("id").values_list(
+                "id", "division_id"):
+            self.county_departments[division].append(unit_id)
         self.centres: dict[tuple[str, str], Actor] = {}
         self.handlers: dict[int, Actor] = {}
         self.users: dict[int, Actor] = {}
@@ -218,6 +250,9 @@ class Walk:
         self.left_open: dt.datetime | None = None  # when the event became closed or void
         self.suspended_at: dt.datetime | None = None
         self.merge_target: Walk | None = None
+        self.start_level = event.level
+        self.escalations: list[Escalation] = []
+        self.calls: list[tuple[TownCall, list[CallDepartment]]] = []
 
     def report(self, actor: Actor, data: dict[str, Any]) -> None:
         ev = self.event
@@ -232,8 +267,12 @@ class Walk:
         at = max(at, self.at) if at is not None else _after(self.at, gap)
         if at > self.now:
             return False
+        self.sweep_until(at)
         ev, data = self.event, dict(data or {})
         row = lifecycle.find(self.state, action, outcome)
+        if lifecycle.Actor.CENTRE in row.actors and ev.level != self.start_level and \
+                actor == self.world.centre(self.start_level, ev):
+            actor = self.world.centre(ev.level, ev)  # escalated: the new level's centre acts
         new = lifecycle.target_of(row, self.state, ev.suspended_from or None)
         ev.take(action, row.outcome)  # the model's django-fsm method, built from the same table
         if ev.state != new:
@@ -284,7 +323,7 @@ class Walk:
             hours = working_hours_between(self.suspended_at, at) if self.suspended_at else 0.0
             data["suspended_hours"] = round(hours, 4)
             if hours > 0:
-                for name in ("due_at", "warn_at", "step_due_at"):
+                for name in ("due_at", "warn_at", "escalate_at", "step_due_at"):
                     value = getattr(ev, name)
                     if value is not None:
                         setattr(ev, name, add_working_hours(value, hours))
@@ -303,6 +342,7 @@ class Walk:
             base = ev.due_at or at
             found = due_time(base, amount, unit)
             ev.due_at, ev.due_provisional = found.due_at, found.provisional
+            ev.escalate_at = found.due_at
             ev.warn_at = due_time(base, amount * WARN_SHARE, unit).due_at
             data["granted"] = {"amount": amount, "unit": unit, "from": base.isoformat(),
                                "due_at": found.due_at.isoformat()}
@@ -315,6 +355,37 @@ class Walk:
             event=ev, seq=ev.version, action=action, outcome=outcome, actor_id=actor.user_id,
             actor_name=actor.name[:150], unit_id=actor.unit_id, at=at, note=note[:2000], from_state=old, to_state=new,
             level=ev.level, due_at=due, due_provisional=prov, data=data))
+
+    def sweep_until(self, until: dt.datetime) -> None:
+        """What the deadline sweep did before `until` (and before `now`): escalate the event one
+        level up a minute after its `escalate_at` while it is open and not suspended."""
+        ev = self.event
+        while (ev.level in NEXT_LEVEL and ev.escalate_at is not None and self.state != State.SUSPENDED
+               and lifecycle.KIND[self.state] == lifecycle.StateKind.OPEN):
+            at = max(ev.escalate_at + SWEEP_LAG, self.at)
+            if at >= until or at > self.now:
+                return
+            old, to, passed = ev.level, NEXT_LEVEL[ev.level], ev.escalate_at
+            ev.level = to
+            ev.escalate_at = None if to == Level.CITY else due_time(at, *self.cls.limit(lifecycle.DUE_HANDLE)).due_at
+            self.escalations.append(Escalation(event=ev, cause=EscalationCause.OVERDUE, from_level=old, to_level=to,
+                                               due_at=passed, at=at, seq=len(self.steps) + 1))
+            self.at = at
+            self._append("escalate", "", Actor(None, "system"), at,
+                         f"超过时限 {timezone.localtime(passed):%Y-%m-%d %H:%M} 未办结，升级到{Level(to).label}指挥中心",
+                         self.state, self.state, ev.step_due_at, ev.due_provisional,
+                         {"cause": EscalationCause.OVERDUE, "from": old, "to": to, "due_at": passed.isoformat()})
+
+    def marks(self) -> list[DeadlineMark]:
+        """Yellow if the event was still open at its warning point, red if still open after its
+        deadline (as of `now`), for the deadline in force at the end."""
+        ev, out = self.event, []
+        end = min(self.left_open or self.now, self.now)
+        for colour, point in ((Mark.YELLOW, ev.warn_at), (Mark.RED, ev.due_at)):
+            if point is not None and ev.due_at is not None and (point <= end if colour == Mark.YELLOW else point < end):
+                out.append(DeadlineMark(event=ev, colour=colour, due_at=ev.due_at, mark_at=point, level=ev.level,
+                                        unit_id=ev.unit_id, at=min(point + SWEEP_LAG, self.now)))
+        return out
 
     def is_open_at(self, at: dt.datetime) -> bool:
         return self.left_open is None or self.left_open > at
@@ -405,8 +476,8 @@ class Generator:
             matter_id=proposal.matter_id, proposed_unit_id=proposal.unit_id, proposed_level=proposal.level,
             unit_id=proposal.unit_id, cooperating=proposal.cooperating, level=proposal.level,
             routing={**proposal.as_dict(), "location_note": loc.note}, severity=severity, reported_at=at,
-            due_at=due_at, warn_at=warn_at, step_due_at=step_due, due_provisional=prov or step_prov,
-            is_synthetic=True, created_at=at, updated_at=at)
+            due_at=due_at, warn_at=warn_at, escalate_at=due_at, step_due_at=step_due,
+            due_provisional=prov or step_prov, is_synthetic=True, created_at=at, updated_at=at)
         walk = Walk(ev, cls, w, self.now)
         walk.report(reporter, {"channel": channel, "location": loc.status, "routing": proposal.as_dict()})
         return walk
@@ -454,6 +525,8 @@ class Generator:
             again = {"_unit": other[0], "reason": "退单后改派"} if other else {}
             if not walk.take("dispatch", centre, gap=hours("dispatch"), note=again.get("reason", ""), data=again):
                 return
+        if ev.level == Level.TOWN and rng.random() < mix.call and not self._call(walk, centre, rng):
+            return
         if not self._maybe_suspend(walk, centre, rng, State.DISPATCHED):
             return
         if not self._handle(walk, centre, reporter, rng):
@@ -495,6 +568,51 @@ class Generator:
                 return False
             if passed:
                 return True
+        return True
+
+    def _call(self, walk: Walk, centre: Actor, rng: random.Random) -> bool:
+        """乡呼县应: call one or two county departments of the event's county; each reports in and
+        answers in time, except `Mix.call_missed` of them (escalated by the sweep, answered late)."""
+        ev = walk.event
+        county = ev.county_id or ev.division_id[:6] + "000000"
+        choices = self.world.county_departments.get(county, [])
+        if not choices:
+            return True
+        units = rng.sample(choices, min(len(choices), rng.choice((1, 1, 2))))
+        at = _after(walk.at, rng.uniform(0.1, 2))
+        if at > walk.now:
+            return False
+        report_in_due = due_time(at, CALL_REPORT_IN_HOURS, "hours").due_at
+        answer_due = due_time(at, CALL_ANSWER_HOURS, "hours").due_at
+        data = {"call": {"units": [{"id": u, "name": self.world.units.get(u, "")} for u in units],
+                         "report_in_due": report_in_due.isoformat(), "answer_due": answer_due.isoformat()}}
+        if not walk.take("call", centre, at=at, note="涉及县级部门职责，请到场协同处置", data=data):
+            return False
+        call = TownCall(event=ev, reason="涉及县级部门职责，请到场协同处置", called_by_id=centre.user_id,
+                        called_by_name=centre.name[:150], at=at, seq=ev.version)
+        rows = [CallDepartment(call=call, unit_id=u, report_in_due=report_in_due, answer_due=answer_due)
+                for u in units]
+        walk.calls.append((call, rows))
+        ev.called_units = list(units)
+        for row in rows:
+            handler = self.world.handler(row.unit_id)
+            if rng.random() < self.mix.call_missed:
+                escalated = report_in_due + SWEEP_LAG
+                if escalated <= walk.now:
+                    row.outcome, row.escalated_at = CallOutcome.UNANSWERED, escalated
+                    walk.escalations.append(Escalation(event=ev, cause=EscalationCause.CALL, from_level=Level.TOWN,
+                                                       to_level=Level.COUNTY, due_at=report_in_due, at=escalated,
+                                                       call_department=row))
+                continue
+            if not walk.take("report-in", handler, at=at + dt.timedelta(minutes=rng.uniform(5, 50))):
+                return False
+            row.reported_in_at, row.reported_in_by_id, row.outcome = walk.at, handler.user_id, CallOutcome.REPORTED_IN
+            answer = "已安排人员到场，配合处置"
+            if not walk.take("answer", handler, at=walk.at + dt.timedelta(minutes=rng.uniform(10, 150)), note=answer):
+                return False
+            row.answered_at, row.answered_by_id, row.answer = walk.at, handler.user_id, answer
+            row.outcome = CallOutcome.ANSWERED if walk.at <= answer_due else CallOutcome.ANSWERED_LATE
+            ev.called_units = [u for u in ev.called_units if u != row.unit_id]
         return True
 
     def _maybe_suspend(self, walk: Walk, centre: Actor, rng: random.Random, state: str) -> bool:
@@ -547,6 +665,7 @@ class Generator:
         walks.sort(key=lambda wk: wk.event.reported_at)
         for walk in walks:
             self._lifecycle(walk, self._reporter_of(walk), rng)
+            walk.sweep_until(self.now)  # what the sweep has done since the last step
             key = (walk.event.town_id, walk.cls.code)
             self.recent[key] = [x for x in self.recent[key] if x.event.reported_at > walk.event.reported_at
                                 - dt.timedelta(hours=24)] + [walk]
@@ -574,9 +693,10 @@ class Generator:
             Event.objects.bulk_update([w.event for w in merged], ["merged_into"])
             steps = [s for w in walks for s in w.steps]
             _insert_steps(steps)
+            extra = self._write_part2(walks)
             t2 = time.perf_counter()
             parts["insert"] += t2 - t1
-            self.stats.audit_rows += _audit_created(events) + _audit_created(steps)
+            self.stats.audit_rows += _audit_created(events) + _audit_created(steps) + _audit_created(extra)
             self._write_counters()
             parts["audit"] += time.perf_counter() - t2
         for w in walks:
@@ -587,6 +707,32 @@ class Generator:
         self.stats.steps += len(steps)
         if self.progress:
             self.progress(len(events))
+
+    def _write_part2(self, walks: list[Walk]) -> list[Any]:
+        """Town calls, called departments, escalations and deadline marks of the walks (after their
+        events are saved); returns the rows written, for the audit."""
+        calls = [(call, rows) for w in walks for call, rows in w.calls]
+        for call, _ in calls:
+            call.event = call.event  # the saved event's id
+        TownCall.objects.bulk_create([c for c, _ in calls], batch_size=BATCH)
+        departments = [row for call, rows in calls for row in rows]
+        for row in departments:
+            row.call = row.call
+        CallDepartment.objects.bulk_create(departments, batch_size=BATCH)
+        escalations = [e for w in walks for e in w.escalations]
+        for esc in escalations:
+            esc.event = esc.event
+            if esc.call_department is not None:
+                esc.call_department = esc.call_department
+        Escalation.objects.bulk_create(escalations, batch_size=BATCH)
+        marks = [m for w in walks for m in w.marks()]
+        DeadlineMark.objects.bulk_create(marks, batch_size=BATCH)
+        for w in walks:
+            for m in w.marks():
+                self.stats.by_action[f"mark/{m.colour}"] += 1
+            for e in w.escalations:
+                self.stats.by_action[f"escalation/{e.cause}/{e.to_level}"] += 1
+        return [*(c for c, _ in calls), *departments, *escalations, *marks]
 
     def _write_counters(self) -> None:
         world = self.world
@@ -681,11 +827,16 @@ def replay_problems(events: Iterable[Event]) -> list[str]:
         state: str = State.REPORTED
         suspended_from: str | None = None
         unit = steps[0].data.get("routing", {}).get("unit")
+        called: set[int] = set()
         counts: dict[str, int] = defaultdict(int)
         for expected_seq, step in enumerate(steps, start=1):
             if step.seq != expected_seq:
                 problems.append(f"{ev.pk}#{step.seq}: seq out of order")
             if expected_seq == 1:
+                continue
+            if step.action == "escalate":  # written by the sweep, not a row of the table
+                if step.from_state != state or step.to_state != state:
+                    problems.append(f"{ev.pk}#{step.seq}: an escalation changed the state")
                 continue
             try:
                 row = lifecycle.find(state, step.action, step.outcome)
@@ -697,11 +848,16 @@ def replay_problems(events: Iterable[Event]) -> list[str]:
                 problems.append(f"{ev.pk}#{step.seq}: {step.from_state}→{step.to_state}, table says {state}→{new}")
             if step.action == "dispatch":
                 unit = step.data["unit"]["id"]
+            if step.action == "call":
+                called |= {u["id"] for u in step.data["call"]["units"]}
             actor = users.get(step.actor_id) if step.actor_id else None
             snap = SimpleNamespace(level=step.level, division_id=ev.division_id, unit_id=unit,
-                                   reporter_id=ev.reporter_id)
+                                   reporter_id=ev.reporter_id, called_units=sorted(called))
+
             if actor is not None and not lifecycle.may_take(row, snap, actor):
                 problems.append(f"{ev.pk}#{step.seq}: {actor.username} may not {step.action}")
+            if step.action == "answer" and actor is not None:
+                called.discard(actor.unit_id)
             if new == State.SUSPENDED:
                 suspended_from = state
             elif state == State.SUSPENDED:

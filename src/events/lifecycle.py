@@ -19,7 +19,10 @@ follows; see `DUE_*`).
 States are typed open / closed / void (`KIND`), so every count is unambiguous: a void event
 (不予受理, 撤销, 合并) is neither open nor closed.
 
-Part 2 (town calls) appends its rows (`call`, `report-in`, `answer`) to `TABLE` the same way.
+Part 2 appends its rows the same way: 乡呼县应 (`call` by the town centre, `report-in` and `answer`
+by each called county department) and `clear-duplicate` (the centre clears a duplicate flag; a
+real duplicate is merged). None of them changes the state. `escalate` is written by the deadline
+sweep only (like `report`, it has no row: no user takes it).
 """
 from __future__ import annotations
 
@@ -97,6 +100,11 @@ class Action(models.TextChoices):
     SUPERVISE = "supervise", _("督办")
     MERGE = "merge", _("合并")
     WITHDRAW = "withdraw", _("撤销")
+    CALL = "call", _("乡呼县应（吹哨）")
+    REPORT_IN = "report-in", _("报到")
+    ANSWER = "answer", _("答复")
+    CLEAR_DUPLICATE = "clear-duplicate", _("排除疑似重复")
+    ESCALATE = "escalate", _("超期升级")
 
 
 class Actor(models.TextChoices):
@@ -107,6 +115,7 @@ class Actor(models.TextChoices):
     HANDLER = "handler", _("承办单位处置人员（不能是上报人）")
     REPORTER = "reporter", _("上报人")
     REPORTING_WORKER = "reporting_worker", _("上报该事件的网格员")
+    CALLED = "called", _("被呼叫且未答复的县级部门人员")
 
 
 class Outcome(models.TextChoices):
@@ -139,13 +148,15 @@ class Transition:
     outcome: str = ""
     needs: tuple[str, ...] = ()
     due: str | None = None
+    when: str | None = None  # a name in WHEN: the row is offered only while it holds for the event
 
     @property
     def method_name(self) -> str:
         return method_name(self.action)
 
 
-C, S, H, R, W = Actor.CENTRE, Actor.SUPERVISOR, Actor.HANDLER, Actor.REPORTER, Actor.REPORTING_WORKER
+C, S, H, R, W, K = (Actor.CENTRE, Actor.SUPERVISOR, Actor.HANDLER, Actor.REPORTER, Actor.REPORTING_WORKER,
+                    Actor.CALLED)
 St = State
 
 TABLE: list[Transition] = [
@@ -174,7 +185,18 @@ TABLE: list[Transition] = [
     Transition("resume", St.SUSPENDED, PREVIOUS, (C,), due=DUE_SAME),
     *[Transition("supervise", s, None, (S,), needs=("reason",), due=DUE_SAME) for s in OPEN_STATES],
     *[Transition("merge", s, St.MERGED, (C,), needs=("into",)) for s in (St.REPORTED, St.ACCEPTED, St.FILED)],
+    *[Transition("clear-duplicate", s, None, (C,), due=DUE_SAME, when="flagged")
+      for s in (St.REPORTED, St.ACCEPTED, St.FILED)],
+    # 乡呼县应: the town centre calls county departments; each reports in, then answers (services.calls)
+    *[Transition("call", s, None, (C,), needs=("reason",), due=DUE_SAME)
+      for s in (St.ACCEPTED, St.FILED, St.DISPATCHED, St.EXTENSION_REQUESTED)],
+    *[Transition("report-in", s, None, (K,), due=DUE_SAME) for s in OPEN_STATES],
+    *[Transition("answer", s, None, (K,), needs=("note",), due=DUE_SAME) for s in OPEN_STATES],
 ]
+# Conditions on the event itself (no query), by name; django-fsm `conditions` of the built methods.
+WHEN: dict[str, Callable[[Any], bool]] = {
+    "flagged": lambda event: bool(getattr(event, "duplicate_of", None)),
+}
 SUSPENDABLE = tuple(t.source for t in TABLE if t.action == "suspend")
 ACTIONS = tuple(dict.fromkeys(t.action for t in TABLE))  # the API verbs, in table order
 
@@ -282,6 +304,9 @@ def actor_kinds(event: Any, user: Any) -> set[str]:
     if has_role(user, Role.DEPT_HANDLER) and event.unit_id is not None and user.unit_id == event.unit_id \
             and not is_reporter:
         kinds.add(Actor.HANDLER)
+    if has_role(user, Role.DEPT_HANDLER) and user.unit_id is not None and \
+            user.unit_id in (getattr(event, "called_units", None) or ()):
+        kinds.add(Actor.CALLED)
     return kinds
 
 
@@ -325,12 +350,13 @@ def fsm_methods(field: str = "state") -> dict[str, Callable[..., Any]]:
                     possible |= set(SUSPENDABLE)
                 target, fixed = RETURN_VALUE(*sorted(possible)), False
             actors = tuple(sorted({a for r in rows for a in r.actors}))
+            conditions = [WHEN[w] for w in sorted({r.when for r in rows if r.when})]
 
             def permission(instance: Any, user: Any, _actors: tuple[str, ...] = actors) -> bool:
                 return bool(set(_actors) & actor_kinds(instance, user))
 
             decorated = transition(field=field, source=source, target=target, permission=permission,
-                                   custom={"fixed": fixed, "action": action})(body)
+                                   conditions=conditions, custom={"fixed": fixed, "action": action})(body)
             wrapper = wrapper or decorated
         assert wrapper is not None
         methods[method_name(action)] = wrapper

@@ -68,6 +68,8 @@ class EventClass(ScopedModel):
     verify_limit = _limit(_("核查时限"), 4)
     verify_unit = _unit(_("核查时限单位"), LimitUnit.HOURS)
     old_codes = models.CharField(_("旧编码(GB/T 30428/CJ/T 214)"), max_length=100, blank=True)
+    duplicate_distance_m = models.PositiveIntegerField(_("疑似重复距离(米)"), default=50)
+    duplicate_window_hours = models.PositiveIntegerField(_("疑似重复时间窗(小时)"), default=24)
     is_active = models.BooleanField(_("启用"), default=True)
 
     scope_kind = REFERENCE
@@ -176,6 +178,13 @@ class Event(EventTransitions, ScopedModel):
     warn_at = models.DateTimeField(_("预警时间"), null=True, blank=True,
                                    help_text=_("办结时限的 80%（工作时间）；延期后为延期时长的 80%"))
     step_due_at = models.DateTimeField(_("当前环节时限"), null=True, blank=True)
+    escalate_at = models.DateTimeField(
+        _("超期升级时间"), null=True, blank=True,
+        help_text=_("到此时仍未办结则升级到上一级指挥中心：先为办结时限，升级后为上级的处置时限；市级为空"))
+    duplicate_of = models.JSONField(_("疑似重复"), default=list, blank=True,
+                                    help_text=_("上报时发现的同类在办事件 id（同类、距离与时间窗内）"))
+    called_units = models.JSONField(_("被呼叫未应答的部门"), default=list, blank=True,
+                                    help_text=_("乡呼县应中尚未应答的县级部门 id"))
     due_provisional = models.BooleanField(_("时限按未公布年度推算"), default=False)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     filed_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
@@ -206,6 +215,10 @@ class Event(EventTransitions, ScopedModel):
             models.Index(fields=["division", "state_kind"], name="events_division_kind"),
             models.Index(fields=["state_kind", "due_at"], name="events_kind_due"),
             models.Index(fields=["event_class", "reported_at"], name="events_class_reported"),
+            # the sweep: open events whose escalation time has passed
+            models.Index(fields=["state_kind", "escalate_at"], name="events_kind_escalate"),
+            # duplicates at intake: a bounding box on lat/lng within one class
+            models.Index(fields=["event_class", "lat", "lng"], name="events_class_lat_lng"),
         ]
 
     def __str__(self) -> str:
@@ -301,3 +314,137 @@ class EventCounter(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.division_id}/{self.class_code}: {self.last}"
+
+
+class Mark(models.TextChoices):
+    YELLOW = "yellow", _("黄牌预警（已用时限 80%）")
+    RED = "red", _("红牌超期")
+
+
+class DeadlineMark(ScopedModel):
+    """A warning (yellow at 80 % of the working time allowed) or an overdue mark (red), stored
+    by the sweep (`services.deadlines_sweep`) for assessment. One per event, colour and deadline
+    (`due_at`: the deadline it concerns, so an extension makes a new round)."""
+
+    event = models.ForeignKey(Event, verbose_name=_("事件"), on_delete=models.PROTECT, related_name="marks")
+    colour = models.CharField(_("预警"), max_length=10, choices=Mark.choices)
+    due_at = models.DateTimeField(_("所涉时限"))
+    mark_at = models.DateTimeField(_("预警点"), help_text=_("黄牌为 80% 时点，红牌为时限"))
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
+    unit = models.ForeignKey("org.Unit", verbose_name=_("承办单位"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    scope_lookup = "event__division__code"
+    scope_kind = OPERATIONAL
+
+    class Meta:
+        ordering = ["event_id", "mark_at"]
+        verbose_name = _("时限预警")
+        verbose_name_plural = _("时限预警")
+        constraints = [models.UniqueConstraint(fields=["event", "colour", "due_at"], name="events_one_mark_per_round")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.colour} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class EscalationCause(models.TextChoices):
+    OVERDUE = "overdue", _("超期未办结")
+    CALL = "call", _("乡呼县应未应答")
+
+
+class Escalation(ScopedModel):
+    """An escalation one level up (town → county → city), written by the sweep with the step it
+    causes. Overdue: unique per event, target level and the deadline that passed (`due_at`), so
+    no sweep can escalate the same round twice; a call: unique per called department."""
+
+    event = models.ForeignKey(Event, verbose_name=_("事件"), on_delete=models.PROTECT, related_name="escalations")
+    cause = models.CharField(_("原因"), max_length=10, choices=EscalationCause.choices)
+    from_level = models.CharField(_("原层级"), max_length=10, choices=Level.choices)
+    to_level = models.CharField(_("升级到"), max_length=10, choices=Level.choices)
+    due_at = models.DateTimeField(_("超过的时限"))
+    at = models.DateTimeField(_("升级时间"), default=timezone.now)
+    seq = models.PositiveIntegerField(_("步骤序号"), null=True, blank=True)
+    call_department = models.ForeignKey("CallDepartment", verbose_name=_("被呼叫部门"), null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="escalations")
+
+    scope_lookup = "event__division__code"
+    scope_kind = OPERATIONAL
+
+    class Meta:
+        ordering = ["event_id", "at"]
+        verbose_name = _("升级记录")
+        verbose_name_plural = _("升级记录")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "to_level", "due_at"], condition=Q(cause="overdue"),
+                                    name="events_one_escalation_per_round"),
+            models.UniqueConstraint(fields=["call_department"], condition=Q(call_department__isnull=False),
+                                    name="events_one_escalation_per_call"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.from_level}→{self.to_level}"
+
+
+class TownCall(ScopedModel):
+    """乡呼县应 (吹哨): a town centre calls one or more county departments on an event, with a reason."""
+
+    event = models.ForeignKey(Event, verbose_name=_("事件"), on_delete=models.PROTECT, related_name="calls")
+    reason = models.TextField(_("呼叫事由"))
+    called_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("呼叫人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    called_by_name = models.CharField(_("呼叫人姓名"), max_length=150, blank=True)
+    at = models.DateTimeField(_("呼叫时间"), default=timezone.now)
+    seq = models.PositiveIntegerField(_("步骤序号"))
+
+    scope_lookup = "event__division__code"
+    scope_kind = OPERATIONAL
+
+    class Meta:
+        ordering = ["event_id", "at"]
+        verbose_name = _("乡呼县应")
+        verbose_name_plural = _("乡呼县应")
+
+    def __str__(self) -> str:
+        return f"{self.event_id} 呼叫#{self.seq}"
+
+
+class CallOutcome(models.TextChoices):
+    PENDING = "pending", _("待报到")
+    REPORTED_IN = "reported_in", _("已报到待答复")
+    ANSWERED = "answered", _("已按时答复")
+    UNANSWERED = "unanswered", _("未按时应答（已升级）")
+    ANSWERED_LATE = "answered_late", _("逾期答复")
+
+
+class CallDepartment(ScopedModel):
+    """One called county department: must report in (报到) by `report_in_due` and answer by
+    `answer_due` (working time from the call); otherwise the sweep marks it unanswered and
+    escalates the call to the county centre. Each time is recorded."""
+
+    call = models.ForeignKey(TownCall, verbose_name=_("呼叫"), on_delete=models.PROTECT, related_name="departments")
+    unit = models.ForeignKey("org.Unit", verbose_name=_("县级部门"), on_delete=models.PROTECT, related_name="+")
+    report_in_due = models.DateTimeField(_("报到时限"))
+    answer_due = models.DateTimeField(_("答复时限"))
+    reported_in_at = models.DateTimeField(_("报到时间"), null=True, blank=True)
+    reported_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("报到人"), null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("答复人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    answer = models.TextField(_("答复"), blank=True)
+    outcome = models.CharField(_("结果"), max_length=15, choices=CallOutcome.choices, default=CallOutcome.PENDING)
+    escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+
+    scope_lookup = "call__event__division__code"
+    scope_kind = OPERATIONAL
+
+    class Meta:
+        ordering = ["call_id", "id"]
+        verbose_name = _("被呼叫部门")
+        verbose_name_plural = _("被呼叫部门")
+        constraints = [models.UniqueConstraint(fields=["call", "unit"], name="events_one_answer_per_unit")]
+        indexes = [models.Index(fields=["outcome", "answer_due"], name="events_call_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.call_id}/{self.unit_id} {self.outcome}"

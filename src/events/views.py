@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from core.filters import division_param
 from core.roles import Role
 from events import selectors
-from events.models import Event
+from events.models import CallDepartment, Event
 
 GAP_READERS = (Role.REFORM_OFFICE, Role.COUNTY_COMMAND, Role.CITY_COMMAND, Role.TOWN_COMMAND, Role.LEADER)
 
@@ -22,7 +22,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "event_class", "grid", "village", "town", "county", "division", "unit", "proposed_unit").defer(
         "grid__geometry", "village__boundary", "town__boundary", "county__boundary", "division__boundary"), pk=pk)
     context = {"event": event, "steps": selectors.timeline(event), "allowed": event.available_actions(request.user),
-               "photos": event.photos.filter(step__seq=1)}
+               "photos": event.photos.filter(step__seq=1), "marks": event.marks.all(),
+               "escalations": event.escalations.all(),
+               "calls": CallDepartment.objects.filter(call__event=event).select_related("call", "unit")}
     return render(request, "events/detail.html", context)
 
 

@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     ESCALATED = "escalated", _("已上报升级")
     CALLED = "called", _("乡呼县应")
     RETURNED = "returned", _("退单")
+    CLOSED = "closed", _("办理结果")
 
 
 class Channel(models.TextChoices):

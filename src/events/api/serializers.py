@@ -124,7 +124,8 @@ class EventSerializer(serializers.ModelSerializer):
                   "description", "channel", "client_id", "reporter_name", "reporter_phone", "lat", "lng", "address",
                   "location_status", "candidates", "grid", "village", "town", "county", "division", "matter",
                   "unit", "proposed_unit", "proposed_level", "level", "cooperating", "routing", "severity",
-                  "priority", "version", "reported_at", "due_at", "warn_at", "step_due_at", "due_provisional", "accepted_at",
+                  "priority", "version", "reported_at", "due_at", "warn_at", "escalate_at", "step_due_at", "due_provisional",
+                  "accepted_at",
                   "filed_at", "dispatched_at", "closed_at", "return_count", "rework_count", "extension_count",
                   "supervision_count", "merged_into", "rating", "is_synthetic", "allowed"]
 
@@ -148,6 +149,7 @@ class EventSerializer(serializers.ModelSerializer):
             "proposed_level": obj.proposed_level, "level": obj.level, "cooperating": obj.cooperating,
             "routing": obj.routing, "severity": obj.severity, "priority": obj.priority, "version": obj.version,
             "reported_at": _time(obj.reported_at), "due_at": _time(obj.due_at), "warn_at": _time(obj.warn_at),
+            "escalate_at": _time(obj.escalate_at),
             "step_due_at": _time(obj.step_due_at), "due_provisional": obj.due_provisional,
             "accepted_at": _time(obj.accepted_at), "filed_at": _time(obj.filed_at),
             "dispatched_at": _time(obj.dispatched_at), "closed_at": _time(obj.closed_at),
@@ -196,17 +198,45 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class EventDetailSerializer(EventSerializer):
+    """The event with its timeline, photos, duplicate candidates, deadline marks (yellow / red),
+    escalations and town calls (each called department with its times)."""
+
     timeline = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
     duplicate_of = serializers.SerializerMethodField()
+    marks = serializers.SerializerMethodField()
+    escalations = serializers.SerializerMethodField()
+    calls = serializers.SerializerMethodField()
 
     class Meta(EventSerializer.Meta):
-        fields = [*EventSerializer.Meta.fields, "timeline", "photos", "duplicate_of"]
+        fields = [*EventSerializer.Meta.fields, "timeline", "photos", "duplicate_of", "marks", "escalations", "calls"]
 
     def to_representation(self, obj: Event) -> dict[str, Any]:
         out = super().to_representation(obj)
         out.update(timeline=self.get_timeline(obj), photos=self.get_photos(obj), duplicate_of=self.get_duplicate_of(obj))
+        if self.context.get("steps") is None:  # a new report has none of these: no queries on the intake path
+            out.update(marks=self.get_marks(obj), escalations=self.get_escalations(obj), calls=self.get_calls(obj))
+        else:
+            out.update(marks=[], escalations=[], calls=[])
         return out
+
+    def get_marks(self, obj: Event) -> list[dict[str, Any]]:
+        return [{"colour": m.colour, "due_at": _time(m.due_at), "mark_at": _time(m.mark_at), "level": m.level,
+                 "at": _time(m.at)} for m in obj.marks.all()]
+
+    def get_escalations(self, obj: Event) -> list[dict[str, Any]]:
+        return [{"cause": e.cause, "from_level": e.from_level, "to_level": e.to_level, "due_at": _time(e.due_at),
+                 "at": _time(e.at), "call_department": e.call_department_id} for e in obj.escalations.all()]
+
+    def get_calls(self, obj: Event) -> list[dict[str, Any]]:
+        from events.models import CallDepartment
+
+        rows = CallDepartment.objects.filter(call__event=obj).select_related("call", "unit").order_by("call__at", "id")
+        return [{"id": r.pk, "call": r.call_id, "reason": r.call.reason, "called_at": _time(r.call.at),
+                 "unit": {"id": r.unit_id, "name": r.unit.name}, "outcome": r.outcome,
+                 "report_in_due": _time(r.report_in_due), "reported_in_at": _time(r.reported_in_at),
+                 "answer_due": _time(r.answer_due), "answered_at": _time(r.answered_at), "answer": r.answer,
+                 "escalated_at": _time(r.escalated_at)} for r in rows]
 
     def get_timeline(self, obj: Event) -> list[dict[str, Any]]:
         from events.selectors import timeline
@@ -222,7 +252,7 @@ class EventDetailSerializer(EventSerializer):
         return [photo.to_representation(p) for p in rows]
 
     def get_duplicate_of(self, obj: Event) -> list[int]:
-        return list(self.context.get("duplicate_of", []))
+        return list(self.context.get("duplicate_of", obj.duplicate_of or []))
 
 
 class EventReportSerializer(serializers.Serializer):
@@ -261,6 +291,8 @@ class EventActSerializer(serializers.Serializer):
     admission = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text="下派所依据的准入编号")
     rating = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
     into = serializers.IntegerField(required=False, allow_null=True, help_text="merge: 合并到的事件 id")
+    units = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=20,
+                                  help_text="call: 被呼叫的县级部门 id（乡呼县应；amount 为答复时限，工作小时）")
     photos = serializers.ListField(child=serializers.FileField(), required=False)
 
 

@@ -92,11 +92,17 @@ class EventViewSet(ScopedReadOnlyViewSet):
             into = Event.objects.visible_to(request.user).filter(pk=d["into"]).first()
             if into is None:
                 raise PlatformError("要合并到的事件不存在或不在您的管辖范围内", fields={"into": ["不存在"]})
+        units = []
+        for unit_id in d.get("units") or []:
+            found = Unit.objects.visible_to(request.user).filter(pk=unit_id).first()
+            if found is None:
+                raise PlatformError("被呼叫的部门不存在或不在您的管辖范围内", fields={"units": ["不存在"]})
+            units.append(found)
         params = services.Params(
             note=d.get("note", ""), reason=d.get("reason", ""), passed=d.get("passed"), approve=d.get("approve"),
             amount=d.get("amount"), unit_of_amount=d.get("unit_of_amount", "hours"), unit=unit,
             level=d.get("level") or None, category=d.get("category") or None, admission=d.get("admission") or None,
-            rating=d.get("rating"), into=into, photo_files=request.FILES.getlist("photos"))
+            rating=d.get("rating"), into=into, units=units, photo_files=request.FILES.getlist("photos"))
         updated = services.event_act(event=event, action=verb, user=request.user, params=params)
         fresh = self.queryset.get(pk=updated.pk)
         return Response(s.EventDetailSerializer(fresh, context={"request": request}).data)

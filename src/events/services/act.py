@@ -51,6 +51,7 @@ class Params:
     admission: Any = None          # hand down through an admitted task (准入编号)
     rating: Any = None             # rate: 1–5
     into: Event | None = None      # merge: the open event this one joins
+    units: Sequence[Unit] = ()     # call: the county departments called (乡呼县应)
     photo_files: Sequence[Any] = ()
 
 
@@ -171,7 +172,7 @@ def _accept(event: Event, user: Any, p: Params, changes: dict[str, Any], data: d
         changes.update(event_class_id=cls.pk, matter_id=proposal.matter_id, proposed_unit_id=proposal.unit_id,
                        proposed_level=proposal.level, unit_id=proposal.unit_id, level=proposal.level,
                        cooperating=proposal.cooperating, routing=proposal.as_dict(), due_at=due_at,
-                       warn_at=_warn(event.reported_at, cls), due_provisional=prov)
+                       escalate_at=due_at, warn_at=_warn(event.reported_at, cls), due_provisional=prov)
         event.level = proposal.level
         event.unit_id = proposal.unit_id
         data["category"] = cls.code
@@ -226,6 +227,7 @@ def _extend(event: Event, user: Any, p: Params, changes: dict[str, Any], data: d
     base = event.due_at or now
     found = due_time(base, amount, unit)
     changes["due_at"] = found.due_at
+    changes["escalate_at"] = found.due_at  # the sweep escalates only after the extended deadline
     changes["warn_at"] = due_time(base, amount * WARN_SHARE, unit).due_at
     changes["due_provisional"] = found.provisional
     data["granted"] = {"amount": amount, "unit": unit, "from": base.isoformat(), "due_at": found.due_at.isoformat()}
@@ -237,9 +239,12 @@ def _last_extension_request(event: Event) -> dict[str, Any] | None:
 
 
 def _resume(event: Event, changes: dict[str, Any], data: dict[str, Any], now: dt.datetime) -> None:
-    """The clock stops while suspended: the working time spent suspended is added to the event's
-    deadline, its warning mark and the current step's due time (recorded on the step)."""
+    """The clock stops while suspended: the working time spent suspended is added to every open
+    due time of the event — its deadline, warning mark, escalation time, the current step's due
+    and the report-in / answer times of calls not yet met — and recorded on the step
+    (`suspended_hours`, and `moved`: each due time before → after)."""
     from core.workcal import add_working_hours
+    from events.services.calls import shift_open_calls
 
     changes["suspended_from"] = ""
     since = event.steps.filter(action="suspend").order_by("-seq").values_list("at", flat=True).first()
@@ -247,10 +252,14 @@ def _resume(event: Event, changes: dict[str, Any], data: dict[str, Any], now: dt
     data["suspended_hours"] = round(hours, 4)
     if hours <= 0:
         return
-    for name in ("due_at", "warn_at", "step_due_at"):
+    moved: dict[str, list[str]] = {}
+    for name in ("due_at", "warn_at", "escalate_at", "step_due_at"):
         value = getattr(event, name)
         if value is not None:
             changes[name] = add_working_hours(value, hours)
+            moved[name] = [timezone.localtime(value).isoformat(), timezone.localtime(changes[name]).isoformat()]
+    moved.update(shift_open_calls(event, hours))
+    data["moved"] = moved
     if event.due_at is not None:
         data["due_at"] = changes["due_at"].isoformat()
 
@@ -267,8 +276,23 @@ def _rate(event: Event, user: Any, p: Params, changes: dict[str, Any], data: dic
     data["rating"] = rating
 
 
+def _clear_duplicate(event: Event, user: Any, p: Params, changes: dict[str, Any], data: dict[str, Any],
+                     now: dt.datetime) -> None:
+    if not event.duplicate_of:
+        raise Conflict("该事件没有疑似重复标记", code="not_flagged")
+    changes["duplicate_of"] = []
+    data["cleared"] = list(event.duplicate_of)
+
+
+def _call_effects() -> dict[str, Effect]:
+    from events.services import calls
+
+    return {"call": calls.call_effect, "report-in": calls.report_in_effect, "answer": calls.answer_effect}
+
+
 EFFECTS: dict[str, Effect] = {
     "accept": _accept,
+    "clear-duplicate": _clear_duplicate,
     "dispatch": _dispatch,
     "merge": _merge,
     "extend": _extend,
@@ -278,6 +302,7 @@ EFFECTS: dict[str, Effect] = {
     "suspend": lambda e, u, p, c, d, now: c.update(suspended_from=e.state),
     "resume": lambda e, u, p, c, d, now: _resume(e, c, d, now),
     "supervise": lambda e, u, p, c, d, now: c.update(priority=e.priority + 1),
+    **_call_effects(),
 }
 
 

@@ -148,7 +148,7 @@ def event_report(*, user: Any, channel: str, description: str, category: Any = N
         matter_id=proposal.matter_id, proposed_unit_id=proposal.unit_id, proposed_level=proposal.level,
         unit_id=proposal.unit_id, cooperating=proposal.cooperating, level=proposal.level,
         routing={**proposal.as_dict(), "location_note": location.note}, severity=sev,
-        reported_at=at, due_at=due_at, warn_at=_warn(at, event_class), step_due_at=step_due,
+        reported_at=at, due_at=due_at, escalate_at=due_at, warn_at=_warn(at, event_class), step_due_at=step_due,
         due_provisional=provisional or step_prov,
         created_at=timezone.now(), updated_at=timezone.now(),
     )

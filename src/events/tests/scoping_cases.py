@@ -7,7 +7,17 @@ from typing import Any
 from django.urls import reverse
 
 from core.testing.cases import ScopeCase
-from events.models import Event, EventClass, EventCounter, EventPhoto, Step
+from events.models import (
+    CallDepartment,
+    DeadlineMark,
+    Escalation,
+    Event,
+    EventClass,
+    EventCounter,
+    EventPhoto,
+    Step,
+    TownCall,
+)
 
 B = "321002106000"
 
@@ -40,6 +50,34 @@ def make_counter(world: Any) -> EventCounter:
     return EventCounter.objects.create(division=world.town_b, class_code="06010", last=3)
 
 
+def make_mark(world: Any) -> DeadlineMark:
+    from django.utils import timezone
+
+    return DeadlineMark.objects.create(event=make_event(world), colour="red", due_at=timezone.now(),
+                                       mark_at=timezone.now(), level="town")
+
+
+def make_call(world: Any) -> TownCall:
+    return TownCall.objects.create(event=make_event(world), reason="湾头镇呼叫", seq=2)
+
+
+def make_call_department(world: Any) -> CallDepartment:
+    from django.utils import timezone
+
+    from org.models import Unit
+
+    unit = Unit.objects.create(division=world.county, name="县级部门", kind="county_department")
+    return CallDepartment.objects.create(call=make_call(world), unit=unit, report_in_due=timezone.now(),
+                                         answer_due=timezone.now())
+
+
+def make_escalation(world: Any) -> Escalation:
+    from django.utils import timezone
+
+    return Escalation.objects.create(event=make_event(world), cause="overdue", from_level="town", to_level="county",
+                                     due_at=timezone.now())
+
+
 def report_into_b(world: Any, target: Event) -> dict[str, Any]:
     # a grid worker's point in town B: outside every grid the outsider may see → refused
     return {"category": "", "category_text": "x", "lat": 32.4, "lng": 119.44, "description": "越界上报",
@@ -51,9 +89,10 @@ def check_act(world: Any, api: Any, session: Any, insider: Any) -> None:
 
     with audit.acting_as(world.insider, source="test"):
         target = make_event(world)
-    for verb in ("accept", "reject", "merge", "withdraw", "supervise"):
+    for verb in ("accept", "reject", "merge", "withdraw", "supervise", "call", "report-in", "answer",
+                 "clear-duplicate"):
         url = reverse("event-act", kwargs={"pk": target.pk, "verb": verb})
-        r = api.post(url, {"reason": "越权", "into": target.pk}, format="json")
+        r = api.post(url, {"reason": "越权", "note": "越权", "into": target.pk}, format="json")
         assert r.status_code == 404, (verb, r.status_code)
     fresh = Event.objects.get(pk=target.pk)
     assert (fresh.state, fresh.version) == ("reported", 1)
@@ -119,6 +158,10 @@ CASES = [
     ScopeCase(model=Step, make=make_step),
     ScopeCase(model=EventPhoto, make=make_photo),
     ScopeCase(model=EventCounter, make=make_counter),
+    ScopeCase(model=DeadlineMark, make=make_mark),
+    ScopeCase(model=Escalation, make=make_escalation),
+    ScopeCase(model=TownCall, make=make_call),
+    ScopeCase(model=CallDepartment, make=make_call_department),
 ]
 URL_CASES = {
     "event-act": check_act,

@@ -52,7 +52,7 @@ def test_main_path_report_to_rating() -> None:
     ok(act(u["centre_a"], event, "file"))
     dispatched = ok(act(u["centre_a"], event, "dispatch"))
     assert dispatched["state"] == "dispatched" and dispatched["unit"]["id"] == ew.unit_a.pk
-    assert dispatched["allowed"] == ["suspend"]
+    assert dispatched["allowed"] == ["suspend", "call"]
     ok(act(u["handler_a"], event, "feedback", note="已清运，现场整洁"))
     ok(act(u["worker"], event, "verify", passed=True))   # the reporting grid worker verifies
     closed = ok(act(u["centre_a"], event, "close"))
@@ -303,4 +303,6 @@ def test_the_detail_page_shows_the_timeline_and_what_may_be_done() -> None:
     html = page.get(f"/events/{event.pk}/").content.decode()
     assert "32100206010000001" in html and "办理过程" in html
     assert html.count("<tr><td>") >= 4  # report, accept, file, dispatch
-    assert "<code>feedback</code>" in html and "<code>return</code>" in html
+    # actions and states in Chinese, never as codes (a newcomer's trial found `accept` and `— → reported`)
+    assert '<span class="tag">处置反馈</span>' in html and '<span class="tag">退单</span>' in html
+    assert "<code>" not in html and "→ reported" not in html and "— → 待受理" in html

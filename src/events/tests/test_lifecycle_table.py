@@ -56,6 +56,7 @@ def test_fsm_methods_follow_the_table() -> None:
 
 def test_every_api_verb_has_a_method() -> None:
     assert set(lifecycle.ACTIONS) == {"accept", "reject", "file", "dispatch", "return", "feedback", "verify", "close",
-                                      "rate", "extend", "suspend", "resume", "supervise", "merge", "withdraw"}
+                                      "rate", "extend", "suspend", "resume", "supervise", "merge", "withdraw",
+                                      "clear-duplicate", "call", "report-in", "answer"}
     for action in lifecycle.ACTIONS:
         assert callable(getattr(Event, lifecycle.method_name(action)))

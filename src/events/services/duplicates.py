@@ -1,0 +1,62 @@
+"""Duplicates at intake (issue 9 item 2): a new event of the same class within the class's distance
+(`EventClass.duplicate_distance_m`, default 50 m) and time window (`duplicate_window_hours`, default
+24 h) of an open one is flagged with its candidates (`Event.duplicate_of`, answered as `duplicate_of`).
+The centre merges it (`merge`) or clears the flag (`clear-duplicate`).
+
+Cost on the intake path: one bounding-box query on the (class, lat, lng) index, then a haversine
+check of the few rows it finds; the flag is written only when something was found.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from core import audit
+from events.lifecycle import StateKind
+from events.models import Event, Step
+
+EARTH_M = 6_371_008.8  # mean Earth radius (IUGG), metres
+MAX_CANDIDATES = 10
+
+
+def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres between two WGS84 points (degrees)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
+    return 2 * EARTH_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def duplicate_candidates_for(event: Event) -> list[int]:
+    """Open events of the same class near `event` (within the class's distance) and reported within
+    the class's window before it, nearest first (at most 10). [] without a class or a point."""
+    cls = event.event_class
+    if cls is None or event.lat is None or event.lng is None:
+        return []
+    metres = float(cls.duplicate_distance_m)
+    dlat = math.degrees(metres / EARTH_M)
+    dlng = dlat / max(0.01, math.cos(math.radians(event.lat)))
+    since = event.reported_at - dt.timedelta(hours=cls.duplicate_window_hours)
+    rows = (Event.objects.filter(event_class_id=cls.pk, state_kind=StateKind.OPEN,
+                                 lat__range=(event.lat - dlat, event.lat + dlat),
+                                 lng__range=(event.lng - dlng, event.lng + dlng),
+                                 reported_at__range=(since, event.reported_at), merged_into__isnull=True)
+            .exclude(pk=event.pk).order_by().values_list("pk", "lat", "lng")[:200])
+    near = sorted((haversine_m(event.lat, event.lng, la, ln), pk) for pk, la, ln in rows)
+    return [pk for d, pk in near if d <= metres][:MAX_CANDIDATES]
+
+
+def flag_on_report(event: Event, step: Step) -> None:
+    """`hooks.on_step` listener: at the report step, store the candidates on the new event."""
+    if step.action != "report":
+        return
+    found = duplicate_candidates_for(event)
+    if not found:
+        return
+    Event.objects.filter(pk=event.pk).update(duplicate_of=found)
+    audit.record(event, "update", {"duplicate_of": []}, {"duplicate_of": found})
+    event.duplicate_of = found
+
+
+def flagged(event: Event) -> list[int]:
+    """`hooks.duplicate_candidates` answer: what the report step flagged."""
+    return list(event.duplicate_of or [])
