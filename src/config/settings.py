@@ -72,6 +72,7 @@ PLATFORM_APPS = [
     "flows",
     "grids",
     "events",
+    "assess",
     "command",
     "sharing",
     "web",

@@ -16,6 +16,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("grids.api.urls")),
     path("", include("events.api.urls")),
     path("", include("sharing.api.urls")),
+    path("", include("assess.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),  # no inline script (CSP)
 ]
@@ -32,6 +33,7 @@ urlpatterns = [
     path("", include("flows.urls")),
     path("", include("grids.urls")),
     path("", include("events.urls")),
+    path("", include("assess.urls")),
     path("", include("command.urls")),
     path("open311/v2/", include("sharing.open311.urls")),
     path("", include("sharing.urls")),

@@ -1,0 +1,141 @@
+"""Weekly analysis (周分析) and monthly summary (月汇总) per town, county and city: figures, trend,
+rankings, the worst-performing event classes and places — as xlsx (`core.reports.xlsx`) and PDF
+(`core.reports.pdf`, CJK font embedded), stored in an `AssessReport` row.
+
+Figures come from the stored results (latest revisions; `Result.revision` > 1 is shown as 修订),
+so a report says exactly what the assessment said; classes and places are one aggregate each.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+
+from assess import selectors
+from assess.choices import PeriodKind, ReportKind, SubjectType
+from assess.models import AssessReport
+from assess.periods import Period, period_of
+from core import audit
+from core.files import store_on_commit
+from core.reports import pdf, xlsx
+from core.scoping import code_level
+from divisions.models import Division
+
+SYSTEM = SimpleNamespace(is_authenticated=True, is_superuser=True, division_id=None, roles=[])
+REGION_CODES = ("close_rate", "close_on_time_rate", "satisfaction_rate", "case_on_time_rate")
+
+
+def _pct(value: Decimal | float | None) -> str:
+    return "—" if value is None else f"{float(value) * 100:.1f}%"
+
+
+def figures(division: Division, period: Period) -> list[list[Any]]:
+    """Pooled town indicators of the division (Σ numerators / Σ denominators over its towns)."""
+    rows = selectors.results_for(SYSTEM, period=period, subject_type=SubjectType.TOWN, division=division.code)
+    out = []
+    for code in REGION_CODES:
+        mine = [r for r in rows if r.code == code]
+        if not mine:
+            continue
+        n, d = sum(r.numerator for r in mine), sum(r.denominator for r in mine)
+        revised = any(r.revision > 1 for r in mine)
+        out.append([mine[0].indicator.name, n, d, _pct(Decimal(n) / d if d else None), "修订" if revised else ""])
+    return out
+
+
+def trend_rows(division: Division, period: Period, count: int = 6) -> list[list[Any]]:
+    periods = [period]
+    while len(periods) < count:
+        periods.insert(0, periods[0].previous())
+    out = []
+    for code in ("close_rate", "close_on_time_rate"):
+        for point in selectors.trend(SYSTEM, code=code, subject_type=SubjectType.TOWN, division=division.code,
+                                     periods=periods):
+            out.append([point["period"], code, point["numerator"], point["denominator"], _pct(point["value"])])
+    return out
+
+
+def ranking_rows(division: Division, period: Period) -> list[list[Any]]:
+    scores = selectors.scores_for(SYSTEM, period=period, subject_type=SubjectType.TOWN, division=division.code)
+    return [[i + 1, s.subject_name, s.score, s.grade, "修订" if s.revision > 1 else ""] for i, s in enumerate(scores)]
+
+
+def unit_rows(division: Division, period: Period) -> list[list[Any]]:
+    scores = selectors.scores_for(SYSTEM, period=period, subject_type=SubjectType.UNIT, division=division.code)
+    return [[i + 1, s.subject_name, s.score, s.grade] for i, s in enumerate(scores)]
+
+
+def worst_classes(division: Division, period: Period, limit: int = 10) -> list[list[Any]]:
+    """Event classes filed in the period in the division with the most events not closed on time."""
+    from events.models import Event, Step
+
+    start, end = period.bounds()
+    on_time = Step.objects.filter(event_id=OuterRef("pk"), action="close", at__lte=OuterRef("due_at"))
+    rows = (Event.objects.filter(division__code__startswith=_prefix(division), filed_at__gte=start, filed_at__lt=end)
+            .annotate(ok=Exists(on_time)).values("event_class__code", "event_class__name")
+            .annotate(n=Count("id"), late=Count("id", filter=Q(ok=False))).order_by("-late", "-n")[:limit])
+    return [[r["event_class__code"] or "未分类", r["event_class__name"] or "", r["n"], r["late"]] for r in rows]
+
+
+def worst_places(division: Division, period: Period, limit: int = 10) -> list[list[Any]]:
+    rows = selectors.results_for(SYSTEM, period=period, subject_type=SubjectType.TOWN, division=division.code,
+                                 code="close_on_time_rate")
+    rows = sorted([r for r in rows if r.value is not None], key=lambda r: (r.value, r.subject_name))[:limit]
+    return [[r.subject_name, r.numerator, r.denominator, _pct(r.value)] for r in rows]
+
+
+def _prefix(division: Division) -> str:
+    from core.scoping import code_prefix
+
+    return code_prefix(division.code)
+
+
+def sections(division: Division, period: Period) -> list[tuple[str, list[str], list[list[Any]]]]:
+    return [
+        ("主要指标", ["指标", "分子", "分母", "数值", "说明"], figures(division, period)),
+        ("趋势（近6期）", ["周期", "指标", "分子", "分母", "数值"], trend_rows(division, period)),
+        ("乡镇（街道）排名", ["名次", "乡镇（街道）", "得分", "等次", "说明"], ranking_rows(division, period)),
+        ("承办单位排名", ["名次", "单位", "得分", "等次"], unit_rows(division, period)),
+        ("按期结案最差的事件类别", ["类别编码", "类别名称", "立案数", "未按期结案"], worst_classes(division, period)),
+        ("按期结案率最低的地方", ["乡镇（街道）", "按期结案", "立案", "按期结案率"], worst_places(division, period)),
+    ]
+
+
+@transaction.atomic
+def report_generate(*, kind: str, division: Division, period: Period) -> AssessReport:
+    """Build (or rebuild) one report: xlsx and PDF written after commit, replaced files deleted."""
+    label = "周分析" if kind == ReportKind.WEEKLY else "月汇总"
+    title = f"{division.name}考核{label}（{period.label}）"
+    parts = sections(division, period)
+    stem = f"assess/reports/{period.start:%Y/%m}/{kind}-{division.code}-{period.start:%Y%m%d}"
+    with audit.acting_as(name="assess.reports", source="task"):
+        report = AssessReport.objects.filter(kind=kind, division=division, period_start=period.start).first() or \
+            AssessReport(kind=kind, division=division, period_start=period.start)
+        stale = [old for old in (report.xlsx, report.pdf) if old]
+
+        def _delete_stale() -> None:
+            for old in stale:
+                default_storage.delete(old)
+        transaction.on_commit(_delete_stale)
+        report.period_end, report.title = period.end, title
+        report.xlsx = store_on_commit(f"{stem}.xlsx", xlsx.workbook(parts, title=title, area=division.name))
+        report.pdf = store_on_commit(f"{stem}.pdf", pdf.table_report(
+            title, parts, subtitle=f"{division.name} · {period.start:%Y-%m-%d} 至 {period.end - dt.timedelta(days=1):%Y-%m-%d}",
+            note="说明：指标由平台记录的事件、步骤、巡查和办件计算，每个数字可在平台上下钻到具体记录。"))
+        report.save()
+    return report
+
+
+def reports_for_all(kind: str, today: dt.date) -> list[AssessReport]:
+    """The scheduled run: last week's analysis for every town and county, last month's summary for
+    every town, county and city."""
+    period = period_of(PeriodKind.WEEK if kind == ReportKind.WEEKLY else PeriodKind.MONTH, today).previous()
+    levels = ("town", "county") if kind == ReportKind.WEEKLY else ("town", "county", "city")
+    return [report_generate(kind=kind, division=d, period=period)
+            for d in Division.objects.filter(level__in=levels).order_by("code")
+            if code_level(d.code) in levels]
