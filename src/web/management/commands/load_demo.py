@@ -4,6 +4,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from core.conventions import optional_module
 
@@ -23,5 +24,19 @@ class Command(BaseCommand):
                 continue
             t0 = time.monotonic()
             module.load(self.stdout.write)
+            _analyze()
             self.stdout.write(f"  ({app} {time.monotonic() - t0:.1f}s)")
         self.stdout.write(f"演示数据加载完成，用时 {time.monotonic() - started:.1f}s")
+
+
+def _analyze() -> None:
+    """Refresh PostgreSQL's planner statistics after each bulk-loaded part.
+
+    The next part queries what the last one inserted (events route through 69,874 responsibility
+    rows). Without statistics — autovacuum cannot see rows of a transaction still open, as in a
+    test — the planner takes the new tables for empty and a per-town join ran for minutes.
+    ANALYZE is allowed inside a transaction and counts the transaction's own rows.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
