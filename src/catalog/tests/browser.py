@@ -12,16 +12,13 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+
+from core.testing.browser import login as core_login
 
 
 def login(driver: Any, base: str, username: str, password: str = "pw-12345") -> None:
-    driver.get(f"{base}/login/")
-    driver.find_element(By.ID, "id_username").send_keys(username)
-    driver.find_element(By.ID, "id_password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".tiles")))
+    core_login(driver, base, username, password)
 
 
 def choose(driver: Any, select_id: str, search: str, value: str) -> None:

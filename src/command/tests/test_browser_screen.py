@@ -9,9 +9,9 @@ import pytest
 from rest_framework.test import APIClient
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+from core.testing.browser import login
 from events.models import Event
 from events.tests import factory
 
@@ -20,11 +20,7 @@ STALE = (StaleElementReferenceException,)
 
 
 def _login(driver, url, username):  # noqa: ANN001, ANN202
-    driver.get(f"{url}/login/")
-    driver.find_element(By.ID, "id_username").send_keys(username)
-    driver.find_element(By.ID, "id_password").send_keys("pw-12345")
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, "main")))
+    login(driver, url, username)
 
 
 def _ids(driver) -> set[int]:  # noqa: ANN001

@@ -4,9 +4,9 @@ geolocation starts, records a position and ends, and is stored."""
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+from core.testing.browser import login
 from core.testing.world import build_world
 from grids.models import Patrol
 from grids.tests import fixtures
@@ -15,11 +15,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def _login(driver, url, username):  # noqa: ANN001, ANN202
-    driver.get(f"{url}/login/")
-    driver.find_element(By.ID, "id_username").send_keys(username)
-    driver.find_element(By.ID, "id_password").send_keys("pw-12345")
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, "main")))
+    login(driver, url, username)
 
 
 def test_map_page_shows_the_towns_grid_polygons(live_server, chromium):  # noqa: ANN001

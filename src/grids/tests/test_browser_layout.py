@@ -10,6 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+from core.testing.browser import login
 from core.testing.world import build_world
 from grids.tests import fixtures
 
@@ -28,11 +29,7 @@ return boxes;
 
 
 def _login(driver, url, username):  # noqa: ANN001, ANN202
-    driver.get(f"{url}/login/")
-    driver.find_element(By.ID, "id_username").send_keys(username)
-    driver.find_element(By.ID, "id_password").send_keys("pw-12345")
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, "main")))
+    login(driver, url, username)
 
 
 def _size(driver, name: str) -> None:  # noqa: ANN001
