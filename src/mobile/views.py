@@ -5,6 +5,7 @@ The service worker and the web app manifest are served here so that their scope 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +24,7 @@ WORKBOX_MODULES = ("core", "routing", "strategies", "cacheable-response", "expir
 SW_VERSION = "1"
 
 
-def _context(request: HttpRequest, tab: str) -> dict[str, object]:
+def _context(request: HttpRequest, tab: str) -> dict[str, Any]:
     worker = selectors.worker_of(request.user)
     return {"tab": tab, "worker": worker, "rendered_at": timezone.localtime()}
 

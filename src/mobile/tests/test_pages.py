@@ -92,6 +92,7 @@ def test_the_manifest_makes_the_app_installable_with_local_icons() -> None:
 
     for icon in data["icons"]:
         path = finders.find(icon["src"].removeprefix("/static/"))
+        assert isinstance(path, str)
         with Image.open(path) as image:
             assert f"{image.width}x{image.height}" == icon["sizes"]
 
