@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -87,7 +88,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response = render(request, "mobile/sw.js", {
         # JSON string literals (json.dumps), written into the script as they are
         "modules": [json.dumps(static(f"vendor/workbox/workbox-{m}.prod.js")) for m in WORKBOX_MODULES],
-        "version": json.dumps(SW_VERSION), "static_url": json.dumps(static("")),
+        "version": json.dumps(SW_VERSION), "static_url": json.dumps(settings.STATIC_URL),
         "scope": json.dumps(reverse("mobile:home")),
     }, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
