@@ -27,7 +27,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from core.testing.browser import login
 from events.models import Event, EventPhoto
 from events.tests import factory
-from grids.tests.test_browser_layout import _size
+from grids.tests.test_browser_layout import _shot, _size
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -200,6 +200,8 @@ def test_three_reports_made_offline_are_kept_across_a_reload_and_stored_once_whe
     _until(chromium, lambda d: len(_pending(d)) == 3)
     items = _pending(chromium)
     assert all("待发送" in t for t in items), items
+    _shot(chromium, "mobile-report-offline")
+    _size(chromium, "phone")
     assert sum("1 张照片" in t for t in items) == 1
     assert chromium.find_element(By.ID, "netstate").text == "网络不可用" or Event.objects.count() == 0
     assert Event.objects.count() == 0

@@ -17,7 +17,7 @@ from events.lifecycle import State
 from events.models import Event, EventPhoto, Step
 from events.services import Params, event_act
 from events.tests import factory
-from grids.tests.test_browser_layout import _size
+from grids.tests.test_browser_layout import _shot, _size
 from mobile.tests.helpers import handled
 from mobile.tests.test_browser_offline import WORKER, _tap, _until
 
@@ -42,6 +42,8 @@ def test_the_worker_fails_a_verification_with_photo_and_reason_then_passes_the_n
     assert "请填写核查不通过的原因" in chromium.find_element(By.ID, "v-reason-error").text
     assert Event.objects.get(pk=event.pk).state == State.HANDLED
 
+    _shot(chromium, "mobile-verify")
+    _size(chromium, "phone")
     chromium.find_element(By.ID, "v-reason").send_keys("桥下仍有垃圾未清运")
     photo = Path(tempfile.mkdtemp()) / "still.png"
     photo.write_bytes(PNG)
