@@ -242,7 +242,7 @@ def test_a_queued_report_sent_twice_is_stored_once(live_server: Any, chromium: A
     assert EventPhoto.objects.filter(event__client_id="twice-1").count() == 1
 
 
-def test_queued_reports_wait_for_the_next_sign_in_when_the_session_expired(live_server: Any, chromium: Any) -> None:
+def test_queued_reports_wait_for_the_next_sign_in_of_their_own_user_when_the_session_expired(live_server: Any, chromium: Any) -> None:
     ew = factory.build()
     base = live_server.url
     _phone(chromium, base, ew.grid_a)
@@ -254,8 +254,33 @@ def test_queued_reports_wait_for_the_next_sign_in_when_the_session_expired(live_
     assert Event.objects.count() == 0
     assert len(_pending(chromium)) == 1 and "需重新登录" in _pending(chromium)[0]
 
+    # another account signs in on the same phone: the report is not sent under that account
+    login(chromium, base, "centre-a")
+    chromium.get(f"{base}/m/mine/")
+    _until(chromium, lambda d: len(_pending(d)) == 1)
+    chromium.execute_async_script("var done = arguments[0]; MobileQueue.flush().then(() => done(), () => done());")
+    assert Event.objects.count() == 0
+    shown = _pending(chromium)[0]
+    assert "其他账号的上报" in shown and "会话过期时的上报" not in shown
+
     login(chromium, base, WORKER)
     chromium.get(f"{base}/m/mine/")
     _until(chromium, lambda d: Event.objects.count() == 1 and not _pending(d))
     event = Event.objects.get()
     assert event.description == "会话过期时的上报" and event.reporter.username == WORKER
+
+
+def test_the_page_says_in_chinese_when_offline_mode_is_unavailable(live_server: Any, chromium: Any) -> None:
+    """Outside a secure context (plain HTTP to a host other than localhost) browsers refuse service
+    workers; the page says so instead of failing silently. The insecure origin is simulated."""
+    factory.build()
+    chromium.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                             {"source": "Object.defineProperty(window, 'isSecureContext', {value: false});"})
+    login(chromium, live_server.url, WORKER)
+    _size(chromium, "phone")
+    chromium.get(f"{live_server.url}/m/")
+    _until(chromium, lambda d: d.find_element(By.ID, "offline-unavailable").is_displayed())
+    notice = chromium.find_element(By.ID, "offline-unavailable").text
+    assert "离线模式不可用" in notice and "HTTPS" in notice
+    assert chromium.execute_script("return document.body.dataset.offline") == "unavailable"
+    assert chromium.execute_script("return navigator.serviceWorker.controller") is None

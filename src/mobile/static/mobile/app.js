@@ -18,6 +18,7 @@
   var body = document.body, user = body.dataset.user || "";
   var store = idbKeyval.createStore("platform-m", "reports");
   var SEND_EVERY_MS = 8000;
+  var signedOut = false;  // a 401/403 seen: retry on the next page load (after signing in), not every few seconds
   var API = "/api/events/";
 
   function $(id) { return document.getElementById(id); }
@@ -96,7 +97,7 @@
           return idbKeyval.del(item.client_id, store).then(function () { return next(k + 1); });
         }
         if (res.status === 401 || res.status === 403) {
-          setAuth(true);
+          setAuth(true); signedOut = true;
           return Queue.mark(item, "auth", "").then(function () { return sent; });
         }
         if (res.status === 0 || res.status >= 500) {
@@ -134,10 +135,14 @@
         var state = document.createElement("span"); state.className = "m-state wait";
         state.textContent = i.user !== user ? "待 " + i.user + " 登录后发送"
           : i.status === "auth" ? "待发送（需重新登录）" : i.status === "refused" ? "未通过" : "待发送";
-        var title = document.createElement("b"); title.textContent = i.class_name || "待分类";
-        var sub = document.createElement("span"); sub.className = "m-sub";
-        sub.textContent = hhmm(i.created_at) + ((i.photos || []).length ? " · " + i.photos.length + " 张照片" : "") +
-          " · " + (i.fields.description || "").slice(0, 40);
+        var title = document.createElement("b"), sub = document.createElement("span"); sub.className = "m-sub";
+        if (i.user !== user) {  // another account's report on a shared phone: that it exists, not what it says
+          title.textContent = "其他账号的上报"; sub.textContent = hhmm(i.created_at);
+        } else {
+          title.textContent = i.class_name || "待分类";
+          sub.textContent = hhmm(i.created_at) + ((i.photos || []).length ? " · " + i.photos.length + " 张照片" : "") +
+            " · " + (i.fields.description || "").slice(0, 40);
+        }
         li.append(state, title, sub);
         if (i.error) { var e = document.createElement("span"); e.className = "m-error"; e.textContent = i.error; li.appendChild(e); }
         if (i.status === "refused") {
@@ -348,7 +353,7 @@
   startServiceWorker();
   setNet(true);
   render().then(function () { return Queue.flush(); }).catch(function () {});
-  setInterval(function () { Queue.flush().catch(function () {}); }, SEND_EVERY_MS);
+  setInterval(function () { if (!signedOut) { Queue.flush().catch(function () {}); } }, SEND_EVERY_MS);
   window.addEventListener("online", function () { Queue.flush().catch(function () {}); });
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { Queue.flush().catch(function () {}); } });
 })();
