@@ -268,6 +268,9 @@ def test_queued_reports_wait_for_the_next_sign_in_of_their_own_user_when_the_ses
     _until(chromium, lambda d: Event.objects.count() == 1 and not _pending(d))
     event = Event.objects.get()
     assert event.description == "会话过期时的上报" and event.reporter.username == WORKER
+    # once sent, it joins the list of my reports with its state
+    _until(chromium, lambda d: "会话过期时的上报" in d.find_element(By.ID, "sent").text)
+    assert "待受理" in chromium.find_element(By.ID, "sent").text
 
 
 def test_the_page_says_in_chinese_when_offline_mode_is_unavailable(live_server: Any, chromium: Any) -> None:

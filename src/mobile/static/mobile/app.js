@@ -77,7 +77,11 @@
       if (Queue._running) { return Queue._running; }
       var run = function () { return Queue.list().then(sendAll); };
       var p = (navigator.locks && navigator.locks.request) ? navigator.locks.request("platform-m-queue", run) : run();
-      Queue._running = p.then(function (n) { Queue._running = null; render(); return n; },
+      Queue._running = p.then(function (n) {
+        Queue._running = null; render();
+        if (n > 0 && body.dataset.tab === "mine") { location.reload(); }  // the sent reports join the list with their states
+        return n;
+      },
                               function (e) { Queue._running = null; render(); throw e; });
       return Queue._running;
     },
