@@ -45,6 +45,14 @@ def _client_id(value: str) -> str:
         return ""
 
 
+def report_for_retry(client_id: str) -> CitizenReport | None:
+    """The report a form with this `client_id` already made (a retry), if any."""
+    key = _client_id(client_id)
+    if not key:
+        return None
+    return CitizenReport.objects.filter(event__channel=Channel.CITIZEN, event__client_id=key).first()
+
+
 def _check_phone(phone: str) -> str:
     phone = (phone or "").strip()
     if not phone:

@@ -62,7 +62,7 @@ def report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST, request.FILES)
     usage = _usage(request, SUBMIT, settings.CITIZEN_SUBMIT_RATE, increment=True)
     limited = usage if _spent(usage, counted=True) else None
-    if limited is None:
+    if limited is None and services.report_for_retry(request.POST.get("client_id", "")) is None:
         reports = _usage(request, REPORT, settings.CITIZEN_REPORT_RATE, increment=False)
         limited = reports if _spent(reports, counted=False) else None
     if limited is not None:
