@@ -36,10 +36,11 @@ from citizen import codes
 from citizen.choices import COMMON_PROBLEMS
 from citizen.models import CitizenReport
 from core import cachegen
+from core.scoping import code_level
 from events import classes as event_classes
 from events.choices import Level
 from events.lifecycle import Action, Outcome, State, StateKind
-from events.models import Event, Step
+from events.models import Event, EventClass, Step
 
 STATE_TEXT: dict[str, str] = {
     State.REPORTED: "已收到，等待受理",
@@ -99,16 +100,23 @@ def mask_numbers(text: str) -> str:
 
 # ------------------------------------------------------------------ the form's choices
 
+def public_classes() -> dict[str, EventClass]:
+    """The active classes the city publishes (code → class). A class a county or town added for
+    itself is its reference data, not the public's: it is not offered on the public form."""
+    return {code: cls for code, cls in event_classes.active_classes().items()
+            if code_level(cls.division_id) == "city"}
+
+
 def common_problems() -> list[tuple[str, str, str]]:
-    """(key, plain words, class code) of `COMMON_PROBLEMS` whose class is active."""
-    active = event_classes.active_classes()
-    return [row for row in COMMON_PROBLEMS if row[2] in active]
+    """(key, plain words, class code) of `COMMON_PROBLEMS` whose class is published and active."""
+    public = public_classes()
+    return [row for row in COMMON_PROBLEMS if row[2] in public]
 
 
 def class_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every active class by name, grouped by its major class name: [(major, [(code, name)])]."""
+    """Every published active class by name, grouped by its major class name: [(major, [(code, name)])]."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for cls in sorted(event_classes.active_classes().values(), key=lambda c: c.code):
+    for cls in sorted(public_classes().values(), key=lambda c: c.code):
         groups.setdefault(cls.major_name, []).append((cls.code, cls.name))
     return list(groups.items())
 
@@ -151,8 +159,8 @@ _map_cache: dict[str, Any] = {"gen": None, "body": ""}
 
 
 def public_outlines_geojson() -> str:
-    """County and town outlines with their names (administrative boundaries are public; divisions
-    are reference data), simplified to ~50 m and rounded to 1e-5°, for the report page's map.
+    """County and town outlines as lines to tap within (properties: level only, no names or codes:
+    the map needs neither), simplified to ~50 m and rounded to 1e-5°, for the report page's map.
     Cached per process by the grids generation."""
     import shapely
 
@@ -162,14 +170,13 @@ def public_outlines_geojson() -> str:
     if _map_cache["gen"] == gen:
         return str(_map_cache["body"])
     rows = list(Division.objects.filter(level__in=("county", "town")).exclude(boundary="").order_by("code")
-                .values_list("name", "level", "boundary"))
+                .values_list("level", "boundary"))
     parts = []
     if rows:
-        geoms = shapely.simplify(shapely.from_geojson([r[2] for r in rows]), 0.0005, preserve_topology=True)
-        for (name, level, _), geom in zip(rows, geoms, strict=True):
-            props = json.dumps({"name": name, "level": level}, ensure_ascii=False, separators=(",", ":"))
+        geoms = shapely.simplify(shapely.from_geojson([r[1] for r in rows]), 0.0005, preserve_topology=True)
+        for (level, _), geom in zip(rows, geoms, strict=True):
             parts.append(f'{{"type":"Feature","geometry":{shapely.to_geojson(shapely.set_precision(geom, 1e-5))},'
-                         f'"properties":{props}}}')
+                         f'"properties":{json.dumps({"level": level})}}}')
     body = f'{{"type":"FeatureCollection","features":[{",".join(parts)}]}}'
     _map_cache.update(gen=gen, body=body)
     return body
@@ -272,8 +279,6 @@ def public_status(code_text: str) -> PublicStatus | None:
     answer_steps = _milestones(target["pk"]) if target is not row else steps
     problem = "待分类"
     if row["event_class_id"]:
-        from events.models import EventClass
-
         problem = EventClass.objects.filter(pk=row["event_class_id"]).values_list("name", flat=True).first() or problem
     names = _names(row["county_id"], row["town_id"])
     place = " ".join(n for n in (names.get(row["county_id"] or ""), names.get(row["town_id"] or "")) if n)
