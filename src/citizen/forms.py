@@ -13,6 +13,7 @@ from core.errors import PlatformError
 from core.forms import MultipleFileField, PlatformForm, SearchSelect, add_platform_error
 from events import photos
 
+MAX_PHOTOS = 3
 # service field names → the form's
 _FIELD_OF = {"category": "problem", "lat": "position", "lng": "position", "reporter_phone": "phone",
              "client_id": None}
@@ -29,7 +30,7 @@ class ReportForm(PlatformForm):
     description = forms.CharField(label=_("具体情况"), max_length=1000,
                                   widget=forms.Textarea(attrs={"rows": 4, "placeholder": str(_(
                                       "请简要描述问题，如：小区东门外垃圾堆了三天没人清运"))}))
-    photos = MultipleFileField(label=_("照片（可选，最多 3 张）"), required=False, max_files=3,
+    photos = MultipleFileField(label=_("照片（可选，最多 3 张）"), required=False, max_files=MAX_PHOTOS,
                                max_bytes=photos.MAX_BYTES)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
@@ -44,9 +45,12 @@ class ReportForm(PlatformForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.common = selectors.common_problems()
-        self.fields["problem"].choices = [(key, label) for key, label, _code in self.common] + [
+        problem = self.fields["problem"]
+        other_class = self.fields["other_class"]
+        assert isinstance(problem, forms.ChoiceField) and isinstance(other_class, forms.ChoiceField)
+        problem.choices = [(key, label) for key, label, _code in self.common] + [
             (OTHER, str(_("其他问题")))]
-        self.fields["other_class"].choices = [("", "")] + [(major, rows) for major, rows in selectors.class_choices()]
+        other_class.choices = [("", "")] + [(major, rows) for major, rows in selectors.class_choices()]
         self.fields["photos"].widget.attrs.update(accept="image/*")
         if not self.is_bound:
             self.initial.setdefault("client_id", str(uuid.uuid4()))
@@ -54,7 +58,7 @@ class ReportForm(PlatformForm):
         self.fields["lng"].error_messages["invalid"] = str(_("位置坐标不正确，请在地图上重新选择"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         problem = data.get("problem")
         if problem == OTHER:
             if not data.get("other_class"):

@@ -50,8 +50,7 @@ def _refusal(usage: dict[str, Any] | None, what: str) -> tuple[str, int]:
 def _page(request: HttpRequest, form: ReportForm, *, status: int = 200, lookup: LookupForm | None = None,
           refused: str = "") -> HttpResponse:
     return render(request, "citizen/report.html", {
-        "form": form, "lookup": lookup or LookupForm(), "refused": refused,
-        "max_photos": form.fields["photos"].max_files}, status=status)
+        "form": form, "lookup": lookup or LookupForm(), "refused": refused}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
