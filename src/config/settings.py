@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -356,6 +357,8 @@ CACHES = {
                    "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4}}),
 }
 RATELIMIT_USE_CACHE = "ratelimit"
+# Counters in Redis outlive a test run's rolled-back transactions: each test run counts under its own prefix.
+RATELIMIT_CACHE_PREFIX = f"rl:{os.getpid()}-{int(time.time())}:" if TESTING else "rl:"
 RATELIMIT_IP_META_KEY = "accounts.lockout.client_ip"  # one rule for the client address (socket or trusted proxy)
 SILENCED_SYSTEM_CHECKS = [
     "django_ratelimit.E003",  # the database cache's non-atomic increment: see CACHES above
