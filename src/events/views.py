@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from core.filters import division_param
-from core.roles import Role, has_role
+from core.roles import Role
 from events import selectors
 from events.models import CallDepartment, Event
 
@@ -24,9 +24,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"event": event, "steps": selectors.timeline(event), "allowed": event.available_actions(request.user),
                "photos": event.photos.filter(step__seq=1), "marks": event.marks.all(),
                "escalations": event.escalations.all(),
-               "calls": CallDepartment.objects.filter(call__event=event).select_related("call", "unit"),
-               # the phone reads masked; these roles may reveal it (web:personal-reveal, audited)
-               "can_reveal_phone": has_role(request.user, Event._meta.get_field("reporter_phone").reveal_roles)}
+               "calls": CallDepartment.objects.filter(call__event=event).select_related("call", "unit")}
     return render(request, "events/detail.html", context)
 
 

@@ -56,6 +56,10 @@ def test_api_and_page_show_it_masked_to_a_command_centre() -> None:
     page.force_login(ew.users["hotline"])
     text = page.get(f"/events/{event.pk}/").content.decode()
     assert "138****5678" in text and NUMBER not in text and "personal/events.Event/" in text
+    handler = Client()
+    handler.force_login(ew.users["handler_a"])  # sees the event, holds no command role: the mask, no button
+    text = handler.get(f"/events/{event.pk}/").content.decode()
+    assert "138****5678" in text and "personal/events.Event/" not in text
 
 
 def test_an_unmasked_read_is_audited_and_refused_without_a_command_role() -> None:
