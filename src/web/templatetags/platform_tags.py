@@ -68,3 +68,22 @@ def icon(name: str, label: str = "") -> SafeString:
 @register.filter
 def percent(value: float) -> str:
     return f"{value * 100:.0f}%"
+
+
+@register.simple_tag(takes_context=True)
+def personal_value(context: Any, obj: Any, field: str) -> SafeString:
+    """A personal field (core.personal) as shown on a page: the mask, and for a user holding one of
+    the field's reveal roles a 查看 button that reveals it in place (web:personal-reveal, audited)."""
+    from core.roles import has_role
+
+    value = getattr(obj, field, "")
+    if not value:
+        return mark_safe("")
+    spec = obj._meta.get_field(field)
+    user = context["request"].user
+    if not has_role(user, getattr(spec, "reveal_roles", ())):
+        return format_html('<span class="personal">{}</span>', value)
+    url = reverse("web:personal-reveal", args=[obj._meta.label, obj.pk, field])
+    return format_html('<span class="personal">{} <button type="button" class="link" hx-post="{}" '
+                       'hx-target="closest .personal" hx-swap="innerHTML" title="{}">{}</button></span>',
+                       value, url, "查看完整号码（将记入审计日志）", "查看")
