@@ -11,9 +11,9 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from catalog.selectors import responsibility_for
-from divisions.models import Division
 from core.roles import Role, has_role
 from core.scoping import code_level
+from divisions.models import Division
 from events.lifecycle import CENTRE_ROLE, StateKind
 from events.models import CallDepartment, Event, EventClass, Step
 
@@ -130,8 +130,9 @@ def responsibility_source(event: Event, user: Any) -> ResponsibilitySource | Non
     change = PowerChange.objects.visible_to(user).filter(pk=answer.change_id).select_related("item").first() \
         if answer.change_id else None
     version, origin = None, ""
-    if matter.item_id:
-        item_list = town_list_of(event.town_id, matter.item.list_kind)
+    item = matter.item if matter.item_id else None
+    if item is not None:
+        item_list = town_list_of(event.town_id, item.list_kind)
         if item_list is not None:
             entry = next((e for e in list_state(item_list, on).entries if e.item.pk == matter.item_id), None)
             if entry is not None:

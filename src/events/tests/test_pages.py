@@ -260,7 +260,7 @@ def test_export_is_the_filtered_list_opened_back() -> None:
     response = client(u["centre_a"]).get(reverse("events:export"), {"category": "06010"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]  # type: ignore[attr-defined]
     rows = list(sheet.iter_rows(values_only=True))
     assert "事件列表" in rows[0][0] and "东关街道" in rows[0][0]
     assert rows[1][:4] == ("事件编号", "ID", "类别编码", "类别名称")

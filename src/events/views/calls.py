@@ -31,9 +31,9 @@ def _render(request: HttpRequest, *, bound: dict[int, CallAnswerForm] | None = N
     user = request.user
     rows = list(selectors.calls_for(user, waiting=True)[:200])
     forms = bound or {}
-    may_act = bool(getattr(user, "unit_id", None))
+    unit_id = getattr(user, "unit_id", None)
     waiting = [{"row": r, "answer_form": forms.get(r.pk) or CallAnswerForm(prefix=f"c{r.pk}"),
-                "may_act": may_act and r.unit_id == user.unit_id} for r in rows]
+                "may_act": bool(unit_id) and r.unit_id == unit_id} for r in rows]
     context: dict[str, Any] = {"waiting": waiting, "answered": selectors.calls_for(user, waiting=False)[:RECENT]}
     return render(request, "events/calls.html", context, status=status)
 
