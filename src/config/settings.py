@@ -74,6 +74,7 @@ PLATFORM_APPS = [
     "events",
     "assess",
     "command",
+    "mobile",
     "sharing",
     "web",
 ]
