@@ -1,17 +1,21 @@
-"""Reads for events: counts by state kind, an event's timeline, routing gaps, reporters to tell."""
+"""Reads for events: counts by state kind, an event's timeline, routing gaps, reporters to tell,
+the responsibility answer behind an event with its source, the town-call inbox, and spikes."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from catalog.selectors import responsibility_for
+from core.roles import Role, has_role
+from core.scoping import code_level
 from divisions.models import Division
-from events.lifecycle import StateKind
-from events.models import Event, EventClass, Step
+from events.lifecycle import CENTRE_ROLE, StateKind
+from events.models import CallDepartment, Event, EventClass, Step
 
 
 def counts_by_kind(qs: QuerySet[Event]) -> dict[str, int]:
@@ -67,3 +71,171 @@ def routing_gaps(user: Any, division: str | None = None, on: dt.date | None = No
                 out.append(RoutingGap(code, name, cls.code, cls.name, cls.matter.code,
                                       f"本镇街对职责事项“{cls.matter.name}”无主体责任单位"))
     return out
+
+
+# ---------------------------------------------------------------- 待我办理: the viewer's queue
+
+CENTRE_STATES = ("reported", "accepted", "filed", "extension_requested", "handled", "verified", "suspended")
+HANDLER_STATES = ("dispatched", "extension_requested")
+
+
+def waiting_for(user: Any) -> Q:
+    """Events waiting for `user`'s step, after `lifecycle.actor_kinds` (one condition, no per-row
+    check): as the command centre of the level of their division — its events of that level in a
+    state where the table gives the centre a step (受理 … 结案, 延期审批, 核查, 恢复); as a handler —
+    the events dispatched to their unit that they did not report themselves (处置, 反馈, 退单, 延期); as
+    the reporting grid worker — their reports waiting for 核查. Intersected with `visible_to` by the caller."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    cond = Q(pk__in=[])
+    level = code_level(user.division_id) if getattr(user, "division_id", None) else ""
+    if level in CENTRE_ROLE and has_role(user, CENTRE_ROLE[level]):
+        cond |= Q(level=level, state__in=CENTRE_STATES)
+    if getattr(user, "unit_id", None) and has_role(user, Role.DEPT_HANDLER):
+        cond |= Q(unit_id=user.unit_id, state__in=HANDLER_STATES) & ~Q(reporter_id=user.pk)
+    if has_role(user, Role.GRID_WORKER):
+        cond |= Q(reporter_id=user.pk, state="handled")
+    return cond
+
+
+# ---------------------------------------------------------------- the responsibility answer and its source
+
+@dataclass
+class ResponsibilitySource:
+    """Who answers for the event's matter in its town on the report date, and on what basis.
+
+    `answer` is the catalog's answer as the reader may see it (`Answer.seen_by`); `change` the
+    赋权/调整/退还 procedure that set it (None for the initial split); `list_version` the version
+    of the town's list that holds the matter's item on that date (None when the matter has no
+    item or the town has no such list); `on` the date asked about (the report's local date)."""
+
+    matter: Any
+    on: dt.date
+    answer: Any
+    change: Any = None
+    list_version: Any = None
+    list_origin: str = ""   # "county": from the county list the town adopts; "town": the town's own
+
+
+def responsibility_source(event: Event, user: Any) -> ResponsibilitySource | None:
+    """The answer behind the event's routing (None when the event has no matter or no town)."""
+    from catalog.models import PowerChange
+    from catalog.selectors import list_state, town_list_of
+
+    matter = event.matter or (event.event_class.matter if event.event_class_id and event.event_class else None)
+    if matter is None or not event.town_id:
+        return None
+    on = timezone.localdate(event.reported_at)
+    answer = responsibility_for(event.town_id, matter.code, on).seen_by(user)
+    change = PowerChange.objects.visible_to(user).filter(pk=answer.change_id).select_related("item").first() \
+        if answer.change_id else None
+    version, origin = None, ""
+    item = matter.item if matter.item_id else None
+    if item is not None:
+        item_list = town_list_of(event.town_id, item.list_kind)
+        if item_list is not None:
+            entry = next((e for e in list_state(item_list, on).entries if e.item.pk == matter.item_id), None)
+            if entry is not None:
+                version, origin = entry.version, entry.origin
+    return ResponsibilitySource(matter, on, answer, change, version, origin)
+
+
+# ---------------------------------------------------------------- 乡呼县应: the called department's inbox
+
+def calls_for(user: Any, *, waiting: bool) -> QuerySet[CallDepartment]:
+    """The town calls of the user's unit (a county department): `waiting` = not yet answered
+    (待报到 / 已报到待答复 / 未按时应答), oldest due first; else answered ones, newest first. A user
+    without a unit sees every visible call (a county centre watching its departments)."""
+    qs = CallDepartment.objects.visible_to(user).select_related("call", "call__event", "call__event__event_class",
+                                                                "call__event__town", "unit")
+    unit_id = getattr(user, "unit_id", None)
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    if waiting:
+        return qs.filter(answered_at__isnull=True).order_by("report_in_due", "answer_due", "id")
+    return qs.filter(answered_at__isnull=False).order_by("-answered_at", "-id")
+
+
+# ---------------------------------------------------------------- spikes (指挥大屏预警：突增)
+
+SPIKE_WEEKS = 8          # the usual: the same weekday and hour of the previous 8 weeks
+SPIKE_MIN = 3            # never a spike at or below this many events in the hour
+SPIKE_SIGMAS = 3.0       # a spike: count > max(SPIKE_MIN, mean + SPIKE_SIGMAS · sd)
+
+
+@dataclass
+class Spike:
+    """A class (`kind` "class", `key` the class code) or a town (`kind` "town", `key` its code)
+    with `count` events reported in the current hour against `history` (the counts of the same
+    hour and weekday in each of the previous weeks, oldest first)."""
+
+    kind: str
+    key: str
+    name: str
+    count: int
+    history: list[int] = field(default_factory=list)
+
+    @property
+    def mean(self) -> float:
+        return sum(self.history) / len(self.history) if self.history else 0.0
+
+    @property
+    def sd(self) -> float:
+        """Population standard deviation of the history."""
+        if not self.history:
+            return 0.0
+        m = self.mean
+        return math.sqrt(sum((x - m) ** 2 for x in self.history) / len(self.history))
+
+    @property
+    def threshold(self) -> float:
+        return max(float(SPIKE_MIN), self.mean + SPIKE_SIGMAS * self.sd)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "key": self.key, "name": self.name, "count": self.count,
+                "mean": round(self.mean, 2), "sd": round(self.sd, 2), "threshold": round(self.threshold, 2)}
+
+
+def _hour_windows(now: dt.datetime, weeks: int) -> list[tuple[dt.datetime, dt.datetime]]:
+    """[current hour (start … now), the same local hour 1 week before, … `weeks` weeks before]."""
+    local = timezone.localtime(now)
+    start = local.replace(minute=0, second=0, microsecond=0)
+    windows = [(start, now)]
+    for week in range(1, weeks + 1):
+        # local wall-clock arithmetic: China has no DST, and make_aware keeps any other zone right too
+        naive = start.replace(tzinfo=None) - dt.timedelta(weeks=week)
+        begin = timezone.make_aware(naive)
+        windows.append((begin, begin + dt.timedelta(hours=1)))
+    return windows
+
+
+def spikes(qs: QuerySet[Event], now: dt.datetime | None = None, weeks: int = SPIKE_WEEKS) -> list[Spike]:
+    """Classes and towns with markedly more events reported in the current hour than usual for
+    this hour and weekday: count > max(SPIKE_MIN, mean + SPIKE_SIGMAS · sd) over the previous
+    `weeks` same-weekday same-hour windows (missing weeks count 0). `qs` is the viewer's events
+    (`Event.objects.visible_to(user)`), so a screen sees only spikes in its subtree.
+
+    Two grouped queries (one per dimension), each over the `weeks + 1` windows on the
+    `reported_at` index; the biggest excess first."""
+    now = now or timezone.now()
+    windows = _hour_windows(now, weeks)
+    within = Q()
+    slot = []
+    for i, (begin, end) in enumerate(windows):
+        cond = Q(reported_at__gte=begin, reported_at__lt=end) if i else Q(reported_at__gte=begin, reported_at__lte=end)
+        within |= cond
+        slot.append(When(cond, then=Value(i)))
+    base = qs.filter(within).annotate(w=Case(*slot, output_field=IntegerField()))
+    found: list[Spike] = []
+    for kind, key, name in (("class", "event_class__code", "event_class__name"), ("town", "town_id", "town__name")):
+        counts: dict[tuple[str, str], list[int]] = {}
+        rows = base.exclude(**{f"{key}__isnull": True}).order_by().values(key, name, "w").annotate(n=Count("id"))
+        for row in rows.values_list(key, name, "w", "n"):
+            per_window = counts.setdefault((row[0], row[1]), [0] * (weeks + 1))
+            per_window[row[2]] += row[3]
+        for (code, label), per_window in counts.items():
+            spike = Spike(kind, code, label, per_window[0], list(reversed(per_window[1:])))
+            if spike.count > spike.threshold:
+                found.append(spike)
+    found.sort(key=lambda s: (-(s.count - s.threshold), s.kind, s.key))
+    return found

@@ -286,6 +286,8 @@ class EventActSerializer(serializers.Serializer):
     amount = serializers.DecimalField(required=False, allow_null=True, max_digits=7, decimal_places=2,
                                       help_text="extend: 延期时长")
     unit_of_amount = serializers.ChoiceField(choices=LimitUnit.choices, default=LimitUnit.HOURS)
+    until = serializers.DateTimeField(required=False, allow_null=True,
+                                      help_text="extend: 延期至（新的办结时限；代替 amount，按工作时间折算）")
     unit = serializers.IntegerField(required=False, allow_null=True, help_text="accept/dispatch: 承办单位 id")
     level = serializers.ChoiceField(choices=Level.choices, required=False, allow_blank=True)
     category = serializers.CharField(required=False, allow_blank=True, max_length=5, help_text="accept: 事件类别")

@@ -105,7 +105,8 @@ class EventViewSet(RevealPersonalMixin, ScopedReadOnlyViewSet):
             note=d.get("note", ""), reason=d.get("reason", ""), passed=d.get("passed"), approve=d.get("approve"),
             amount=d.get("amount"), unit_of_amount=d.get("unit_of_amount", "hours"), unit=unit,
             level=d.get("level") or None, category=d.get("category") or None, admission=d.get("admission") or None,
-            rating=d.get("rating"), into=into, units=units, photo_files=request.FILES.getlist("photos"))
+            rating=d.get("rating"), into=into, units=units, photo_files=request.FILES.getlist("photos"),
+            until=d.get("until"))
         updated = services.event_act(event=event, action=verb, user=request.user, params=params)
         fresh = self.queryset.get(pk=updated.pk)
         return Response(s.EventDetailSerializer(fresh, context={"request": request}).data)
