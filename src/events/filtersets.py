@@ -17,7 +17,9 @@ class EventFilterSet(django_filters.FilterSet):
     """`state` (one or several, comma-separated), `kind` open/closed/void, `category` (class code or
     its 2-digit major), `division` (a code of any level or a name; subtree), `level`, `unit` (id),
     `channel`, `overdue` / `warning` (true: open events past their deadline / within 20 % of it),
-    `reported_from` / `reported_to` (dates, inclusive), `q` (code, description, address)."""
+    `reported_from` / `reported_to` (dates, inclusive), `due_after` / `due_before` (the deadline's
+    local date, inclusive), `mine` (reported by the user), `q` (code, description, address), `o`
+    (sort: reported_at, due_at, code, state, level; `-` for descending)."""
 
     state = django_filters.CharFilter(method="filter_state")
     kind = django_filters.ChoiceFilter(field_name="state_kind", choices=StateKind.choices)
@@ -30,12 +32,22 @@ class EventFilterSet(django_filters.FilterSet):
     warning = django_filters.BooleanFilter(method="filter_warning")
     reported_from = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__gte")
     reported_to = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__lte")
+    due = django_filters.DateFromToRangeFilter(field_name="due_at", label="办结时限")
+    mine = django_filters.BooleanFilter(method="filter_mine", label="我上报的")
     q = django_filters.CharFilter(method="filter_q")
+    o = django_filters.OrderingFilter(fields=(("reported_at", "reported_at"), ("due_at", "due_at"),
+                                              ("code", "code"), ("state", "state"), ("level", "level")))
 
     class Meta:
         model = Event
         fields = ["state", "kind", "category", "division", "level", "unit", "channel", "overdue", "warning",
-                  "reported_from", "reported_to", "q"]
+                  "reported_from", "reported_to", "due", "mine", "q"]
+
+    def filter_mine(self, qs: QuerySet[Event], name: str, value: bool | None) -> QuerySet[Event]:
+        """true: events the signed-in user reported (a grid worker's 我的上报)."""
+        if not value:
+            return qs
+        return qs.filter(reporter_id=getattr(getattr(self.request, "user", None), "pk", None))
 
     def filter_state(self, qs: QuerySet[Event], name: str, value: str) -> QuerySet[Event]:
         from core.errors import PlatformError
