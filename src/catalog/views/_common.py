@@ -67,3 +67,16 @@ def _filtered(request: Any, fs: Any) -> tuple[Any, list[str]]:
         return _page(request, fs.qs), errors
     except PlatformError as exc:  # a division filter that is not a 12-digit code
         return _page(request, fs.queryset.none()), [*errors, exc.message]
+
+
+def _wants_xlsx(request: Any, errors: list[str]) -> bool:
+    """`?format=xlsx` on a list page whose filters are valid: the filtered rows as Excel."""
+    return request.GET.get("format") == "xlsx" and not errors
+
+
+def _xlsx(filename: str, title: str, header: list[str], rows: Any) -> Any:
+    """A list page's rows as a streamed Excel file (`core.reports.xlsx`: local times, title row,
+    frozen header, formula-like text neutralised), at most 50,000 rows."""
+    from core.reports import xlsx
+
+    return xlsx.response(filename, [xlsx.Sheet(name=title, header=header, rows=rows)], title=title, stream=True)

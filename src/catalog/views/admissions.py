@@ -12,7 +12,7 @@ from catalog import forms, selectors, services
 from catalog.choices import AdmissionState
 from catalog.filtersets import AdmissionFilterSet
 from catalog.models import Admission, Assignment
-from catalog.views._common import _above_town, _filtered, _status
+from catalog.views._common import _above_town, _filtered, _status, _wants_xlsx, _xlsx
 from core.errors import PlatformError
 from core.forms import add_platform_error
 from core.roles import has_role
@@ -52,6 +52,11 @@ def admissions(request: Any) -> Any:
     fs = AdmissionFilterSet(request.GET, queryset=Admission.objects.visible_to(user).select_related("department"),
                             request=request)
     page, errors = _filtered(request, fs)
+    if _wants_xlsx(request, errors):
+        rows = ([a.code, a.title, a.department.name, a.staff, a.funds, a.systems, a.get_state_display(), a.created_at]
+                for a in fs.qs[:50000].iterator(chunk_size=2000))
+        return _xlsx("交办事项准入.xlsx", "交办事项准入", ["准入编号", "交办任务", "申请部门", "随交人员（人）", "随交经费（万元）",
+                                                     "随交信息系统/权限", "状态", "申请时间"], rows)
     status = _status(form)
     return render(request, "catalog/admissions.html", {
         "received": Assignment.objects.visible_to(user).select_related("division", "admission", "department")[:50]

@@ -13,7 +13,7 @@ from catalog import forms, services
 from catalog.choices import ChangeKind, ChangeState, ReturnReason
 from catalog.filtersets import PowerChangeFilterSet
 from catalog.models import ChangeEvidence, PowerChange
-from catalog.views._common import _above_town, _filtered, _status
+from catalog.views._common import _above_town, _filtered, _status, _wants_xlsx, _xlsx
 from core.errors import PlatformError
 from core.forms import add_platform_error
 from core.roles import has_role
@@ -56,6 +56,12 @@ def changes(request: Any) -> Any:
     qs = PowerChange.objects.visible_to(user).select_related("item", "division", "department")
     fs = PowerChangeFilterSet(request.GET, queryset=qs, request=request)
     rows, errors = _filtered(request, fs)
+    if _wants_xlsx(request, errors):
+        data = ([c.get_kind_display(), c.get_op_display(), c.division.name, c.item.code, c.item.name,
+                 c.department.name if c.department else "", c.reason, c.effective_date, c.get_state_display(),
+                 c.created_at] for c in fs.qs[:50000].iterator(chunk_size=2000))
+        return _xlsx("赋权调整退还.xlsx", "赋权调整退还", ["程序", "方向", "乡镇（街道）", "事项编码", "事项名称", "县级主管部门", "理由",
+                                                  "生效日期", "状态", "申报时间"], data)
     return render(request, "catalog/changes.html", {
         "page": rows, "filters": request.GET, "filter_errors": errors, "kinds": ChangeKind.choices,
         "states": ChangeState.choices, "reasons": ReturnReason.choices, "form": form,

@@ -14,7 +14,17 @@ from catalog import excel, forms, selectors, services
 from catalog.choices import AdmissionState, ChangeState, ItemKind, ListKind
 from catalog.filtersets import ItemFilterSet
 from catalog.models import Admission, Item, ItemList, Matter, PowerChange
-from catalog.views._common import _above_town, _any_contains, _as_of, _date, _filtered, _page, _status
+from catalog.views._common import (
+    _above_town,
+    _any_contains,
+    _as_of,
+    _date,
+    _filtered,
+    _page,
+    _status,
+    _wants_xlsx,
+    _xlsx,
+)
 from core.errors import PlatformError
 from core.roles import has_role
 
@@ -103,5 +113,10 @@ def list_import(request: Any, pk: int) -> Any:
 def items(request: Any) -> Any:
     fs = ItemFilterSet(request.GET, queryset=Item.objects.all(), request=request)
     page, errors = _filtered(request, fs)
+    if _wants_xlsx(request, errors):
+        rows = ([i.code, i.name, i.get_kind_display(), i.legal_basis, i.department_code, i.guidance_entry,
+                 "是" if i.delegable else "否"] for i in fs.qs[:50000].iterator(chunk_size=2000))
+        return _xlsx("权力事项.xlsx", "权力事项", ["事项编码", "事项名称", "事项类型", "法律依据", "主管部门代码", "指导目录条目",
+                                             "可赋权乡镇"], rows)
     return render(request, "catalog/items.html", {"page": page, "filters": request.GET, "errors": errors,
                                                   "kinds": ItemKind.choices}, status=400 if errors else 200)
