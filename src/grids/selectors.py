@@ -265,7 +265,7 @@ def _town_centre(user: Any) -> bool:
     from core.roles import Role, has_role
     from core.scoping import code_level
 
-    code = getattr(user, "division_id", None)
+    code: str = getattr(user, "division_id", None) or ""
     return has_role(user, Role.TOWN_COMMAND) and bool(code) and code_level(code) in ("town", "village")
 
 

@@ -83,7 +83,9 @@ class TodoFilterForm(forms.Form):
 
     def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", "全部"), *kinds]
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [("", "全部"), *kinds]
 
 
 class UrgeForm(forms.Form):

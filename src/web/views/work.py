@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -62,7 +62,8 @@ def home(request: HttpRequest) -> HttpResponse:
     groups: dict[str, list[worklist.Figure]] = {}
     for figure in home_figures(user):
         groups.setdefault(figure.group or "其他", []).append(figure)
-    context = {"groups": groups, "hints": [ROLE_HOME_HINTS[r] for r in user.roles if r in ROLE_HOME_HINTS]}
+    roles = getattr(user, "roles", None) or ()
+    context = {"groups": groups, "hints": [ROLE_HOME_HINTS[Role(r)] for r in roles if r in ROLE_HOME_HINTS]}
     return render(request, "web/home.html", context)
 
 
@@ -109,16 +110,16 @@ def todo(request: HttpRequest) -> HttpResponse:
     if subtree and not may_urge:
         raise PermissionDenied("只有指挥中心可以查看辖区待办并催办")
     merged = _Merged(user, [kind] if kind else None, subtree)
-    page = Paginator(merged, 50).get_page(request.GET.get("page"))
+    page: Page[worklist.WorkItem] = Paginator(merged, 50).get_page(request.GET.get("page"))  # type: ignore[arg-type]
     items = list(page.object_list)
     reminders = notify_selectors.reminders_for(user, [i.key for i in items])
     rows = [{"item": i, "label": merged.labels.get(i.kind, i.kind), "reminders": reminders.get(i.key, [])}
             for i in items]
-    tabs = worklist.listing(user, limit=0, subtree=subtree) if kind else merged
+    tabs = worklist.listing(user, limit=0, subtree=subtree) if kind else merged._first
     return render(request, "web/todo.html", {
         "form": form, "page": page, "rows": rows, "kind": kind, "subtree": subtree, "may_urge": may_urge,
         "tabs": [(k, tabs.labels[k], n) for k, n in tabs.counts.items()],
-        "total": tabs.total if kind else merged.count(), "urge_form": UrgeForm()})
+        "total": tabs.total, "urge_form": UrgeForm()})
 
 
 @login_required
@@ -129,7 +130,7 @@ def todo_urge(request: HttpRequest) -> HttpResponse:
     form = UrgeForm(request.POST)
     back = f"{reverse('web:todo')}?view=subtree"
     if not form.is_valid():
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
         return HttpResponseRedirect(back)
     d = form.cleaned_data
     try:
