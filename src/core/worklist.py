@@ -158,18 +158,20 @@ def _sort_key(item: WorkItem) -> tuple[int, dt.datetime, str, str]:
 
 
 def listing(user: Any, *, kinds: Iterable[str] | None = None, offset: int = 0, limit: int = 50,
-            subtree: bool = False) -> Listing:
+            subtree: bool = False, counts: dict[str, int] | None = None) -> Listing:
     """The user's waiting work from every source (or the `kinds` given), merged and sorted.
 
     `subtree=True` lists what waits for anyone in the user's subtree (urgeable kinds only).
-    Queries: one COUNT per source, one LIMIT `offset + limit` per source with rows."""
+    Queries: one COUNT per source (none when `counts` from an earlier call are given), one LIMIT
+    `offset + limit` per source with rows."""
     wanted = set(kinds) if kinds else None
     chosen = [s for s in sources() if (wanted is None or s.kind in wanted) and (not subtree or s.urgeable)]
-    counts: dict[str, int] = {}
+    known = counts or {}
+    counts = {}
     streams: list[list[WorkItem]] = []
     for s in chosen:
         qs = s.subtree(user) if subtree and s.subtree is not None else s.mine(user)
-        n = qs.count()
+        n = known[s.kind] if s.kind in known else qs.count()
         counts[s.kind] = n
         if n and limit:
             streams.append([s.item(row) for row in ordered(qs)[: offset + limit]])

@@ -141,3 +141,34 @@ def test_another_towns_centre_sees_none_of_it() -> None:
     ew = _busy_day()
     other = figures_match_their_lists(ew.users["centre_b"])
     assert other["events.open"] == other["grids.findings"] == other["todo"] == 0
+
+
+def test_the_home_and_todo_queries_do_not_grow_with_the_work() -> None:
+    """One COUNT per figure and per source, one LIMIT per source with rows: the number of queries
+    for the home page and the to-do is the same with one event waiting for 受理 or with six."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ew = _busy_day()
+    centre = ew.users["centre_a"]
+    factory.report(ew, description="第一处垃圾")  # one event waiting for 受理 already
+
+    def queries(path: str) -> int:
+        client = _client(centre)
+        client.get(path)  # warm the per-process caches (lanes, classes, calendar)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = {path: queries(path) for path in ("/", "/todo/")}
+    for n in range(5):
+        factory.report(ew, description=f"又一处垃圾{n}")  # five more events waiting for 受理
+    after = {path: queries(path) for path in ("/", "/todo/")}
+    assert after == before
+    assert worklist_total(centre) == 7
+
+
+def worklist_total(user: Any) -> int:
+    from core import worklist
+
+    return worklist.listing(user, limit=0).total

@@ -92,7 +92,7 @@ class _Merged:
     def __getitem__(self, key: slice) -> list[worklist.WorkItem]:
         start, stop = key.start or 0, key.stop if key.stop is not None else self._first.total
         return worklist.listing(self.user, kinds=self.kinds, offset=start, limit=max(stop - start, 0),
-                                subtree=self.subtree).items
+                                subtree=self.subtree, counts=self._first.counts).items
 
 
 @login_required
