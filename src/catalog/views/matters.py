@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from catalog import forms, selectors, services
 from catalog.models import Matter, Responsibility
-from catalog.views._common import _above_town, _any_contains, _page, _status
+from catalog.views._common import _above_town, _any_contains, _page, _status, _wants_xlsx, _xlsx
 from core.errors import PlatformError
 from core.forms import add_platform_error
 from core.roles import has_role
@@ -98,5 +98,8 @@ def gaps(request: Any) -> Any:
     town = form.cleaned_data.get("town")
     found = selectors.gaps(towns.filter(code=town.code) if town else towns, form.cleaned_data.get("matter") or None,
                            form.as_of_or_today())
+    if _wants_xlsx(request, [str(e) for errs in form.errors.values() for e in errs]):
+        return _xlsx("责任空白.xlsx", "责任空白", ["乡镇（街道）", "区划代码", "职责编码", "职责名称", "问题"],
+                     ([g.town_name, g.town, g.matter, g.matter_name, g.reason] for g in found))
     return render(request, "catalog/gaps.html", {"form": form, "page": _page(request, found, 100),
                                                  "count": len(found)}, status=_status(form))

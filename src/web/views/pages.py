@@ -75,6 +75,13 @@ def leadership(request):  # noqa: ANN001, ANN201
     failing = form.is_valid() and form.cleaned_data["failing"]
     if failing:
         checks = [c for c in checks if not c.ok]
+    if request.GET.get("format") == "xlsx":
+        from core.reports import xlsx
+
+        rows = ([c.town_name, c.town_code, c.leaders, c.with_secretary_experience, c.share,
+                 "达标" if c.ok else "未达标"] for c in checks)
+        return xlsx.response("班子结构.xlsx", [xlsx.Sheet(name="班子结构", header=[
+            "乡镇（街道）", "区划代码", "班子人数", "曾任村（社区）书记", "占比", "结论"], rows=rows)], title="乡镇（街道）领导班子结构")
     return render(request, "web/leadership.html", {"checks": checks, "failing": failing})
 
 
