@@ -88,6 +88,15 @@ def results(request: HttpRequest) -> HttpResponse:
     scores = {s.subject_key: s for s in selectors.scores_for(request.user, period=period, subject_type=subject_type,
                                                              division=division.code)}
     table = [{"r": r, "pct": _pct(r.value), "score": scores.get(r.subject_key)} for r in rows]
+    if request.GET.get("format") == "xlsx":
+        from core.reports import xlsx
+
+        data = ([t["r"].subject_name, t["r"].indicator.name, t["r"].numerator, t["r"].denominator, t["pct"],
+                 f"v{t['r'].indicator.version}", t["r"].revision,
+                 (f"{t['score'].score} {t['score'].grade}" if t["score"] is not None else "")] for t in table)
+        return xlsx.response("考核结果.xlsx", [xlsx.Sheet(name="考核结果", header=[
+            "对象", "指标", "分子", "分母", "数值", "定义版本", "版次", "得分/等次"], rows=data)],
+            title=f"考核结果 {period.label}", area=division.name, stream=True)
     return render(request, "assess/results.html", _context(
         request, division, period, rows=table, subject_type=subject_type,
         subject_types=SubjectType.choices))
