@@ -18,8 +18,8 @@ class EventFilterSet(django_filters.FilterSet):
     its 2-digit major), `division` (a code of any level or a name; subtree), `level`, `unit` (id),
     `channel`, `overdue` / `warning` (true: open events past their deadline / within 20 % of it),
     `reported_from` / `reported_to` (dates, inclusive), `due_after` / `due_before` (the deadline's
-    local date, inclusive), `mine` (reported by the user), `q` (code, description, address), `o`
-    (sort: reported_at, due_at, code, state, level; `-` for descending)."""
+    local date, inclusive), `reported_by_me` (true: reported by the requesting user, a grid
+    worker's 我的上报), `q` (code, description, address)."""
 
     state = django_filters.CharFilter(method="filter_state")
     kind = django_filters.ChoiceFilter(field_name="state_kind", choices=StateKind.choices)
@@ -33,17 +33,15 @@ class EventFilterSet(django_filters.FilterSet):
     reported_from = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__gte")
     reported_to = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__lte")
     due = django_filters.DateFromToRangeFilter(field_name="due_at", label="办结时限")
-    mine = django_filters.BooleanFilter(method="filter_mine", label="我上报的")
+    reported_by_me = django_filters.BooleanFilter(method="filter_reported_by_me", label="我上报的")
     q = django_filters.CharFilter(method="filter_q")
-    o = django_filters.OrderingFilter(fields=(("reported_at", "reported_at"), ("due_at", "due_at"),
-                                              ("code", "code"), ("state", "state"), ("level", "level")))
 
     class Meta:
         model = Event
         fields = ["state", "kind", "category", "division", "level", "unit", "channel", "overdue", "warning",
-                  "reported_from", "reported_to", "due", "mine", "q"]
+                  "reported_from", "reported_to", "due", "reported_by_me", "q"]
 
-    def filter_mine(self, qs: QuerySet[Event], name: str, value: bool | None) -> QuerySet[Event]:
+    def filter_reported_by_me(self, qs: QuerySet[Event], name: str, value: bool | None) -> QuerySet[Event]:
         """true: events the signed-in user reported (a grid worker's 我的上报)."""
         if not value:
             return qs

@@ -259,7 +259,7 @@ def home_figures(user: Any) -> list[Figure]:
                           warn=True))
     if has_role(user, Role.GRID_WORKER):
         mine = Event.objects.visible_to(user).filter(reporter_id=user.pk).count()
-        out.append(Figure("events.mine", "我的上报", mine, list_url(mine="true"), "事件"))
+        out.append(Figure("events.mine", "我的上报", mine, list_url(reported_by_me="true"), "事件"))
     return out
 
 
