@@ -152,9 +152,10 @@ class Listing:
     labels: dict[str, str]
 
 
-def _sort_key(item: WorkItem) -> tuple[int, dt.datetime, str, str]:
+def _sort_key(item: WorkItem) -> tuple[bool, dt.datetime, str, int]:
+    """The merge order; within one source it agrees with `ordered` (due time, then id)."""
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    return (item.due_at is None, item.due_at or far, item.kind, item.ref)
+    return (item.due_at is None, item.due_at or far, item.kind, int(item.ref) if item.ref.isdigit() else 0)
 
 
 def listing(user: Any, *, kinds: Iterable[str] | None = None, offset: int = 0, limit: int = 50,
