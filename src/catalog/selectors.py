@@ -485,6 +485,8 @@ def home_figures(user: Any) -> list[Figure]:
 
 def todo_sources() -> list[Source]:
     return [Source(kind=ADMISSION_KIND, label="准入审核", mine=todo_admissions, item=todo_admission_item,
-                   subtree=todo_admissions_subtree, recipients=todo_admission_recipients),
+                   subtree=todo_admissions_subtree, recipients=todo_admission_recipients,
+                   roles=(Role.REFORM_OFFICE,)),
             Source(kind=CHANGE_KIND, label="赋权调整退还", mine=todo_changes, item=todo_change_item,
-                   subtree=todo_changes_subtree, recipients=todo_change_recipients)]
+                   subtree=todo_changes_subtree, recipients=todo_change_recipients,
+                   roles=(Role.REFORM_OFFICE,))]

@@ -70,6 +70,8 @@ class Source:
     item: Callable[[Any], WorkItem]
     subtree: Callable[[Any], QuerySet[Any]] | None = None
     recipients: Callable[[Any], list[Any]] = field(default=lambda row: [])
+    #: the roles whose home always shows this kind's count, even at zero (others: only when not zero)
+    roles: tuple[str, ...] = ()
 
     @property
     def urgeable(self) -> bool:

@@ -266,11 +266,13 @@ def home_figures(user: Any) -> list[Figure]:
 def todo_sources() -> list[Source]:
     return [
         Source(kind=CENTRE_KIND, label="事件受理派遣", mine=todo_centre, item=todo_centre_item,
-               subtree=todo_centre_subtree, recipients=_centre_people),
+               subtree=todo_centre_subtree, recipients=_centre_people, roles=COMMAND_ROLES),
         Source(kind=HANDLE_KIND, label="事件处置", mine=todo_handle, item=todo_handle_item,
-               subtree=todo_handle_subtree, recipients=lambda e: [e.unit] if e.unit is not None else []),
+               subtree=todo_handle_subtree, recipients=lambda e: [e.unit] if e.unit is not None else [],
+               roles=(Role.DEPT_HANDLER,)),
         Source(kind=VERIFY_KIND, label="事件核查", mine=todo_verify, item=todo_verify_item,
-               subtree=todo_verify_subtree, recipients=lambda e: [e.reporter] if e.reporter is not None else []),
+               subtree=todo_verify_subtree, recipients=lambda e: [e.reporter] if e.reporter is not None else [],
+               roles=(Role.GRID_WORKER,)),
         Source(kind=CALL_KIND, label="乡呼县应", mine=todo_calls, item=todo_call_item,
-               subtree=todo_calls_subtree, recipients=lambda row: [row.unit]),
+               subtree=todo_calls_subtree, recipients=lambda row: [row.unit], roles=(Role.DEPT_HANDLER,)),
     ]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import cachegen
+from core.roles import Role
 from core.scoping import code_level
 from core.text import normalize_key
 from core.worklist import Figure, Source, WorkItem, is_due_soon, is_overdue
@@ -227,4 +228,5 @@ def home_figures(user: Any) -> list[Figure]:
 
 def todo_sources() -> list[Source]:
     return [Source(kind=STEP_KIND, label="办件环节", mine=todo_steps, item=todo_step_item,
-                   subtree=todo_steps_subtree, recipients=todo_step_recipients)]
+                   subtree=todo_steps_subtree, recipients=todo_step_recipients,
+                   roles=(Role.DEPT_HANDLER,))]

@@ -11,6 +11,7 @@ from django.db.models import Case, Count, DateTimeField, Exists, IntegerField, O
 from django.urls import reverse
 from django.utils import timezone
 
+from core.roles import Role
 from core.scoping import code_prefix
 from core.worklist import Figure, Source, WorkItem
 from grids.choices import FindingCategory, FindingStatus, GridStatus, GridType, PatrolStatus, TeamRole
@@ -331,4 +332,5 @@ def home_figures(user: Any) -> list[Figure]:
 
 def todo_sources() -> list[Source]:
     return [Source(kind=FINDING_KIND, label="巡查发现", mine=todo_findings, item=todo_finding_item,
-                   subtree=todo_findings_subtree, recipients=todo_finding_recipients)]
+                   subtree=todo_findings_subtree, recipients=todo_finding_recipients,
+                   roles=(Role.TOWN_COMMAND, Role.GRID_WORKER))]

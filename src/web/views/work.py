@@ -45,7 +45,7 @@ def todo_figures(user: Any) -> list[worklist.Figure]:
     for source in worklist.sources():
         n = source.mine(user).count()
         total += n
-        if n:
+        if n or (source.roles and has_role(user, source.roles)):
             out.append(worklist.Figure(f"todo.{source.kind}", source.label, n, f"{base}?kind={source.kind}",
                                        TODO_GROUP))
     return [worklist.Figure("todo", "全部待办", total, base, TODO_GROUP), *out]
