@@ -154,11 +154,16 @@ def test_the_home_and_todo_queries_do_not_grow_with_the_work() -> None:
     factory.report(ew, description="第一处垃圾")  # one event waiting for 受理 already
 
     def queries(path: str) -> int:
+        """The fewest queries of three loads: the per-process caches re-read their generation
+        counter now and then (`core.cachegen`, a TTL), which is not the page's own work."""
         client = _client(centre)
         client.get(path)  # warm the per-process caches (lanes, classes, calendar)
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(path).status_code == 200
-        return len(ctx.captured_queries)
+        counts = []
+        for _ in range(3):
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(path).status_code == 200
+            counts.append(len(ctx.captured_queries))
+        return min(counts)
 
     before = {path: queries(path) for path in ("/", "/todo/")}
     for n in range(5):
