@@ -91,9 +91,9 @@ def results(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         from core.reports import xlsx
 
-        data = ([t["r"].subject_name, t["r"].indicator.name, t["r"].numerator, t["r"].denominator, t["pct"],
-                 f"v{t['r'].indicator.version}", t["r"].revision,
-                 (f"{t['score'].score} {t['score'].grade}" if t["score"] is not None else "")] for t in table)
+        data = ([r.subject_name, r.indicator.name, r.numerator, r.denominator, _pct(r.value), f"v{r.indicator.version}",
+                 r.revision, f"{scores[r.subject_key].score} {scores[r.subject_key].grade}"
+                 if r.subject_key in scores else ""] for r in rows)
         return xlsx.response("考核结果.xlsx", [xlsx.Sheet(name="考核结果", header=[
             "对象", "指标", "分子", "分母", "数值", "定义版本", "版次", "得分/等次"], rows=data)],
             title=f"考核结果 {period.label}", area=division.name, stream=True)
