@@ -6,7 +6,9 @@ class EventsConfig(AppConfig):
     verbose_name = "事件指挥调度"
 
     def ready(self) -> None:
+        from core import worklist
         from events import hooks, notices
+        from events.selectors import home_figures, todo_sources
         from events.services import duplicates
         from notify import outbox
 
@@ -15,3 +17,5 @@ class EventsConfig(AppConfig):
         hooks.on_step(duplicates.flag_on_report)
         hooks.on_step(notices.enqueue_for_step)
         hooks.duplicate_candidates(duplicates.flagged)
+        worklist.register(*todo_sources())
+        worklist.register_figures("events", home_figures)

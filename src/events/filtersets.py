@@ -30,8 +30,9 @@ class EventFilterSet(ScopedFilterSet):
     """`state` (one or several, comma-separated), `kind` open/closed/void, `category` (class code or
     its 2-digit major), `division` (a code of any level or a name; subtree), `level`, `unit` (id),
     `channel`, `overdue` / `warning` (true: open events past their deadline / within 20 % of it),
-    `reported_from` / `reported_to` (dates, inclusive, local days), `q` (code, description,
-    address), `mine` (true: waiting for the requesting user's step, `selectors.waiting_for`), `sort` (one of `SORTS`' names, `-` first for descending; default newest first)."""
+    `reported_from` / `reported_to` (dates, inclusive, local days), `due_after` / `due_before` (the
+    deadline's local date, inclusive), `reported_by_me` (true: reported by the requesting user, a grid
+    worker's 我的上报), `q` (code, description, address), `mine` (true: waiting for the requesting user's step, `selectors.waiting_for`), `sort` (one of `SORTS`' names, `-` first for descending; default newest first)."""
 
     state = django_filters.CharFilter(method="filter_state", label=_("状态"))
     kind = django_filters.ChoiceFilter(field_name="state_kind", choices=StateKind.choices, label=_("状态类型"))
@@ -44,6 +45,8 @@ class EventFilterSet(ScopedFilterSet):
     warning = django_filters.BooleanFilter(method="filter_warning", label=_("临近时限"))
     reported_from = PlatformDateFilter(field_name="reported_at", lookup_expr="date__gte", label=_("上报日期自"))
     reported_to = PlatformDateFilter(field_name="reported_at", lookup_expr="date__lte", label=_("上报日期至"))
+    due = django_filters.DateFromToRangeFilter(field_name="due_at", label=_("办结时限"))
+    reported_by_me = django_filters.BooleanFilter(method="filter_reported_by_me", label=_("我上报的"))
     q = django_filters.CharFilter(method="filter_q", label=_("关键词"))
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("待我办理"))
     sort = django_filters.OrderingFilter(fields=SORTS, label=_("排序"))
@@ -51,7 +54,13 @@ class EventFilterSet(ScopedFilterSet):
     class Meta:
         model = Event
         fields = ["state", "kind", "category", "division", "level", "unit", "channel", "overdue", "warning",
-                  "reported_from", "reported_to", "q", "mine"]
+                  "reported_from", "reported_to", "due", "reported_by_me", "q", "mine"]
+
+    def filter_reported_by_me(self, qs: QuerySet[Event], name: str, value: bool | None) -> QuerySet[Event]:
+        """true: events the signed-in user reported (a grid worker's 我的上报)."""
+        if not value:
+            return qs
+        return qs.filter(reporter_id=getattr(getattr(self.request, "user", None), "pk", None))
 
     def filter_state(self, qs: QuerySet[Event], name: str, value: str) -> QuerySet[Event]:
         from core.errors import PlatformError

@@ -6,16 +6,21 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from catalog.selectors import responsibility_for
-from core.roles import Role, has_role
+from core.roles import COMMAND_ROLES, Role, has_role
 from core.scoping import code_level
+from core.worklist import Figure, Source, WorkItem, is_due_soon, is_overdue
 from divisions.models import Division
-from events.lifecycle import CENTRE_ROLE, StateKind
-from events.models import CallDepartment, Event, EventClass, Step
+from events.choices import WORKER_CHANNELS
+from events.lifecycle import CENTRE_ROLE, State, StateKind
+from events.models import CallDepartment, CallOutcome, Event, EventClass, Step
 
 
 def counts_by_kind(qs: QuerySet[Event]) -> dict[str, int]:
@@ -239,3 +244,204 @@ def spikes(qs: QuerySet[Event], now: dt.datetime | None = None, weeks: int = SPI
                 found.append(spike)
     found.sort(key=lambda s: (-(s.count - s.threshold), s.kind, s.key))
     return found
+
+
+# ---------------------------------------------------------------- to-do (core.worklist) and home figures
+
+CENTRE_KIND, HANDLE_KIND, VERIFY_KIND, CALL_KIND = "events.centre", "events.handle", "events.verify", "events.call"
+_RANK_LEVEL = {0: "town", 1: "county", 2: "city"}
+_DIVISION_RANK = {"village": 0, "town": 0, "county": 1, "city": 2}
+#: What the centre of the event's level does next, by state (待受理 → 受理 …).
+CENTRE_ACTION = {State.REPORTED: "受理", State.ACCEPTED: "立案", State.FILED: "派遣",
+                 State.EXTENSION_REQUESTED: "审批延期", State.HANDLED: "核查", State.VERIFIED: "结案"}
+
+
+def list_url(**params: Any) -> str:
+    """The event list with `params` as its filter: the page `/events/` (events:list) where it
+    exists, else the API list, which takes the same filters (`EventFilterSet`)."""
+    try:
+        base = reverse("events:list")
+    except NoReverseMatch:
+        base = reverse("event-list")
+    return f"{base}?{urlencode(params)}"
+
+
+def _step_due() -> Any:
+    return Coalesce("step_due_at", "due_at")
+
+
+def _centre_level(user: Any) -> str | None:
+    """The level whose command centre `user` is (their division's level and that level's centre
+    role, as `lifecycle.actor_kinds` decides), or None."""
+    code = getattr(user, "division_id", None)
+    if not code or getattr(user, "is_superuser", False):
+        return None
+    level = _RANK_LEVEL.get(_DIVISION_RANK.get(code_level(code), -1))
+    return level if level and has_role(user, CENTRE_ROLE[level]) else None
+
+
+def _centre_waiting() -> Q:
+    return Q(state__in=[s for s in CENTRE_ACTION if s != State.HANDLED]) | \
+        (Q(state=State.HANDLED) & ~Q(channel__in=WORKER_CHANNELS))
+
+
+def todo_centre(user: Any) -> QuerySet[Event]:
+    """Events waiting for the user's command centre: to accept, file, dispatch (again, after a
+    退单), decide an extension, verify a report that no grid worker will verify, close."""
+    level = _centre_level(user)
+    if level is None:
+        return Event.objects.none()
+    return todo_centre_subtree(user).filter(level=level)
+
+
+def todo_centre_subtree(user: Any) -> QuerySet[Event]:
+    return (Event.objects.visible_to(user).filter(_centre_waiting()).select_related("event_class", "division")
+            .annotate(todo_due=_step_due()))
+
+
+def _event_title(e: Event) -> str:
+    what = e.event_class.name if e.event_class_id and e.event_class is not None else (e.category_text or "待分类")
+    return f"{e.code or f'事件#{e.pk}'} {what}"
+
+
+def _event_item(kind: str, e: Event, action: str, due: dt.datetime | None) -> WorkItem:
+    now = timezone.now()
+    warning = bool(e.warn_at and e.due_at and e.warn_at <= now < e.due_at) or is_due_soon(due, now)
+    return WorkItem(kind=kind, ref=str(e.pk), title=_event_title(e), action=action,
+                    url=reverse("events:detail", args=[e.pk]), due_at=due, division=e.division_id,
+                    overdue=is_overdue(due, now), warning=warning and not is_overdue(due, now),
+                    detail=f"{e.division.name} · {e.description[:40]}")
+
+
+def todo_centre_item(e: Event) -> WorkItem:
+    action = CENTRE_ACTION.get(State(e.state), e.get_state_display())
+    if e.state == State.FILED and e.return_count:
+        action = "重新派遣（已退单）"
+    return _event_item(CENTRE_KIND, e, action, e.step_due_at or e.due_at)
+
+
+def _centre_people(e: Event) -> list[Any]:
+    from accounts.models import User
+
+    level = e.level
+    code = {"town": e.town_id, "county": e.county_id,
+            "city": (e.county_id or e.division_id)[:4] + "00000000"}.get(level)
+    if not code:
+        return []
+    role = CENTRE_ROLE[level]
+    return [u for u in User.objects.filter(division_id=code, is_active=True) if has_role(u, role)]
+
+
+HANDLE_STATES = (State.DISPATCHED, State.EXTENSION_REQUESTED)
+
+
+def todo_handle(user: Any) -> QuerySet[Event]:
+    """The unit's event work (a department handler's unit): 待处置 (dispatched), 返工 (a failed
+    核查 sent it back), 延期待批 (still to be fed back); the reporter never handles their own."""
+    unit = getattr(user, "unit_id", None)
+    if not unit or not has_role(user, Role.DEPT_HANDLER):
+        return Event.objects.none()
+    return todo_handle_subtree(user).filter(unit_id=unit).exclude(reporter_id=user.pk)
+
+
+def todo_handle_subtree(user: Any) -> QuerySet[Event]:
+    return (Event.objects.visible_to(user).filter(state__in=HANDLE_STATES, unit__isnull=False)
+            .select_related("event_class", "division", "unit").annotate(todo_due=F("due_at")))
+
+
+def todo_handle_item(e: Event) -> WorkItem:
+    if e.state == State.EXTENSION_REQUESTED:
+        action = "待反馈（延期待批）"
+    elif e.rework_count:
+        action = "返工（核查未通过，退回处置）"
+    else:
+        action = "待处置"
+    return _event_item(HANDLE_KIND, e, action, e.due_at)
+
+
+def todo_verify(user: Any) -> QuerySet[Event]:
+    """Events the user reported as a grid worker, handled and waiting for their 核查."""
+    if not has_role(user, Role.GRID_WORKER):
+        return Event.objects.none()
+    return todo_verify_subtree(user).filter(reporter_id=user.pk)
+
+
+def todo_verify_subtree(user: Any) -> QuerySet[Event]:
+    return (Event.objects.visible_to(user).filter(state=State.HANDLED, channel__in=WORKER_CHANNELS)
+            .select_related("event_class", "division", "reporter").annotate(todo_due=_step_due()))
+
+
+def todo_verify_item(e: Event) -> WorkItem:
+    return _event_item(VERIFY_KIND, e, "核查处置结果", e.step_due_at or e.due_at)
+
+
+OPEN_CALL = (CallOutcome.PENDING, CallOutcome.REPORTED_IN)
+
+
+def todo_calls(user: Any) -> QuerySet[CallDepartment]:
+    """乡呼县应 calls to the user's county department not yet answered: report in, then answer."""
+    unit = getattr(user, "unit_id", None)
+    if not unit or not has_role(user, Role.DEPT_HANDLER):
+        return CallDepartment.objects.none()
+    return todo_calls_subtree(user).filter(unit_id=unit)
+
+
+def todo_calls_subtree(user: Any) -> QuerySet[CallDepartment]:
+    due = Case(When(outcome=CallOutcome.PENDING, then=F("report_in_due")), default=F("answer_due"))
+    return (CallDepartment.objects.visible_to(user).filter(outcome__in=OPEN_CALL)
+            .select_related("call__event__event_class", "call__event__division", "unit").annotate(todo_due=due))
+
+
+def todo_call_item(row: CallDepartment) -> WorkItem:
+    e = row.call.event
+    pending = row.outcome == CallOutcome.PENDING
+    due = row.report_in_due if pending else row.answer_due
+    now = timezone.now()
+    return WorkItem(kind=CALL_KIND, ref=str(row.pk), title=f"乡呼县应：{_event_title(e)}",
+                    action="报到" if pending else "答复", url=reverse("events:detail", args=[e.pk]), due_at=due,
+                    division=e.division_id, overdue=is_overdue(due, now), warning=is_due_soon(due, now),
+                    detail=f"{row.unit.name} · {row.call.reason[:40]}")
+
+
+def home_figures(user: Any) -> list[Figure]:
+    """Events for the command centres and leaders (their subtree: overdue, due today, near their
+    deadline), a department's overdue work, a grid worker's own reports. Counted through the
+    list's own filterset on the same filter as the link, so each figure equals the list."""
+    from events.filtersets import EventFilterSet
+
+    def count(params: dict[str, str]) -> int:
+        return int(EventFilterSet(params, queryset=Event.objects.visible_to(user)).qs.count())
+
+    out: list[Figure] = []
+    today = timezone.localdate().isoformat()
+    if has_role(user, (*COMMAND_ROLES, Role.LEADER)):
+        for key, label, params, warn in (
+                ("overdue", "超期事件", {"overdue": "true"}, True),
+                ("due_today", "今日到期事件", {"kind": "open", "due_after": today, "due_before": today}, False),
+                ("warning", "即将超期事件", {"warning": "true"}, True),
+                ("open", "在办事件", {"kind": "open"}, False)):
+            out.append(Figure(f"events.{key}", label, count(params), list_url(**params), "事件", warn=warn))
+    unit = getattr(user, "unit_id", None)
+    if has_role(user, Role.DEPT_HANDLER) and unit:
+        params = {"unit": str(unit), "overdue": "true"}
+        out.append(Figure("events.unit_overdue", "本单位超期事件", count(params), list_url(**params), "事件",
+                          warn=True))
+    if has_role(user, Role.GRID_WORKER):
+        mine = Event.objects.visible_to(user).filter(reporter_id=user.pk).count()
+        out.append(Figure("events.mine", "我的上报", mine, list_url(reported_by_me="true"), "事件"))
+    return out
+
+
+def todo_sources() -> list[Source]:
+    return [
+        Source(kind=CENTRE_KIND, label="事件受理派遣", mine=todo_centre, item=todo_centre_item,
+               subtree=todo_centre_subtree, recipients=_centre_people, roles=COMMAND_ROLES),
+        Source(kind=HANDLE_KIND, label="事件处置", mine=todo_handle, item=todo_handle_item,
+               subtree=todo_handle_subtree, recipients=lambda e: [e.unit] if e.unit is not None else [],
+               roles=(Role.DEPT_HANDLER,)),
+        Source(kind=VERIFY_KIND, label="事件核查", mine=todo_verify, item=todo_verify_item,
+               subtree=todo_verify_subtree, recipients=lambda e: [e.reporter] if e.reporter is not None else [],
+               roles=(Role.GRID_WORKER,)),
+        Source(kind=CALL_KIND, label="乡呼县应", mine=todo_calls, item=todo_call_item,
+               subtree=todo_calls_subtree, recipients=lambda row: [row.unit], roles=(Role.DEPT_HANDLER,)),
+    ]
