@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.selectors import responsibility_for
@@ -257,13 +257,8 @@ CENTRE_ACTION = {State.REPORTED: "受理", State.ACCEPTED: "立案", State.FILED
 
 
 def list_url(**params: Any) -> str:
-    """The event list with `params` as its filter: the page `/events/` (events:list) where it
-    exists, else the API list, which takes the same filters (`EventFilterSet`)."""
-    try:
-        base = reverse("events:list")
-    except NoReverseMatch:
-        base = reverse("event-list")
-    return f"{base}?{urlencode(params)}"
+    """The event list page `/events/` with `params` as its filter (`EventFilterSet`)."""
+    return f"{reverse('events:list')}?{urlencode(params)}"
 
 
 def _step_due() -> Any:
