@@ -103,7 +103,7 @@ def test_list_filters_and_sorts(live_server: Any, chromium: Any) -> None:
     chromium.find_element(By.CSS_SELECTOR, 'a[data-sort="category"]').click()
     WebDriverWait(chromium, 20).until(lambda d: "sort=-category" in d.current_url)
     assert rows(chromium) == [green.pk, rubbish.pk]
-    assert "▼" in chromium.find_element(By.CSS_SELECTOR, 'a[data-sort="category"]').text
+    assert "↓" in chromium.find_element(By.CSS_SELECTOR, 'a[data-sort="category"]').text
 
 
 def test_command_screen_banner_and_sound_for_a_new_escalation(live_server: Any, chromium: Any) -> None:

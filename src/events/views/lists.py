@@ -23,7 +23,7 @@ from core.forms import add_platform_error
 from core.reports import xlsx
 from divisions.models import Division
 from events.choices import Channel, Level
-from events.filtersets import SORTS, EventFilterSet
+from events.filtersets import EventFilterSet
 from events.lifecycle import State, StateKind
 from events.models import Event, EventClass
 from org.models import Unit
@@ -51,20 +51,6 @@ def _filtered(request: HttpRequest) -> tuple[EventFilterSet, QuerySet[Event] | N
     return fs, qs.order_by(*ordering, "-id")
 
 
-def _sort_links(request: HttpRequest) -> dict[str, dict[str, str]]:
-    """For each sortable column: the URL that sorts by it (ascending, or reversed when it is the
-    current sort) and the arrow to show."""
-    current = request.GET.get("sort", "")
-    out = {}
-    for _field, name in SORTS:
-        params = request.GET.copy()
-        params.pop("page", None)
-        params["sort"] = f"-{name}" if current == name else name
-        arrow = "▲" if current == name else "▼" if current == f"-{name}" else ""
-        out[name] = {"url": "?" + params.urlencode(), "arrow": arrow}
-    return out
-
-
 def _query_without(request: HttpRequest, *names: str) -> str:
     params = request.GET.copy()
     for name in names:
@@ -81,7 +67,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page: Page[Any] = Paginator(qs if qs is not None else Event.objects.none(), PAGE_SIZE).get_page(
         request.GET.get("page"))
     context = {
-        "filter": fs, "page": page, "sorts": _sort_links(request), "query": _query_without(request, "page"),
+        "filter": fs, "page": page, "query": _query_without(request, "page"),
         "export_query": _query_without(request, "page"),
         "states": State.choices, "kinds": StateKind.choices, "levels": Level.choices, "channels": Channel.choices,
         "classes": EventClass.objects.visible_to(user).filter(is_active=True).order_by("code").values_list(

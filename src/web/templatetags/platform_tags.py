@@ -106,8 +106,8 @@ def sort_th(context: Any, field: str, label: str, param: str = "o") -> SafeStrin
         arrow, aria = " ↑", "ascending"
     elif current == f"-{field}":
         arrow, aria = " ↓", "descending"
-    return format_html('<th aria-sort="{}"><a class="sort" href="?{}">{}{}</a></th>', aria, query.urlencode(),
-                       label, arrow)
+    return format_html('<th aria-sort="{}"><a class="sort" data-sort="{}" href="?{}">{}{}</a></th>', aria, field,
+                       query.urlencode(), label, arrow)
 
 
 @register.simple_tag(takes_context=True)
