@@ -92,7 +92,7 @@ HOURLY = {
     "public": (1, 1, 0, 0, 0, 1, 2, 4, 7, 9, 9, 8, 6, 6, 8, 8, 8, 7, 6, 6, 5, 4, 3, 2),
 }
 CHANNELS = ((Channel.GRID, 0.42), (Channel.PATROL, 0.10), (Channel.CITIZEN, 0.10), (Channel.HOTLINE, 0.26),
-            (Channel.SYSTEM, 0.06), (Channel.DEVICE, 0.06))
+            (Channel.SYSTEM, 0.04), (Channel.OPEN311, 0.02), (Channel.DEVICE, 0.06))
 WORKER_CHANNELS = (Channel.GRID, Channel.PATROL)
 ADDRESS_ONLY_HOTLINE = 0.3  # share of hotline calls that give an address, not a point
 # Relative frequency of each major class (two-digit code); a major's weight is shared by its
@@ -469,7 +469,7 @@ class Generator:
         ev = Event(
             event_class=cls, description=description, channel=channel, client_id=f"gen-{self.seed}-{stamp}",
             source_ref={Channel.HOTLINE: f"12345-{stamp}", Channel.DEVICE: f"alarm-{stamp}",
-                        Channel.SYSTEM: f"szcg-{stamp}"}.get(channel, ""),
+                        Channel.SYSTEM: f"szcg-{stamp}", Channel.OPEN311: "open311"}.get(channel, ""),
             reporter_id=reporter.user_id, reporter_name=reporter.name[:50], lat=loc.lat, lng=loc.lng,
             address=address, location_status=loc.status, candidates=loc.candidates, division_id=loc.division,
             grid_id=loc.grid_id, village_id=loc.village, town_id=loc.town, county_id=loc.county,
@@ -489,7 +489,7 @@ class Generator:
             return found or Actor(None, name)
         names: dict[str, str] = {Channel.CITIZEN: rng.choice(CITIZENS) + rng.choice(("先生", "女士")),
                                  Channel.HOTLINE: "12345热线", Channel.SYSTEM: "数字城管系统",
-                                 Channel.DEVICE: "视频监控告警"}
+                                 Channel.DEVICE: "视频监控告警", Channel.OPEN311: "Open311 市民"}
         return Actor(None, names.get(channel, "上报人"))
 
     # ------------------------------------------------------------ one lifecycle
