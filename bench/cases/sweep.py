@@ -71,11 +71,17 @@ def _overdue(n: int, now: Any) -> tuple[list[int], int]:
     from events.lifecycle import State, StateKind
     from events.models import Event
 
-    ids = list(Event.objects.filter(state_kind=StateKind.OPEN, level__in=(Level.TOWN, Level.COUNTY),
-                                    escalate_at__gte=now).exclude(state=State.SUSPENDED)
-               .order_by("escalate_at").values_list("pk", flat=True)[:n])
-    reported = _report(n - len(ids), now) if len(ids) < n else []
-    ids += reported
+    candidates = (Event.objects.filter(state_kind=StateKind.OPEN, level__in=(Level.TOWN, Level.COUNTY),
+                                       escalate_at__gte=now).exclude(state=State.SUSPENDED).order_by("escalate_at")
+                  .values_list("pk", flat=True))
+    ids = list(candidates[:n])
+    reported: list[int] = []
+    for _ in range(5):  # a report routed to the city (the top) cannot escalate: report again
+        if len(ids) >= n:
+            break
+        reported += _report(n - len(ids), now)
+        ids = list(candidates[:n])
+    reported = sorted(set(reported) & set(ids))
     table = connection.ops.quote_name(Event._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
     with transaction.atomic(), connection.cursor() as cursor:
