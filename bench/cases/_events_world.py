@@ -276,6 +276,7 @@ def _build(tiny: bool) -> dict[str, Any]:
 
 def _generate(days: int, rate: float) -> dict[str, Any]:
     import datetime as dt
+    import time
 
     from django.utils import timezone
 
@@ -283,9 +284,12 @@ def _generate(days: int, rate: float) -> dict[str, Any]:
 
     # whole days: the last one ends at today's midnight (a partial today would shrink the sample)
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    stats = generator.generate(days=days, rate=rate, seed=7, now=midnight - dt.timedelta(microseconds=1))
+    cpu = time.process_time()
+    gen = generator.Generator(seed=7, now=midnight - dt.timedelta(microseconds=1))
+    stats = gen.run(days=days, rate=rate)
     return {"events": stats.events, "steps": stats.steps, "audit_rows": stats.audit_rows, "seconds": stats.seconds,
-            "parts": dict(stats.parts), "rate": stats.rate}
+            "parts": dict(stats.parts), "rate": stats.rate, "cpu": time.process_time() - cpu,
+            "pipelined": gen.pipelined}
 
 
 def _dataset(days: int, rate: float, seed: int) -> dict[str, Any]:
