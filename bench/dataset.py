@@ -128,9 +128,10 @@ def _from_template(url: str, admin: str, template: str) -> None:
 
 
 def prepare(url: str, *, days: int, rate: float, admin_url: str | None = None,
-            world_template: str | None = None) -> dict[str, Any]:
+            world_template: str | None = None, tiny: bool = False) -> dict[str, Any]:
     """Build the dataset at `url` (dropped and created again) and return how it went.
-    `world_template` (PostgreSQL): copy a database holding the built world instead of building it."""
+    `world_template` (PostgreSQL): copy a database holding the built world instead of building it;
+    `tiny`: the events tests' small world (the harness check in `--tiny` runs)."""
     from bench.cases import _events_world
 
     admin = admin_url or url.rsplit("/", 1)[0] + "/postgres"
@@ -141,7 +142,7 @@ def prepare(url: str, *, days: int, rate: float, admin_url: str | None = None,
                           "bench/cases/_events_world.py build)"}
     else:
         _events_world._recreate(url, admin)
-        built = _events_world.run_script(url, "build", timeout=3 * 3600)
+        built = _events_world.run_script(url, "build", *(["--tiny"] if tiny else []), timeout=3 * 3600)
     world_s = time.perf_counter() - started
     load_before = [round(x, 2) for x in os.getloadavg()]
     server_before = _server_cpu(url)

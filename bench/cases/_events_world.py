@@ -13,20 +13,20 @@ classes (no flows, no generated events). `--tiny`: the events tests' small world
     python bench/cases/_events_world.py generate DAYS RATE → the generator's Stats as JSON
     python bench/cases/_events_world.py sample N          → {"points": [[lat, lng], …], "classes": […]}
     python bench/cases/_events_world.py profile N         → CPU per intake, and the top of its cProfile
-    python bench/cases/_events_world.py dataset DAYS RATE SEED → `manage.py generate_events` into it
     python bench/cases/_events_world.py migrate           → migrations only (a copied dataset)
 
 **The generated dataset** (`dataset(ctx)`: the command screen, sweep and Open311 cases): the same
-world plus `manage.py generate_events --days 365` at the generator's default rate (Yangzhou: about
-550,000 events with full lifecycles, their steps, marks, escalations, calls and audit rows). It is
-slow to make, so it is made once into a kept snapshot — `<db>_events_<days>d` on the PostgreSQL
-server (then `VACUUM ANALYZE`d), `<bench file>-events-<days>d.sqlite3` for SQLite — whose
-description (days, rate, seed, counts, when, which commit; PostgreSQL's database comment or a
-`.json` beside the file) says what it holds; every benchmark run then works on a fresh copy of it
+world plus a year of generated events at the generator's default rate (Yangzhou: about 550,000
+events with full lifecycles, their steps, marks, escalations, calls and audit rows), made by
+bench/dataset.py (`prepare`: the world, then the generator as `generate_events` runs it, the last
+day ending at the midnight before; how it went stored in the dataset's `bench_dataset` row). It is
+slow to make, so it is made once and kept — `BENCH_DATASET_URL` when given, else
+`<db>_events_<days>d_r<rate>` on the PostgreSQL server (then `VACUUM ANALYZE`d) or
+`<bench file>-events_<days>d_r<rate>.sqlite3` — and every benchmark run works on a fresh copy of it
 (`CREATE DATABASE … TEMPLATE`, or SQLite's backup API), migrated, so each run starts from the same
 rows whatever the previous run wrote. `BENCH_DATASET_DAYS` / `BENCH_DATASET_RATE` change the size
-(a snapshot of another size is another database), `BENCH_DATASET_REBUILD=1` makes it again (after
-a change to the generator). `--tiny`: two days at 60 a day on the tiny world, made every time.
+(another size is another snapshot), `BENCH_DATASET_REBUILD=1` makes it again (after a change to the
+generator). `--tiny`: two days at 60 a day on the tiny world, made every time.
 """
 from __future__ import annotations
 
@@ -99,17 +99,14 @@ def ensure(ctx: Any) -> str:
     return _BUILT[key]
 
 
-DATASET_SEED = 365
-
-
 def dataset_spec(ctx: Any) -> dict[str, Any]:
     """Size of the generated dataset: 365 days at the generator's default rate (tiny: 2 days at 60)."""
     from events.generator import DEFAULT_RATE
 
     if ctx.tiny:
-        return {"days": 2, "rate": 60.0, "seed": DATASET_SEED, "tiny": True}
+        return {"days": 2, "rate": 60.0, "tiny": True}
     return {"days": int(os.environ.get("BENCH_DATASET_DAYS", "365")),
-            "rate": float(os.environ.get("BENCH_DATASET_RATE", DEFAULT_RATE)), "seed": DATASET_SEED, "tiny": False}
+            "rate": float(os.environ.get("BENCH_DATASET_RATE", DEFAULT_RATE)), "tiny": False}
 
 
 def _pg_admin(main_url: str) -> Any:
@@ -120,64 +117,34 @@ def _pg_admin(main_url: str) -> Any:
 
 def _snapshot_url(main_url: str, spec: dict[str, Any]) -> str:
     parts = urlsplit(main_url)
-    tag = f"events_{spec['days']}d" + ("_tiny" if spec["tiny"] else "")
-    if spec["rate"] != 1500 and not spec["tiny"]:
-        tag += f"_r{int(spec['rate'])}"
+    tag = f"events_{spec['days']}d_r{int(spec['rate'])}" + ("_tiny" if spec["tiny"] else "")
     if parts.scheme.startswith("sqlite"):
         path = Path(parts.path)
         return f"sqlite:///{path.with_name(f'{path.stem}-{tag}.sqlite3')}"
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_" + tag))
 
 
-def _read_marker(url: str, main_url: str) -> dict[str, Any] | None:
-    parts = urlsplit(url)
+def _run_url(snapshot: str) -> str:
+    """The run's working copy beside the snapshot: `<snapshot>_run`, or `<snapshot file>-run.sqlite3`."""
+    parts = urlsplit(snapshot)
     if parts.scheme.startswith("sqlite"):
-        side = Path(parts.path + ".json")
-        return dict(json.loads(side.read_text(encoding="utf-8"))) if side.exists() and Path(parts.path).exists() else None
-    with _pg_admin(main_url) as conn:
-        row = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-                           [parts.path.lstrip("/")]).fetchone()
-    if row is None or not row[0]:
+        return f"sqlite:///{parts.path.removesuffix('.sqlite3')}-run.sqlite3"
+    return urlunsplit(parts._replace(path=parts.path + "_run"))
+
+
+def _existing_info(url: str) -> dict[str, Any] | None:
+    """bench/dataset.py's description of the dataset at `url`, or None when there is none."""
+    from bench import dataset as prepared
+
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite") and not Path(parts.path).exists():
         return None
     try:
-        return dict(json.loads(row[0]))
-    except ValueError:
+        return prepared.info(url)
+    except SystemExit:
         return None
-
-
-def _write_marker(url: str, main_url: str, marker: dict[str, Any]) -> None:
-    parts = urlsplit(url)
-    text = json.dumps(marker, ensure_ascii=False)
-    if parts.scheme.startswith("sqlite"):
-        Path(parts.path + ".json").write_text(text, encoding="utf-8")
-        return
-    from psycopg import sql
-
-    with _pg_admin(main_url) as conn:
-        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(parts.path.lstrip("/")),
-                                                                    sql.Literal(text)))
-
-
-def _make_snapshot(url: str, main_url: str, spec: dict[str, Any]) -> dict[str, Any]:
-    import datetime as dt
-    import time
-
-    _recreate(url, main_url)
-    parts = urlsplit(url)
-    if parts.scheme.startswith("sqlite"):
-        Path(parts.path + ".json").unlink(missing_ok=True)
-    load_before = [round(x, 2) for x in os.getloadavg()]
-    started = time.monotonic()
-    built = run_script(url, "build", *(["--tiny"] if spec["tiny"] else []))
-    made = run_script(url, "dataset", str(spec["days"]), str(spec["rate"]), str(spec["seed"]), timeout=12 * 3600)
-    if not parts.scheme.startswith("sqlite"):
-        with _pg_admin(url) as conn:
-            conn.execute("VACUUM ANALYZE")   # the copies inherit the statistics and the visibility map
-    marker = {**spec, **made, "world": built["world"], "made_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "commit": _commit(), "build_seconds": round(time.monotonic() - started, 1),
-              "load_average_before": load_before, "load_average_after": [round(x, 2) for x in os.getloadavg()]}
-    _write_marker(url, main_url, marker)
-    return marker
+    except Exception:  # noqa: BLE001  (no such database, no bench_dataset table: not made yet)
+        return None
 
 
 def _copy(snapshot: str, url: str, main_url: str) -> None:
@@ -202,39 +169,34 @@ def _copy(snapshot: str, url: str, main_url: str) -> None:
             sql.Identifier(parts.path.lstrip("/")), sql.Identifier(urlsplit(snapshot).path.lstrip("/"))))
 
 
-def _run_url(snapshot: str) -> str:
-    """The run's working copy beside the snapshot: `<snapshot>_run`, or `<snapshot file>-run.sqlite3`."""
-    parts = urlsplit(snapshot)
-    if parts.scheme.startswith("sqlite"):
-        return f"sqlite:///{parts.path.removesuffix('.sqlite3')}-run.sqlite3"
-    return urlunsplit(parts._replace(path=parts.path + "_run"))
-
-
-def _commit() -> str:
-    try:
-        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True).strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def dataset(ctx: Any) -> str:
-    """The URL of this run's copy of the generated dataset (see the module docstring): the snapshot
-    is made when missing, of another size, or `BENCH_DATASET_REBUILD=1`; the copy is made once per
-    run. What it holds is in `ctx.dataset["events_dataset"]`."""
+    """The URL of this run's copy of the generated dataset (see the module docstring). The dataset
+    is `BENCH_DATASET_URL` when set (bench/dataset.py prepared it), else the kept snapshot beside the
+    bench database, made by bench/dataset.py's `prepare` when missing, of another size, or
+    `BENCH_DATASET_REBUILD=1` (then `VACUUM ANALYZE`d on PostgreSQL). The copy is made once per run
+    and migrated; what it holds is in `ctx.dataset["events_dataset"]`."""
+    from bench import dataset as prepared
+
     main = os.environ["DATABASE_URL"]
     spec = dataset_spec(ctx)
     key = f"dataset|{main}|{json.dumps(spec, sort_keys=True)}"
     if key not in _BUILT:
-        snapshot = _snapshot_url(main, spec)
-        marker = _read_marker(snapshot, main)
-        stale = marker is None or any(marker.get(k) != v for k, v in spec.items())
-        if stale or spec["tiny"] or os.environ.get("BENCH_DATASET_REBUILD") == "1":
-            marker = _make_snapshot(snapshot, main, spec)
-        assert marker is not None
+        given = None if ctx.tiny else prepared.prepared()
+        snapshot = given or _snapshot_url(main, spec)
+        info = _existing_info(snapshot)
+        if given is None and (info is None or ctx.tiny or os.environ.get("BENCH_DATASET_REBUILD") == "1"
+                              or (info.get("days"), info.get("rate")) != (spec["days"], spec["rate"])):
+            info = prepared.prepare(snapshot, days=spec["days"], rate=spec["rate"], tiny=spec["tiny"],
+                                    admin_url=None if main.startswith("sqlite") else main)
+            if not snapshot.startswith("sqlite"):
+                with _pg_admin(snapshot) as conn:
+                    conn.execute("VACUUM ANALYZE")   # the copies inherit the statistics and the visibility map
+        if info is None:
+            raise SystemExit(f"{snapshot} is not a prepared dataset: run bench/dataset.py first")
         url = _run_url(snapshot)
         _copy(snapshot, url, main)
         run_script(url, "migrate")
-        ctx.dataset["events_dataset"] = {**marker, "snapshot": urlsplit(snapshot).path.rsplit("/", 1)[-1]}
+        ctx.dataset["events_dataset"] = {**info, "copied_to": urlsplit(url).path.rsplit("/", 1)[-1]}
         _BUILT[key] = url
     return _BUILT[key]
 
@@ -290,24 +252,6 @@ def _generate(days: int, rate: float) -> dict[str, Any]:
     return {"events": stats.events, "steps": stats.steps, "audit_rows": stats.audit_rows, "seconds": stats.seconds,
             "parts": dict(stats.parts), "rate": stats.rate, "cpu": time.process_time() - cpu,
             "pipelined": gen.pipelined}
-
-
-def _dataset(days: int, rate: float, seed: int) -> dict[str, Any]:
-    """`manage.py generate_events --days DAYS --rate RATE --seed SEED` (ending now), and what it wrote."""
-    import time
-
-    from django.core.management import call_command
-
-    from events.lifecycle import StateKind
-    from events.models import Event, Step
-
-    started = time.monotonic()
-    call_command("generate_events", days=days, rate=rate, seed=seed, no_progress=True, stdout=sys.stderr)
-    seconds = time.monotonic() - started
-    events = Event.objects.count()
-    return {"events": events, "open_events": Event.objects.filter(state_kind=StateKind.OPEN).count(),
-            "steps": Step.objects.count(), "generate_seconds": round(seconds, 1),
-            "generate_rate": round(events / seconds, 1) if seconds else 0.0}
 
 
 def _sample(n: int) -> dict[str, Any]:
@@ -408,8 +352,6 @@ def main(argv: list[str]) -> None:
         result = _sample(int(argv[1]))
     elif command == "profile":
         result = _profile(int(argv[1]))
-    elif command == "dataset":
-        result = _dataset(int(argv[1]), float(argv[2]), int(argv[3]))
     elif command == "migrate":
         from django.core.management import call_command
 
