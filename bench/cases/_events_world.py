@@ -13,6 +13,20 @@ classes (no flows, no generated events). `--tiny`: the events tests' small world
     python bench/cases/_events_world.py generate DAYS RATE → the generator's Stats as JSON
     python bench/cases/_events_world.py sample N          → {"points": [[lat, lng], …], "classes": […]}
     python bench/cases/_events_world.py profile N         → CPU per intake, and the top of its cProfile
+    python bench/cases/_events_world.py migrate           → migrations only (a copied dataset)
+
+**The generated dataset** (`dataset(ctx)`: the command screen, sweep and Open311 cases): the same
+world plus a year of generated events at the generator's default rate (Yangzhou: about 550,000
+events with full lifecycles, their steps, marks, escalations, calls and audit rows), made by
+bench/dataset.py (`prepare`: the world, then the generator as `generate_events` runs it, the last
+day ending at the midnight before; how it went stored in the dataset's `bench_dataset` row). It is
+slow to make, so it is made once and kept — `BENCH_DATASET_URL` when given, else
+`<db>_events_<days>d_r<rate>` on the PostgreSQL server (then `VACUUM ANALYZE`d) or
+`<bench file>-events_<days>d_r<rate>.sqlite3` — and every benchmark run works on a fresh copy of it
+(`CREATE DATABASE … TEMPLATE`, or SQLite's backup API), migrated, so each run starts from the same
+rows whatever the previous run wrote. `BENCH_DATASET_DAYS` / `BENCH_DATASET_RATE` change the size
+(another size is another snapshot), `BENCH_DATASET_REBUILD=1` makes it again (after a change to the
+generator). `--tiny`: two days at 60 a day on the tiny world, made every time.
 """
 from __future__ import annotations
 
@@ -85,6 +99,108 @@ def ensure(ctx: Any) -> str:
     return _BUILT[key]
 
 
+def dataset_spec(ctx: Any) -> dict[str, Any]:
+    """Size of the generated dataset: 365 days at the generator's default rate (tiny: 2 days at 60)."""
+    from events.generator import DEFAULT_RATE
+
+    if ctx.tiny:
+        return {"days": 2, "rate": 60.0, "tiny": True}
+    return {"days": int(os.environ.get("BENCH_DATASET_DAYS", "365")),
+            "rate": float(os.environ.get("BENCH_DATASET_RATE", DEFAULT_RATE)), "tiny": False}
+
+
+def _pg_admin(main_url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(main_url.replace("postgres://", "postgresql://", 1), autocommit=True)
+
+
+def _snapshot_url(main_url: str, spec: dict[str, Any]) -> str:
+    parts = urlsplit(main_url)
+    tag = f"events_{spec['days']}d_r{int(spec['rate'])}" + ("_tiny" if spec["tiny"] else "")
+    if parts.scheme.startswith("sqlite"):
+        path = Path(parts.path)
+        return f"sqlite:///{path.with_name(f'{path.stem}-{tag}.sqlite3')}"
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_" + tag))
+
+
+def _run_url(snapshot: str) -> str:
+    """The run's working copy beside the snapshot: `<snapshot>_run`, or `<snapshot file>-run.sqlite3`."""
+    parts = urlsplit(snapshot)
+    if parts.scheme.startswith("sqlite"):
+        return f"sqlite:///{parts.path.removesuffix('.sqlite3')}-run.sqlite3"
+    return urlunsplit(parts._replace(path=parts.path + "_run"))
+
+
+def _existing_info(url: str) -> dict[str, Any] | None:
+    """bench/dataset.py's description of the dataset at `url`, or None when there is none."""
+    from bench import dataset as prepared
+
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite") and not Path(parts.path).exists():
+        return None
+    try:
+        return prepared.info(url)
+    except SystemExit:
+        return None
+    except Exception:  # noqa: BLE001  (no such database, no bench_dataset table: not made yet)
+        return None
+
+
+def _copy(snapshot: str, url: str, main_url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite"):
+        import sqlite3
+
+        for suffix in ("", "-wal", "-shm"):
+            Path(parts.path + suffix).unlink(missing_ok=True)
+        source, target = sqlite3.connect(urlsplit(snapshot).path), sqlite3.connect(parts.path)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+        return
+    from psycopg import sql
+
+    with _pg_admin(main_url) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parts.path.lstrip("/"))))
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(parts.path.lstrip("/")), sql.Identifier(urlsplit(snapshot).path.lstrip("/"))))
+
+
+def dataset(ctx: Any) -> str:
+    """The URL of this run's copy of the generated dataset (see the module docstring). The dataset
+    is `BENCH_DATASET_URL` when set (bench/dataset.py prepared it), else the kept snapshot beside the
+    bench database, made by bench/dataset.py's `prepare` when missing, of another size, or
+    `BENCH_DATASET_REBUILD=1` (then `VACUUM ANALYZE`d on PostgreSQL). The copy is made once per run
+    and migrated; what it holds is in `ctx.dataset["events_dataset"]`."""
+    from bench import dataset as prepared
+
+    main = os.environ["DATABASE_URL"]
+    spec = dataset_spec(ctx)
+    key = f"dataset|{main}|{json.dumps(spec, sort_keys=True)}"
+    if key not in _BUILT:
+        given = None if ctx.tiny else prepared.prepared()
+        snapshot = given or _snapshot_url(main, spec)
+        info = _existing_info(snapshot)
+        if given is None and (info is None or ctx.tiny or os.environ.get("BENCH_DATASET_REBUILD") == "1"
+                              or (info.get("days"), info.get("rate")) != (spec["days"], spec["rate"])):
+            info = prepared.prepare(snapshot, days=spec["days"], rate=spec["rate"], tiny=spec["tiny"],
+                                    admin_url=None if main.startswith("sqlite") else main)
+            if not snapshot.startswith("sqlite"):
+                with _pg_admin(snapshot) as conn:
+                    conn.execute("VACUUM ANALYZE")   # the copies inherit the statistics and the visibility map
+        if info is None:
+            raise SystemExit(f"{snapshot} is not a prepared dataset: run bench/dataset.py first")
+        url = _run_url(snapshot)
+        _copy(snapshot, url, main)
+        run_script(url, "migrate")
+        ctx.dataset["events_dataset"] = {**info, "copied_to": urlsplit(url).path.rsplit("/", 1)[-1]}
+        _BUILT[key] = url
+    return _BUILT[key]
+
+
 # ---------------------------------------------------------------- the child process
 
 def _build(tiny: bool) -> dict[str, Any]:
@@ -122,6 +238,7 @@ def _build(tiny: bool) -> dict[str, Any]:
 
 def _generate(days: int, rate: float) -> dict[str, Any]:
     import datetime as dt
+    import time
 
     from django.utils import timezone
 
@@ -129,9 +246,12 @@ def _generate(days: int, rate: float) -> dict[str, Any]:
 
     # whole days: the last one ends at today's midnight (a partial today would shrink the sample)
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    stats = generator.generate(days=days, rate=rate, seed=7, now=midnight - dt.timedelta(microseconds=1))
+    cpu = time.process_time()
+    gen = generator.Generator(seed=7, now=midnight - dt.timedelta(microseconds=1))
+    stats = gen.run(days=days, rate=rate)
     return {"events": stats.events, "steps": stats.steps, "audit_rows": stats.audit_rows, "seconds": stats.seconds,
-            "parts": dict(stats.parts), "rate": stats.rate}
+            "parts": dict(stats.parts), "rate": stats.rate, "cpu": time.process_time() - cpu,
+            "pipelined": gen.pipelined}
 
 
 def _sample(n: int) -> dict[str, Any]:
@@ -232,6 +352,11 @@ def main(argv: list[str]) -> None:
         result = _sample(int(argv[1]))
     elif command == "profile":
         result = _profile(int(argv[1]))
+    elif command == "migrate":
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        result = {"migrated": True}
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(result, ensure_ascii=False))

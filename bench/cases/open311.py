@@ -1,90 +1,161 @@
-"""open311.*: throughput of Open311 `POST requests.json` (form-encoded, `api_key` in the body, as
-GeoReport v2 clients send it) beside the platform's own intake endpoint `POST /api/events/` in the
-same run, both through Django's test client in one process, both ending in `event_report`.
+"""open311.<db>.*: Open311 `POST /open311/v2/requests.json` through gunicorn, driven by wrk, beside the
+platform's own intake endpoint `POST /api/events/` on the same stack in the same run.
 
-Figures: `open311.<database>.throughput` (requests/s) with the limit `intake.<database>.throughput`
-of the native endpoint. Both place the report by the same address (东关街道, resolved by the division
-parser); the data (divisions if missing, the event class seed, a county centre, a key) is written
-through the real services inside a transaction that is rolled back at the end, so the run leaves
-nothing behind (each request's own transaction is then a savepoint).
+The case starts gunicorn (bench/cases/intake.py's: `WORKERS` sync workers on a free loopback port,
+the platform's settings) on this run's copy of the generated dataset (bench/cases/_events_world.py:
+the Yangzhou world and 365 days of events) and lets Debian's `wrk` post, with the same connections
+and threads, first to the native endpoint (JSON, `Authorization: Token …` of a city 12345 account,
+as the intake case does), then to Open311 as GeoReport v2 clients post: form-encoded, `api_key` in
+the body — a key of the city with `events:create` (issued in the copy through
+`sharing.services.apikey_create`, 100,000 calls a minute) — `service_code`, `lat`/`long` sampled
+inside the grids, a `description` and a unique `client_id` (the idempotency token; the native
+requests carry one too). Both end in `events.services.event_report`; Open311 adds its key check
+(a SHA-512 digest and one query), the rate window upsert, the call log row and its own answer.
+
+Figures: `open311.<db>.throughput` (requests/s), `open311.<db>.p50`, `open311.<db>.p99` (ms), each
+with the native endpoint's figure of the same run as the limit (`intake.<db>.throughput` …, named
+so); `open311.<db>.errors` only when wrk saw a non-2xx answer or a socket error. Each endpoint gets
+an unmeasured warm-up first. The load average when the case started is in the result's `dataset`.
 """
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote
 
-from bench.run import Context
+REPO = Path(__file__).resolve().parents[2]
+DB_NAMES = {"postgresql": "postgres", "sqlite": "sqlite"}
 
-CITY, COUNTY, TOWN = "321000000000", "321002000000", "321002001000"
+LUA = r"""
+local points = %(points)s
+local classes = %(classes)s
+local run = "%(run)s"
+local key = "%(key)s"
+local description = "%(description)s"
+local counter = 0
+local count = 0
+
+function setup(thread)
+  count = count + 1
+  thread:set("tid", count)
+end
+
+function init(args)
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+end
+
+function request()
+  counter = counter + 1
+  local t = tid or 0
+  local p = points[(counter * 7919 + t * 104729) %% #points + 1]
+  local c = classes[(counter + t) %% #classes + 1]
+  local body = string.format("api_key=%%s&service_code=%%s&lat=%%.6f&long=%%.6f&description=%%s&client_id=%%s-%%d-%%d",
+    key, c, p[1], p[2], description, run, t, counter)
+  return wrk.format(nil, nil, nil, body)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format('WRKJSON {"requests":%%d,"duration_us":%%d,"status_errors":%%d,"socket_errors":%%d,' ..
+    '"timeouts":%%d,"p50_us":%%d,"p90_us":%%d,"p99_us":%%d,"mean_us":%%.1f,"max_us":%%d}\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean, latency.max))
+end
+"""
 
 
-class _Rollback(Exception):
-    pass
+def _script(folder: Path, sample: dict[str, Any], key: str, run: str) -> Path:
+    points = "{" + ",".join(f"{{{lat:.6f},{lng:.6f}}}" for lat, lng in sample["points"]) + "}"
+    classes = "{" + ",".join(f'"{c}"' for c in sample["classes"]) + "}"
+    path = folder / f"{run}.lua"
+    path.write_text(LUA % {"points": points, "classes": classes, "run": run, "key": key,
+                           "description": quote("基准测试：Open311 客户端上报的问题")}, encoding="utf-8")
+    return path
 
 
-def _measure(n: int, send: Any) -> float:
-    t0 = time.perf_counter()
-    for i in range(n):
-        send(i)
-    return n / (time.perf_counter() - t0)
+def run(ctx: Any) -> None:
+    from bench.cases import _events_world, intake
+
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed (apt-get install -y wrk; ./test installs it)")
+    url = _events_world.dataset(ctx)
+    sample = _events_world.run_script(url, "sample", "200" if ctx.tiny else "5000")
+    issued = json.loads(subprocess.run([sys.executable, __file__, "key"], env=_events_world.env_for(url), cwd=REPO,
+                                       check=True, capture_output=True, text=True, timeout=600
+                                       ).stdout.strip().splitlines()[-1])
+    warm, seconds = (1, 2) if ctx.tiny else (20, 30)
+    threads, connections = (1, 2) if ctx.tiny else (2, 8)
+    db = DB_NAMES.get(ctx.vendor, ctx.vendor)
+    load = [round(x, 2) for x in os.getloadavg()]
+    port = intake._free_port()
+    proc = intake._start(url, port)
+    try:
+        token = intake._token(port, _events_world.BENCH_USER, _events_world.BENCH_PASSWORD)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            stamp = f"{int(time.time())}"
+            results = {}
+            for kind, path, script in (
+                    ("native", "/api/events/", lambda run: intake._script(folder, sample, token, run)),
+                    ("open311", "/open311/v2/requests.json", lambda run: _script(folder, sample, issued["key"], run))):
+                intake._wrk(port, path, script(f"o311{kind}-warm-{stamp}"), warm, threads, connections)
+                results[kind] = intake._wrk(port, path, script(f"o311{kind}-{stamp}"), seconds, threads, connections)
+    finally:
+        intake._stop(proc)
+    o311, native = results["open311"], results["native"]
+    ctx.dataset["open311"] = {"load_average_before": load, "workers": intake.WORKERS, "wrk_threads": threads,
+                              "connections": connections, "seconds": seconds, "requests": o311["requests"],
+                              "native_requests": native["requests"]}
+
+    def rate(r: dict[str, Any]) -> float:
+        return float(r["requests"]) / (r["duration_us"] / 1e6)
+
+    native_name = f"intake.{db}.%s (POST /api/events/, same stack, same run)"
+    ctx.record(f"open311.{db}.throughput", rate(o311), "requests/s", limit=rate(native),
+               limit_name=native_name % "throughput")
+    ctx.record(f"open311.{db}.p50", o311["p50_us"] / 1000, "ms", limit=native["p50_us"] / 1000,
+               limit_name=native_name % "p50")
+    ctx.record(f"open311.{db}.p99", o311["p99_us"] / 1000, "ms", limit=native["p99_us"] / 1000,
+               limit_name=native_name % "p99")
+    errors = {k: r["status_errors"] + r["socket_errors"] + r["timeouts"] for k, r in results.items()}
+    if any(errors.values()):
+        ctx.record(f"open311.{db}.errors", errors["open311"], "requests", limit=errors["native"],
+                   limit_name="errors on the native endpoint")
 
 
-def _world() -> tuple[Any, str]:
+# ---------------------------------------------------------------- the child process
+
+def _key() -> dict[str, str]:
+    """A key of the city (events:create), issued by the benchmark's city command account."""
     from accounts.models import User
-    from core.roles import Role
+    from bench.cases import _events_world
     from divisions.models import Division
-    from events import classes
     from sharing import services
 
-    for code, name, level, kind, parent in [(CITY, "扬州市", "city", "市", None), (COUNTY, "广陵区", "county", "县级", CITY),
-                                            (TOWN, "东关街道", "town", "街道", COUNTY)]:
-        Division.objects.get_or_create(code=code, defaults=dict(name=name, level=level, kind=kind, parent_id=parent))
-    classes.load_seed(division_code=CITY)
-    centre = User.objects.create(username=f"bench-open311-{time.time_ns()}", division_id=COUNTY,
-                                 roles=[Role.COUNTY_COMMAND])
-    issued = services.apikey_create(user=centre, name="bench", division=Division.objects.get(code=COUNTY),
+    issuer = User.objects.get(username=_events_world.BENCH_USER)
+    city = Division.objects.get(code=issuer.division_id)
+    issued = services.apikey_create(user=issuer, name=f"bench-open311-{time.time_ns()}", division=city,
                                     scopes=["events:create"], rate_per_minute=100_000)
-    return centre, issued.text
+    return {"key": issued.text}
 
 
-def run(ctx: Context) -> None:
-    from django.db import transaction
-    from django.test import Client
-    from django.test.utils import override_settings
-    from rest_framework.test import APIClient
+def main(argv: list[str]) -> None:
+    sys.path[:0] = [str(REPO / "src"), str(REPO)]
+    import django
 
-    from core import audit
+    django.setup()
+    if argv[0] != "key":
+        raise SystemExit(f"unknown command {argv[0]}")
+    print(json.dumps(_key()))
 
-    n = 20 if ctx.tiny else 1000
-    ctx.dataset["open311.requests"] = n
-    stamp = time.time_ns()
-    try:
-        with override_settings(OUTBOX_KICK=False), transaction.atomic(), audit.acting_as(name="bench", source="bench"):
-            centre, key = _world()
-            open311 = Client()
-            native = APIClient()
-            native.force_authenticate(centre)
 
-            def post_open311(i: int) -> None:
-                body = urlencode({"api_key": key, "service_code": "06010", "address_string": "扬州市广陵区东关街道",
-                                  "description": f"Open311 第{i}处垃圾", "client_id": f"bench-{stamp}-{i}"})
-                r = open311.post("/open311/v2/requests.json", body, content_type="application/x-www-form-urlencoded")
-                assert r.status_code == 201, r.content
-
-            def post_native(i: int) -> None:
-                r = native.post("/api/events/", {"channel": "system", "category": "06010",
-                                                 "address": "扬州市广陵区东关街道", "description": f"原生第{i}处垃圾",
-                                                 "client_id": f"bench-native-{stamp}-{i}"}, format="json")
-                assert r.status_code == 201, r.content
-
-            post_open311(-1)
-            post_native(-1)   # warm both paths (class cache, division names, responsibility cache)
-            native_rate = _measure(n, post_native)
-            open311_rate = _measure(n, post_open311)
-            db = "postgres" if ctx.vendor == "postgresql" else ctx.vendor   # DESIGN.md §7 names
-            ctx.record(f"open311.{db}.throughput", open311_rate, "requests/s", limit=native_rate,
-                       limit_name=f"intake.{db}.throughput (POST /api/events/, same run)")
-            raise _Rollback
-    except _Rollback:
-        pass
+if __name__ == "__main__":
+    main(sys.argv[1:])

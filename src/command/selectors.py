@@ -11,7 +11,7 @@ Shapes (all times ISO 8601 in the current time zone):
 - `warnings` → `{"overdue"|"near_due": {"total", "rows": [row…]}, "spikes": [spike…]}` (a spike:
   `{"kind": "class"|"town", "key", "name", "count", "mean", "sd", "threshold"}`, `events.selectors.spikes`);
 - `today_figures` → `{"received", "filed", "dispatched", "handled", "closed", "overdue",
-  "by_channel": {code: n}, "by_level": {code: n}}`;
+  "by_channel": {code: n}, "by_level": {code: n}}` (filed … closed: events with such a step today);
 - `trend` → `{"days": [YYYY-MM-DD…], "received": [n…], "closed": [n…]}` (30 days ending today);
 - `cursor` → a short string that changes whenever anything on the screen may have changed.
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -39,6 +39,7 @@ CURSOR_BUCKET = 300     # seconds: deadline colours and the overdue count move w
 ALERT_KINDS = (NotificationKind.ESCALATED, NotificationKind.CALLED)
 VIEWER_ROLES = (Role.CITY_COMMAND, Role.COUNTY_COMMAND, Role.TOWN_COMMAND, Role.LEADER)
 QUEUE_STATES = {"accept": State.REPORTED, "file": State.ACCEPTED, "dispatch": State.FILED}
+DONE_ACTIONS = {Action.FILE: "filed", Action.DISPATCH: "dispatched", Action.FEEDBACK: "handled", Action.CLOSE: "closed"}
 
 
 def may_view(user: Any) -> bool:
@@ -152,14 +153,13 @@ def today_figures(user: Any, now: dt.datetime | None = None) -> dict[str, Any]:
     received = events.filter(reported_at__gte=start)
     by_channel = dict(received.order_by().values_list("channel").annotate(n=Count("id")).values_list("channel", "n"))
     by_level = dict(received.order_by().values_list("level").annotate(n=Count("id")).values_list("level", "n"))
-    steps = dict(Step.objects.visible_to(user).filter(at__gte=start, action__in=(Action.FEEDBACK,))
-                 .order_by().values_list("action").annotate(n=Count("id")).values_list("action", "n"))
+    # events filed / dispatched / handled / closed today, from today's steps (`Step.at` is indexed; the
+    # events' `filed_at`… are not, and a count over them read every event of the subtree)
+    done = dict(Step.objects.visible_to(user).filter(at__gte=start, action__in=list(DONE_ACTIONS)).order_by()
+                .values_list("action").annotate(n=Count("event", distinct=True)).values_list("action", "n"))
     return {
         "received": sum(by_channel.values()),
-        "filed": events.filter(filed_at__gte=start).count(),
-        "dispatched": events.filter(dispatched_at__gte=start).count(),
-        "handled": int(steps.get(Action.FEEDBACK, 0)),
-        "closed": events.filter(closed_at__gte=start).count(),
+        **{name: int(done.get(action, 0)) for action, name in DONE_ACTIONS.items()},
         "overdue": open_events(user).filter(due_at__lte=now).count(),
         "by_channel": {c: int(by_channel.get(c, 0)) for c in Channel.values},
         "by_level": {lv: int(by_level.get(lv, 0)) for lv in Level.values},
@@ -171,10 +171,11 @@ def trend(user: Any, now: dt.datetime | None = None, days: int = TREND_DAYS) -> 
     now = now or timezone.now()
     first = _day_start(now) - dt.timedelta(days=days - 1)
     events = Event.objects.visible_to(user)
+    # COUNT(*) and the day and division only: answered from the (day, division) indexes
     received = dict(events.filter(reported_at__gte=first).annotate(d=TruncDate("reported_at")).order_by()
-                    .values_list("d").annotate(n=Count("id")).values_list("d", "n"))
+                    .values_list("d").annotate(n=Count("*")).values_list("d", "n"))
     closed = dict(events.filter(closed_at__gte=first).annotate(d=TruncDate("closed_at")).order_by()
-                  .values_list("d").annotate(n=Count("id")).values_list("d", "n"))
+                  .values_list("d").annotate(n=Count("*")).values_list("d", "n"))
     labels = [(first + dt.timedelta(days=i)).date() for i in range(days)]
     return {"days": [d.isoformat() for d in labels],
             "received": [int(received.get(d, 0)) for d in labels],
@@ -193,8 +194,10 @@ def cursor(user: Any, now: dt.datetime | None = None) -> str:
     event, its birth included, writes one), the newest notification of the viewer's inbox, and a
     CURSOR_BUCKET time slot (deadline colours, overdue counts, the day's start). Two index reads."""
     now = now or timezone.now()
-    step = Step.objects.visible_to(user).aggregate(m=Max("id"))["m"] or 0
-    note = inbox_for(user).order_by().aggregate(m=Max("id"))["m"] or 0
+    # ORDER BY id DESC LIMIT 1, not MAX(id): PostgreSQL answers MAX over a join by reading every
+    # step of the subtree, the LIMIT by walking the primary key backwards to the first step in it
+    step = Step.objects.visible_to(user).order_by("-id").values_list("id", flat=True).first() or 0
+    note = inbox_for(user).order_by("-id").values_list("id", flat=True).first() or 0
     slot = int(now.timestamp()) // CURSOR_BUCKET
     return f"{step}.{note}.{slot}"
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import threading
 from dataclasses import dataclass
@@ -44,16 +45,23 @@ class CalendarImportError(ValueError):
         self.errors = errors
 
 
-def working_periods() -> list[tuple[dt.time, dt.time]]:
+@functools.lru_cache(maxsize=8)
+def _parse_periods(text: str) -> tuple[tuple[dt.time, dt.time], ...]:
     periods = []
-    for part in settings.WORKING_HOURS.split(","):
+    for part in text.split(","):
         start, end = part.strip().split("-")
         periods.append((dt.time.fromisoformat(start), dt.time.fromisoformat(end)))
-    return periods
+    return tuple(periods)
+
+
+def working_periods() -> list[tuple[dt.time, dt.time]]:
+    """settings.WORKING_HOURS as (start, end) pairs (parsed once per distinct setting: deadlines
+    are computed on every intake and by the generator, and parsing cost ~35 µs a call)."""
+    return list(_parse_periods(settings.WORKING_HOURS))
 
 
 def hours_per_day() -> float:
-    return sum(_minutes(a, b) for a, b in working_periods()) / 60
+    return sum(_minutes(a, b) for a, b in _parse_periods(settings.WORKING_HOURS)) / 60
 
 
 def _minutes(a: dt.time, b: dt.time) -> int:
@@ -73,7 +81,10 @@ def _load() -> tuple[dict[dt.date, str], frozenset[int]]:
 
 
 def is_working_day(day: dt.date) -> bool:
-    days, _years = _load()
+    return _working(day, _load()[0])
+
+
+def _working(day: dt.date, days: dict[dt.date, str]) -> bool:
     kind = days.get(day)
     if kind == "holiday":
         return False
@@ -89,12 +100,21 @@ def is_provisional(year: int) -> bool:
 
 def add_working_hours(start: dt.datetime, hours: float) -> dt.datetime:
     """The moment `hours` of working time after `start` (aware datetimes, any zone)."""
+    return _add_hours(start, hours, _load()[0], _parse_periods(settings.WORKING_HOURS))
+
+
+# The helpers below take the calendar's special days and the working periods as read once by the
+# public function (a deadline walks many days; reading the cache generation and the settings per
+# day walked was most of the cost of a due time, profiled on the events generator).
+Periods = tuple[tuple[dt.time, dt.time], ...]
+
+
+def _add_hours(start: dt.datetime, hours: float, days: dict[dt.date, str], periods: Periods) -> dt.datetime:
     remaining = dt.timedelta(hours=hours)
     cursor = start.astimezone(TZ)
-    periods = working_periods()
     for _ in range(3660):  # ten years of days: a bound, never reached in practice
         day = cursor.date()
-        if is_working_day(day):
+        if _working(day, days):
             for begin, end in periods:
                 p_start = dt.datetime.combine(day, begin, TZ)
                 p_end = dt.datetime.combine(day, end, TZ)
@@ -127,10 +147,14 @@ def nth_working_day_after(day: dt.date, n: int) -> dt.date:
     """The `n`th working day after `day` (n ≥ 1; `day` itself never counts)."""
     if n < 1:
         raise ValueError("n must be at least 1")
+    return _nth(day, n, _load()[0])
+
+
+def _nth(day: dt.date, n: int, days: dict[dt.date, str]) -> dt.date:
     cursor = day
     for _ in range(3660 + n):  # a bound: ten years of days beyond n
         cursor += dt.timedelta(days=1)
-        if is_working_day(cursor):
+        if _working(cursor, days):
             n -= 1
             if n == 0:
                 return cursor
@@ -143,15 +167,20 @@ def add_working_days(start: dt.datetime, days: float) -> dt.datetime:
     Whole days: close of business of the Nth working day after the step's day. A fraction f is
     then added as f × the working day's hours of working time.
     """
-    if days < 0:
+    return _add_days(start, days, _load()[0], _parse_periods(settings.WORKING_HOURS))
+
+
+def _add_days(start: dt.datetime, amount: float, days: dict[dt.date, str], periods: Periods) -> dt.datetime:
+    if amount < 0:
         raise ValueError("a time limit cannot be negative")
-    whole = int(days)
-    fraction = days - whole
+    whole = int(amount)
+    fraction = amount - whole
+    per_day = sum(_minutes(a, b) for a, b in periods) / 60
     if whole == 0:
-        return add_working_hours(start, fraction * hours_per_day())
-    end = close_of_business(nth_working_day_after(start.astimezone(TZ).date(), whole))
+        return _add_hours(start, fraction * per_day, days, periods)
+    end = dt.datetime.combine(_nth(start.astimezone(TZ).date(), whole, days), periods[-1][1], TZ)  # close of business
     if fraction > 1e-9:
-        end = add_working_hours(end, fraction * hours_per_day())
+        end = _add_hours(end, fraction * per_day, days, periods)
     return end
 
 
@@ -163,13 +192,15 @@ class DueTime:
 
 def due_time(start: dt.datetime, amount: float, unit: str) -> DueTime:
     """Deadline for a limit in `unit` 'hours' (working hours) or 'days' (working days)."""
+    days, years = _load()
+    periods = _parse_periods(settings.WORKING_HOURS)
     if unit == "hours":
-        due = add_working_hours(start, amount)
+        due = _add_hours(start, amount, days, periods)
     elif unit == "days":
-        due = add_working_days(start, amount)
+        due = _add_days(start, amount, days, periods)
     else:
         raise ValueError(f"unknown time-limit unit: {unit}")
-    provisional = any(is_provisional(y) for y in range(start.astimezone(TZ).year, due.year + 1))
+    provisional = any(y not in years for y in range(start.astimezone(TZ).year, due.year + 1))
     return DueTime(due, provisional)
 
 

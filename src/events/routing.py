@@ -44,6 +44,8 @@ class Location:
     division: str | None = None
     candidates: list[dict[str, str]] = field(default_factory=list)
     note: str = ""
+    grid_code: str = ""   # the grid's code and name as the locator answered (intake's answer shows them)
+    grid_name: str = ""
 
 
 def _levels(code: str | None) -> tuple[str | None, str | None, str | None]:
@@ -70,7 +72,7 @@ def locate_point(lat: float, lng: float, crs: str, scope: Scope | None) -> Locat
     town = answer["town"]["code"] if answer["town"] else None
     county = answer["county"]["code"] if answer["county"] else None
     return Location(LocationStatus.IN_GRID, lat_w, lng_w, grid["id"], village, town, county,
-                    division=village or town or county)
+                    division=village or town or county, grid_code=grid["code"], grid_name=grid["name"])
 
 
 def locate_address(address: str, within: str | None) -> Location:

@@ -83,3 +83,26 @@ def test_accept_moves_the_event_to_the_file_queue(ew: factory.EventWorld) -> Non
     queues = selectors.queues(user)
     assert queues["accept"]["total"] == 0 and [r["id"] for r in queues["file"]["rows"]] == [event.pk]
     assert selectors.today_figures(user)["received"] == 1
+
+
+def test_todays_work_counts_events_with_such_a_step_today(ew: factory.EventWorld) -> None:
+    from events.models import Step
+    from events.tests.test_lifecycle_api import act, ok
+
+    centre, handler = ew.users["centre_a"], ew.users["handler_a"]
+    done, half = factory.report(ew), factory.report(ew)
+    for who, verb, body in ((centre, "accept", {}), (centre, "file", {}), (centre, "dispatch", {}),
+                            (handler, "return", {"reason": "不属本单位"}), (centre, "dispatch", {}),
+                            (handler, "feedback", {"note": "已清运"}), (centre, "verify", {"passed": True}),
+                            (centre, "close", {})):
+        ok(act(who, done, verb, **body))
+    for verb in ("accept", "file"):
+        ok(act(centre, half, verb))
+    figures = selectors.today_figures(centre)
+    # dispatched twice today is one event dispatched
+    assert (figures["filed"], figures["dispatched"], figures["handled"], figures["closed"]) == (2, 1, 1, 1)
+    # a step before midnight is not today's work
+    yesterday = selectors._day_start(timezone.now()) - dt.timedelta(minutes=1)
+    Step.objects.filter(event=half, action="file").update(at=yesterday)
+    assert selectors.today_figures(centre)["filed"] == 1
+    assert selectors.today_figures(ew.users["centre_b"])["filed"] == 0

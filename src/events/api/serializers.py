@@ -6,7 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from events import lifecycle
-from events.choices import Channel, Level, LimitUnit, Severity
+from events.choices import API_CHANNELS, Level, LimitUnit, Severity
 from events.models import Event, EventClass, EventPhoto, Step
 
 
@@ -267,7 +267,7 @@ class EventReportSerializer(serializers.Serializer):
     lng = serializers.FloatField(required=False, allow_null=True)
     crs = serializers.ChoiceField(choices=["wgs84", "gcj02"], default="wgs84")
     address = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    channel = serializers.ChoiceField(choices=API_CHANNELS, help_text="open311 只由 /open311/v2/ 写入")
     client_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
     reporter_name = serializers.CharField(required=False, allow_blank=True, max_length=50)
     reporter_phone = serializers.CharField(required=False, allow_blank=True, max_length=30)

@@ -72,7 +72,9 @@ class EventViewSet(RevealPersonalMixin, ScopedReadOnlyViewSet):
         context: dict[str, Any] = {"request": request, "duplicate_of": result.duplicate_of}
         if result.created:
             context.update(steps=result.steps, photos=result.photos)
-        event = self.queryset.get(pk=result.event.pk)
+        # a new event already holds what the answer shows (services.intake._hold_related); a
+        # repeated client_id answers the stored first event
+        event = result.event if result.created else self.queryset.get(pk=result.event.pk)
         out = s.EventDetailSerializer(event, context=context)
         return Response(out.data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 

@@ -3,7 +3,7 @@ requests (GET and POST), requests/{id}, tokens/{id}, each as `.json` or `.xml`.
 
 Only `POST requests` needs an `api_key` (a key holding `events:create`); reads without a key see
 the public view (see `sharing.open311.selectors`), reads with a key holding `events:read` its
-subtree. A POST becomes an event through `events.services.event_report` (channel `system`,
+subtree. A POST becomes an event through `events.services.event_report` (channel `open311`,
 `source_ref` `open311`), the one intake; the optional `client_id` (or an `Idempotency-Key`
 header) makes a retried POST answer the first request instead of a second one. Errors are the
 spec's list of `{code, description}` with 400, 403, 404 (and 429 when the key's rate is spent),
@@ -205,7 +205,7 @@ class RequestsView(Open311View):
         token = str(data.get("client_id") or request.META.get("HTTP_IDEMPOTENCY_KEY") or "").strip()[:60]
         name = " ".join(str(data.get(k) or "").strip() for k in ("last_name", "first_name")).strip()
         result = event_report(
-            user=key.user, channel=Channel.SYSTEM, description=(description + extra)[:5000], category=cls.code,
+            user=key.user, channel=Channel.OPEN311, description=(description + extra)[:5000], category=cls.code,
             lat=lat if lat not in ("", None) else None, lng=lng if lng not in ("", None) else None,
             address=address, client_id=f"open311:{key.pk}:{token}" if token else "",
             reporter_name=name[:50] or "Open311 市民", reporter_phone=str(data.get("phone") or "")[:30],
@@ -236,7 +236,7 @@ class TokenView(Open311View):
         found: Event | None = None
         if key is not None:
             found = sel.events_for(sel.reader_key(request) or key).filter(
-                channel=Channel.SYSTEM, client_id=f"open311:{key.pk}:{token}").first()
+                channel=Channel.OPEN311, client_id=f"open311:{key.pk}:{token}").first()
         if found is None:
             raise Http404(f"token {token} 不存在")
         self.rows = 1

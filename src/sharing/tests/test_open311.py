@@ -83,7 +83,7 @@ def test_post_and_read_back_in_json_and_xml_then_follow_the_lifecycle(ew: Any) -
     assert response.status_code == 201, response.content
     request_id = json.loads(response.content)[0]["service_request_id"]
     event = Event.objects.get(pk=int(request_id))
-    assert event.channel == "system" and event.source_ref == "open311" and event.event_class.code == "06010"
+    assert event.channel == "open311" and event.source_ref == "open311" and event.event_class.code == "06010"
     assert "AMOUNT：large" in event.description and event.reporter_name == "张 三"
     # the XML answer of a POST
     xml_post = xml(post_form(spec_post(ew, description="另一处垃圾"), "xml"))
