@@ -6,7 +6,9 @@ class EventsConfig(AppConfig):
     verbose_name = "事件指挥调度"
 
     def ready(self) -> None:
+        from core import partitions
         from events import hooks, notices
+        from events.partitions import POLICY
         from events.services import duplicates
         from notify import outbox
 
@@ -15,3 +17,4 @@ class EventsConfig(AppConfig):
         hooks.on_step(duplicates.flag_on_report)
         hooks.on_step(notices.enqueue_for_step)
         hooks.duplicate_candidates(duplicates.flagged)
+        partitions.register(POLICY)  # steps by month on PostgreSQL: retention and archiving
