@@ -20,7 +20,8 @@ killed. Then, read from the database:
   the leases of killed workers ran out, a dispatcher delivers every one (the receiver got each key);
 - time moved past every deadline (`sweep_events --at`, two sweeps at once and one of them SIGKILLed
   at a random moment): every event is escalated exactly once, with its
-  escalation row, step and marks, and a further sweep at the same instant escalates nothing.
+  escalation row, step and marks, and a further sweep at the same instant escalates nothing;
+- the audit chain (sealed every minute by the consumers that were being killed) verifies whole.
 
 The chaos is random (seeded; the seed is in every assertion message) but the assertions are not:
 whatever was killed when, the figures above must hold. Skipped without PostgreSQL and Redis.
@@ -322,6 +323,8 @@ def test_killed_web_and_worker_processes_lose_no_accepted_report_and_no_escalati
                       dt.datetime.fromisoformat(at)) == [(0,)], seed
         notices = _query(stack, "SELECT status FROM notify_outboxmessage WHERE key LIKE 'escalated:%%'")
         assert notices and {s for (s,) in notices} <= {"delivered", "pending"}, (seed, notices)
+        # The audit chain, sealed by consumers that were killed along the way, verifies whole.
+        assert "审计链完整" in _manage(stack, "verify_audit", "--seal"), seed
         timings["sweep"] = time.monotonic()
         marks = list(timings.values())
         spent = ", ".join(f"{k} {b - a:.1f} s" for k, a, b in zip(list(timings)[1:], marks, marks[1:], strict=False))
