@@ -105,9 +105,7 @@ class Chaos:
 
     def strike(self, kind: str) -> None:
         if kind == "worker":
-            pids = self.workers()
-            if not pids:
-                return
+            pids = _wait(self.workers, "gunicorn's workers", 60)  # (a master just restarted forks them)
             os.kill(self.rng.choice(pids), signal.SIGKILL)  # the master forks a new one
         elif kind == "master":
             old = self.web.pid
@@ -190,7 +188,7 @@ def _client(port: int, token: str, point: list[float], thread: int, out: dict[st
             while True:
                 try:
                     status, answer = _post(port, token, body)
-                except (OSError, http.client.HTTPException):  # refused, reset, timed out, answer cut off
+                except (OSError, http.client.HTTPException, ValueError):  # refused, reset, timed out, cut off
                     outcome.failures += 1
                     assert time.monotonic() < deadline, f"{client_id}: no answer within {REPORT_DEADLINE} s"
                     time.sleep(0.2)
