@@ -143,20 +143,34 @@ class Chaos:
                 pass
 
 
-def _gone(group: int, timeout: float) -> None:
-    """Wait until no process of `group` is left; SIGKILL the rest after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _living(group: int) -> list[int]:
+    """The processes of process group `group` that still run (zombies, which hold no socket, excluded)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":  # state, ppid, pgrp
+            found.append(int(entry.name))
+    return found
+
+
+def _gone(group: int, timeout: float) -> None:
+    """Wait until no process of `group` runs any more; SIGKILL the rest after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while _living(group):
+        if time.monotonic() > deadline:
+            for pid in _living(group):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            _wait(lambda: not _living(group), f"process group {group} to end", 30)
             return
         time.sleep(0.1)
-    try:
-        os.killpg(group, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    time.sleep(0.5)
 
 
 def _alive(stack: Stack) -> bool:
