@@ -109,6 +109,24 @@ cp_file tom-select/dist/js/tom-select.complete.min.js tom-select/tom-select.comp
 cp_file tom-select/dist/css/tom-select.default.min.css tom-select/tom-select.default.min.css
 cp_file tom-select/LICENSE                           tom-select/LICENSE
 
+# --- idb-keyval (the phone app's offline queue in IndexedDB) -------------------
+# The UMD build defines the global `idbKeyval` (get/set/del/values/createStore…).
+fresh idb-keyval
+cp_file idb-keyval/dist/umd.js       idb-keyval/idb-keyval.umd.js
+cp_file idb-keyval/LICENCE           idb-keyval/LICENCE
+
+# --- workbox (the phone app's service worker, runtime caching only) -------------
+# The per-module production builds attach to `self.workbox.<module>`; the service
+# worker (mobile/templates/mobile/sw.js) importScripts them in dependency order
+# from this platform's own static URLs, never from a CDN (workbox-sw is not used:
+# it would load modules by unhashed names). workbox-window is the page's side.
+fresh workbox
+for m in core routing strategies cacheable-response expiration; do
+  cp_file "workbox-$m/build/workbox-$m.prod.js" "workbox/workbox-$m.prod.js"
+done
+cp_file workbox-window/build/workbox-window.prod.umd.js workbox/workbox-window.prod.umd.js
+cp_file workbox-core/LICENSE          workbox/LICENSE
+
 # --- sanity check: no external URLs in url(...) / @import ---------------------
 if grep -rEn --include='*.css' --include='*.js' \
      -e "url\([[:space:]]*['\"]?[[:space:]]*(https?:)?//" \

@@ -18,6 +18,7 @@ from assess import facts
 from assess.choices import Assessor, SubjectType
 from assess.models import DualScore, Result, Score
 from assess.periods import Period, period_of
+from core.worklist import Figure
 
 
 def latest_only(rows: Any, key: tuple[str, ...] = ("subject_type", "subject_key", "code")) -> list[Any]:
@@ -205,3 +206,14 @@ def dual_annual(unit: Any, year: int, staff: Any = None) -> DualAnnual:
     if town is not None and dept is not None:
         total = ((town * share + dept * (100 - share)) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return DualAnnual(unit.pk, year, town, dept, share, total)
+
+
+def home_figures(user: Any) -> list[Figure]:
+    """Leaders (and the other dashboard readers): the way to the leader dashboard (考核驾驶舱);
+    the day's key figures come from the events and flows apps."""
+    from core.roles import Role, has_role
+
+    if not has_role(user, Role.LEADER):
+        return []
+    return [Figure("assess.dashboard", "考核驾驶舱", None, reverse("assess:dashboard"), "考核"),
+            Figure("assess.compliance", "改革落实检查", None, reverse("assess:compliance-table"), "考核")]

@@ -88,6 +88,15 @@ def results(request: HttpRequest) -> HttpResponse:
     scores = {s.subject_key: s for s in selectors.scores_for(request.user, period=period, subject_type=subject_type,
                                                              division=division.code)}
     table = [{"r": r, "pct": _pct(r.value), "score": scores.get(r.subject_key)} for r in rows]
+    if request.GET.get("format") == "xlsx":
+        from core.reports import xlsx
+
+        data = ([r.subject_name, r.indicator.name, r.numerator, r.denominator, _pct(r.value), f"v{r.indicator.version}",
+                 r.revision, f"{scores[r.subject_key].score} {scores[r.subject_key].grade}"
+                 if r.subject_key in scores else ""] for r in rows)
+        return xlsx.response("考核结果.xlsx", [xlsx.Sheet(name="考核结果", header=[
+            "对象", "指标", "分子", "分母", "数值", "定义版本", "版次", "得分/等次"], rows=data)],
+            title=f"考核结果 {period.label}", area=division.name, stream=True)
     return render(request, "assess/results.html", _context(
         request, division, period, rows=table, subject_type=subject_type,
         subject_types=SubjectType.choices))

@@ -33,6 +33,8 @@ class SearchFilter(django_filters.CharFilter):
 class ItemFilterSet(ScopedFilterSet):
     kind = django_filters.ChoiceFilter(choices=ItemKind.choices)
     q = SearchFilter(fields=("code", "name", "legal_basis"))
+    o = django_filters.OrderingFilter(fields=(("code", "code"), ("name", "name"), ("kind", "kind"),
+                                              ("department_code", "department_code"), ("delegable", "delegable")))
 
     class Meta:
         model = Item
@@ -80,10 +82,13 @@ class ResponsibilityFilterSet(ScopedFilterSet):
 class AdmissionFilterSet(ScopedFilterSet):
     state = django_filters.ChoiceFilter(choices=AdmissionState.choices)
     q = SearchFilter(fields=("code", "title"))
+    created = django_filters.DateFromToRangeFilter(field_name="created_at", label="申请日期")
+    o = django_filters.OrderingFilter(fields=(("code", "code"), ("title", "title"), ("department__name", "department"),
+                                              ("state", "state"), ("created_at", "created_at")))
 
     class Meta:
         model = Admission
-        fields = ["state", "department", "q"]
+        fields = ["state", "department", "q", "created"]
 
 
 class AssignmentFilterSet(ScopedFilterSet):
@@ -101,7 +106,12 @@ class PowerChangeFilterSet(ScopedFilterSet):
     kind = django_filters.ChoiceFilter(choices=ChangeKind.choices)
     state = django_filters.ChoiceFilter(choices=ChangeState.choices)
     item = SearchFilter(fields=("item__code", "item__name"), label="事项名称或编码", max_length=100)
+    created = django_filters.DateFromToRangeFilter(field_name="created_at", label="申报日期")
+    effective = django_filters.DateFromToRangeFilter(field_name="effective_date", label="生效日期")
+    o = django_filters.OrderingFilter(fields=(("kind", "kind"), ("division_id", "division"), ("item__code", "item"),
+                                              ("effective_date", "effective_date"), ("state", "state"),
+                                              ("created_at", "created_at")))
 
     class Meta:
         model = PowerChange
-        fields = ["division", "within", "kind", "state", "item"]
+        fields = ["division", "within", "kind", "state", "item", "department", "created", "effective"]

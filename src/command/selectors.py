@@ -8,7 +8,8 @@ Shapes (all times ISO 8601 in the current time zone):
 
 - `map_events` → `[[id, lat, lng, state, warn_at, due_at, class name], …]` (open events with a point);
 - `queues` → `{"accept"|"file"|"dispatch": {"total", "rows": [row…]}}`;
-- `warnings` → `{"overdue"|"near_due": {"total", "rows": [row…]}}`;
+- `warnings` → `{"overdue"|"near_due": {"total", "rows": [row…]}, "spikes": [spike…]}` (a spike:
+  `{"kind": "class"|"town", "key", "name", "count", "mean", "sd", "threshold"}`, `events.selectors.spikes`);
 - `today_figures` → `{"received", "filed", "dispatched", "handled", "closed", "overdue",
   "by_channel": {code: n}, "by_level": {code: n}}`;
 - `trend` → `{"days": [YYYY-MM-DD…], "received": [n…], "closed": [n…]}` (30 days ending today);
@@ -27,6 +28,7 @@ from core.roles import Role, has_role
 from events.choices import Channel, Level
 from events.lifecycle import Action, State, StateKind
 from events.models import Event, Step
+from events.selectors import spikes
 from notify.choices import NotificationKind
 from notify.selectors import inbox_for
 
@@ -124,14 +126,17 @@ def queues(user: Any, now: dt.datetime | None = None) -> dict[str, dict[str, Any
     return out
 
 
-def warnings(user: Any, now: dt.datetime | None = None) -> dict[str, dict[str, Any]]:
-    """Overdue (past `due_at`) and near due (past `warn_at`, not yet due) open events, soonest first."""
+def warnings(user: Any, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Overdue (past `due_at`) and near due (past `warn_at`, not yet due) open events, soonest first;
+    and spikes: classes and towns of the subtree with markedly more events this hour than usual for
+    this hour and weekday (`events.selectors.spikes`; they move with the cursor's time slot)."""
     now = now or timezone.now()
     base = open_events(user)
     overdue = base.filter(due_at__lte=now)
     near = base.filter(warn_at__lte=now, due_at__gt=now)
     return {"overdue": {"total": overdue.count(), "rows": _rows(overdue.order_by("due_at")[:QUEUE_LIMIT], now)},
-            "near_due": {"total": near.count(), "rows": _rows(near.order_by("due_at")[:QUEUE_LIMIT], now)}}
+            "near_due": {"total": near.count(), "rows": _rows(near.order_by("due_at")[:QUEUE_LIMIT], now)},
+            "spikes": [s.as_dict() for s in spikes(Event.objects.visible_to(user), now)[:QUEUE_LIMIT]]}
 
 
 def _day_start(now: dt.datetime) -> dt.datetime:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,8 @@ PLATFORM_APPS = [
     "events",
     "assess",
     "command",
+    "mobile",
+    "citizen",
     "sharing",
     "web",
 ]
@@ -96,6 +99,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
     "django_tasks",
+    "django_ratelimit",
     *PLATFORM_APPS,
 ]
 
@@ -339,6 +343,33 @@ if REDIS_URL:
 else:
     HUEY.update({"huey_class": "core.tasking.PlatformSqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
 TASKS = {"default": {"BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend"}}
+
+# Caches. "default" stays Django's per-process memory cache. "ratelimit" holds the counters of
+# django-ratelimit (citizen reports, citizen.views) and must be shared by every web process: Redis
+# (Django's own RedisCache, atomic INCR) when REDIS_URL is set, else a database table created by
+# migration citizen/0002 — shared on SQLite and PostgreSQL alike, but its increment is a read and a
+# write, so a burst of simultaneous requests from one address may pass a few over the limit
+# (django_ratelimit.E003 says so; silenced below with this reason).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": ({"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                   "KEY_PREFIX": "platform-rl"} if REDIS_URL else
+                  {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "platform_ratelimit_cache",
+                   "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4}}),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# Counters in Redis outlive a test run's rolled-back transactions: each test run counts under its own prefix.
+RATELIMIT_CACHE_PREFIX = f"rl:{os.getpid()}-{int(time.time())}:" if TESTING else "rl:"
+RATELIMIT_IP_META_KEY = "accounts.lockout.client_ip"  # one rule for the client address (socket or trusted proxy)
+SILENCED_SYSTEM_CHECKS = [
+    "django_ratelimit.E003",  # the database cache's non-atomic increment: see CACHES above
+    "django_ratelimit.W001",  # Django's built-in RedisCache is not on the library's list; it increments atomically
+]
+
+# Citizen reports (群众上报, /report/): limits per client address, as "count/period" (s, m, h, d).
+CITIZEN_REPORT_RATE = env("CITIZEN_REPORT_RATE", "5/h")      # reports stored
+CITIZEN_SUBMIT_RATE = env("CITIZEN_SUBMIT_RATE", "30/h")     # submissions, refused ones included
+CITIZEN_LOOKUP_RATE = env("CITIZEN_LOOKUP_RATE", "60/h")     # status page lookups by query code
 
 # The outbox (notify/outbox.py): work that must happen, delivered at least once.
 OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 300)      # a claim expires; a dead worker's rows return

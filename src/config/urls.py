@@ -35,6 +35,8 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("assess.urls")),
     path("", include("command.urls")),
+    path("", include("mobile.urls")),
+    path("", include("citizen.urls")),
     path("open311/v2/", include("sharing.open311.urls")),
     path("", include("sharing.urls")),
     path("", include("web.urls")),

@@ -23,7 +23,7 @@ file and drops the table. Each table registers a `Policy` (here for the audit lo
 `events.apps` for steps) with its retention and what must hold before a month leaves (the audit
 chain: `core.auditchain.archive_prefix`).
 
-Used by migrations (`core/0006`, `events/0004`): keep `convert` and `ensure` backwards compatible.
+Used by migrations (`core/0006`, `events/0005`): keep `convert` and `ensure` backwards compatible.
 """
 from __future__ import annotations
 

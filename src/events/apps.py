@@ -6,9 +6,10 @@ class EventsConfig(AppConfig):
     verbose_name = "事件指挥调度"
 
     def ready(self) -> None:
-        from core import partitions
+        from core import partitions, worklist
         from events import hooks, notices
         from events.partitions import POLICY
+        from events.selectors import home_figures, todo_sources
         from events.services import duplicates
         from notify import outbox
 
@@ -17,4 +18,6 @@ class EventsConfig(AppConfig):
         hooks.on_step(duplicates.flag_on_report)
         hooks.on_step(notices.enqueue_for_step)
         hooks.duplicate_candidates(duplicates.flagged)
+        worklist.register(*todo_sources())
+        worklist.register_figures("events", home_figures)
         partitions.register(POLICY)  # steps by month on PostgreSQL: retention and archiving

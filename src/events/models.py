@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 from django_fsm import Transition as FsmTransition
 
+from core.personal import PHONE, PersonalField
+from core.roles import COMMAND_ROLES
 from core.scoping import OPERATIONAL, REFERENCE, ScopedModel
 from events import lifecycle
 from events.choices import Channel, ClassKind, Level, LimitUnit, LocationStatus, Severity
@@ -138,8 +140,9 @@ class Event(EventTransitions, ScopedModel):
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上报人账号"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="reported_events")
     reporter_name = models.CharField(_("上报人"), max_length=50, blank=True)
-    # Plain for now; to be swapped for the SM4-encrypted field of core.crypto (one column, one place).
-    reporter_phone = models.CharField(_("上报人电话"), max_length=30, blank=True)
+    # SM4-encrypted at rest, masked on read (138****1234); unmasked only through core.personal.reveal_personal
+    # (audited). No lookup-hash column: nothing searches events by phone (add a PersonalLookupField if it must).
+    reporter_phone = PersonalField(_("上报人电话"), kind=PHONE, reveal_roles=COMMAND_ROLES)
     lat = models.FloatField(_("纬度(WGS84)"), null=True, blank=True)
     lng = models.FloatField(_("经度(WGS84)"), null=True, blank=True)
     address = models.CharField(_("地址"), max_length=300, blank=True)

@@ -7,6 +7,9 @@ class FlowsConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.hooks import register_open_work
-        from flows.selectors import open_cases
+        from core import worklist
+        from flows.selectors import home_figures, open_cases, todo_sources
 
         register_open_work(open_cases)
+        worklist.register(*todo_sources())
+        worklist.register_figures("flows", home_figures)

@@ -10,6 +10,8 @@ class ProcessMapFilterSet(ScopedFilterSet):
     item = django_filters.CharFilter(field_name="item__code")
     division = SubtreeFilter()
     q = django_filters.CharFilter(method="filter_q")
+    o = django_filters.OrderingFilter(fields=(("item__code", "item"), ("division_id", "division"),
+                                              ("version", "version"), ("status", "status")))
 
     class Meta:
         model = ProcessMap
@@ -27,10 +29,14 @@ class CaseFilterSet(ScopedFilterSet):
     division = SubtreeFilter()
     overdue = django_filters.BooleanFilter()
     q = django_filters.CharFilter(method="filter_q")
+    started = django_filters.DateFromToRangeFilter(field_name="started_at", label="发起日期")
+    due = django_filters.DateFromToRangeFilter(field_name="due_at", label="当前环节期限")
+    o = django_filters.OrderingFilter(fields=(("number", "number"), ("item__code", "item"), ("division_id", "division"),
+                                              ("due_at", "due_at"), ("state", "state"), ("started_at", "started_at")))
 
     class Meta:
         model = Case
-        fields = ["state", "item", "division", "overdue", "q"]
+        fields = ["state", "item", "division", "overdue", "q", "started", "due"]
 
     def filter_q(self, qs, name, value):  # noqa: ANN001, ANN201
         from django.db.models import Q

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
 
 from core import cachegen
+from core.roles import Role
 from core.scoping import code_level
 from core.text import normalize_key
+from core.worklist import Figure, Source, WorkItem, is_due_soon, is_overdue
 from flows.choices import CaseState, MapStatus
 from flows.models import Case, LaneMapping, ProcessMap
 
@@ -167,3 +172,61 @@ def open_cases(item_code: str, division_code: str) -> list[dict]:
              "division": r["division_id"], "current_step": r["current_step"],
              "due_at": r["due_at"].isoformat() if r["due_at"] else None, "overdue": r["overdue"],
              "url": f"/flows/cases/{r['id']}/"} for r in rows]
+
+
+# ---------------------------------------------------------------- to-do (core.worklist) and home figures
+
+STEP_KIND = "flows.step"
+
+
+def todo_steps(user: Any) -> Any:
+    """Case steps waiting for `user` (`my_tasks`), with `todo_due` = the step's due time."""
+    return my_tasks(user).annotate(todo_due=F("due_at"))
+
+
+def todo_steps_subtree(user: Any) -> Any:
+    """Running cases with a ready step anywhere in the user's subtree (what a centre may urge)."""
+    return (Case.objects.visible_to(user).filter(state=CaseState.RUNNING).exclude(ready_lanes="")
+            .select_related("item", "division").annotate(todo_due=F("due_at")))
+
+
+def todo_step_item(case: Case) -> WorkItem:
+    return WorkItem(kind=STEP_KIND, ref=str(case.pk), title=f"{case.number} {case.item.name}",
+                    action=case.current_step or "办理", url=reverse("flows:case", args=[case.pk]),
+                    due_at=case.due_at, division=case.division_id,
+                    overdue=case.overdue or is_overdue(case.due_at), warning=is_due_soon(case.due_at),
+                    detail=" · ".join(x for x in (case.title, case.division.name) if x))
+
+
+def todo_step_recipients(case: Case) -> list[Any]:
+    """The people of the case's town who may take one of its ready steps."""
+    from accounts.models import User
+
+    keys = [k for r in case.ready_tasks for k in r.get("keys", [])]
+    people = User.objects.filter(Q(division_id=case.division_id) | Q(unit__division_id=case.division_id),
+                                 is_active=True).select_related("unit")
+    return [u for u in people if user_may_act(u, keys, division_code=case.division_id)]
+
+
+def home_figures(user: Any) -> list[Figure]:
+    """Cases for the command centres and leaders: overdue, and due today (running cases in scope)."""
+    from core.roles import COMMAND_ROLES, Role, has_role
+
+    if not has_role(user, (*COMMAND_ROLES, Role.LEADER)):
+        return []
+    running = Case.objects.visible_to(user).filter(state=CaseState.RUNNING)
+    today = timezone.localdate().isoformat()
+    base = reverse("flows:cases")
+    return [
+        Figure("flows.overdue", "超期办件", running.filter(overdue=True).count(),
+               f"{base}?{urlencode({'state': 'running', 'overdue': 'true'})}", "办件", warn=True),
+        Figure("flows.due_today", "今日到期办件",
+               running.filter(due_at__date=timezone.localdate()).count(),
+               f"{base}?{urlencode({'state': 'running', 'due_after': today, 'due_before': today})}", "办件"),
+    ]
+
+
+def todo_sources() -> list[Source]:
+    return [Source(kind=STEP_KIND, label="办件环节", mine=todo_steps, item=todo_step_item,
+                   subtree=todo_steps_subtree, recipients=todo_step_recipients,
+                   roles=(Role.DEPT_HANDLER,))]

@@ -10,6 +10,5 @@ urlpatterns = [
     path("flows/items/<str:code>/", views.item_map, name="item"),
     path("flows/cases/", views.cases, name="cases"),
     path("flows/cases/<int:pk>/", views.case_detail, name="case"),
-    path("flows/my-tasks/", views.my_tasks, name="my-tasks"),
     path("flows/attachments/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -1,4 +1,5 @@
-"""Pages: map list and import, the modeler, an item's map, cases, a case with its map, my tasks."""
+"""Pages: map list and import, the modeler, an item's map, cases, a case with its map. The steps
+waiting for a user are in the platform's one to-do list (web:todo, source "flows.step")."""
 from __future__ import annotations
 
 import datetime as dt
@@ -178,12 +179,6 @@ def case_detail(request, pk: int):  # noqa: ANN001, ANN201
         "case": case, "ready": ready, "steps": steps,
         "highlight": json.dumps({"current": [r["spec"] for r in case.ready_tasks], "done": done}),
     })
-
-
-@login_required
-def my_tasks(request):  # noqa: ANN001, ANN201
-    rows = _page(request, selectors.my_tasks(request.user))
-    return render(request, "flows/my_tasks.html", {"rows": rows, "lanes": selectors.user_lane_names(request.user)})
 
 
 @login_required

@@ -7,7 +7,7 @@ import django_filters
 from django.db.models import Model, QuerySet
 
 from core.filters import SubtreeFilter
-from grids.choices import FindingCategory, GridStatus, GridType, PatrolStatus, TeamRole, WorkerKind
+from grids.choices import FindingCategory, FindingStatus, GridStatus, GridType, PatrolStatus, TeamRole, WorkerKind
 from grids.models import Finding, Grid, GridMembership, GridWorker, Patrol
 
 
@@ -25,10 +25,26 @@ class GridFilterSet(django_filters.FilterSet):
     division = SubtreeFilter()
     q = django_filters.CharFilter(method="filter_q")
     missing = django_filters.ChoiceFilter(choices=[("head", "无网格长"), ("workers", "无网格员")], method="filter_missing")
+    not_patrolled = django_filters.DateFilter(method="filter_not_patrolled", label="当日未巡查")
+    mine = django_filters.BooleanFilter(method="filter_mine", label="我的网格")
+    o = django_filters.OrderingFilter(fields=(("code", "code"), ("name", "name"), ("type", "type"),
+                                              ("village__name", "village"), ("status", "status"),
+                                              ("version", "version")))
 
     class Meta:
         model = Grid
-        fields = ["type", "status", "division", "category", "q", "missing"]
+        fields = ["type", "status", "division", "category", "q", "missing", "not_patrolled", "mine"]
+
+    def filter_not_patrolled(self, qs, name, value):  # noqa: ANN001, ANN201
+        """Active grids no ended patrol covered on that (local) date."""
+        from grids.selectors import not_patrolled
+
+        return not_patrolled(getattr(self.request, "user", None), qs, value) if value else qs
+
+    def filter_mine(self, qs, name, value):  # noqa: ANN001, ANN201
+        from grids.selectors import my_grids
+
+        return my_grids(getattr(self.request, "user", None), qs) if value else qs
 
     def filter_q(self, qs, name, value):  # noqa: ANN001, ANN201
         from django.db.models import Q
@@ -78,10 +94,25 @@ class PatrolFilterSet(django_filters.FilterSet):
 
 
 class FindingFilterSet(django_filters.FilterSet):
+    """The findings page and `GET /api/grids/findings/`: category, status, grid, patrol, division
+    (subtree), `found_after` / `found_before` (local dates, inclusive), `mine` (the user's own
+    patrols), `o` (sort)."""
+
     category = django_filters.ChoiceFilter(choices=FindingCategory.choices)
+    status = django_filters.ChoiceFilter(choices=FindingStatus.choices)
     grid = django_filters.ModelChoiceFilter(queryset=_visible(Grid))
     patrol = django_filters.ModelChoiceFilter(queryset=_visible(Patrol))
+    division = SubtreeFilter()
+    found = django_filters.DateFromToRangeFilter(field_name="found_at", label="发现日期")
+    mine = django_filters.BooleanFilter(method="filter_mine", label="我的发现")
+    o = django_filters.OrderingFilter(fields=(("found_at", "found_at"), ("category", "category"),
+                                              ("status", "status"), ("grid__code", "grid"),
+                                              ("patrol__worker__name", "worker")))
 
     class Meta:
         model = Finding
-        fields = ["category", "status", "grid", "patrol"]
+        fields = ["category", "status", "grid", "patrol", "division", "found", "mine"]
+
+    def filter_mine(self, qs, name, value):  # noqa: ANN001, ANN201
+        user = getattr(self.request, "user", None)
+        return qs.filter(patrol__worker__user_id=getattr(user, "pk", None)) if value else qs

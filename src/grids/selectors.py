@@ -4,13 +4,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Count, DateTimeField, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
+from core.roles import Role
 from core.scoping import code_prefix
-from grids.choices import FindingCategory, GridStatus, GridType, PatrolStatus, TeamRole
+from core.worklist import Figure, Source, WorkItem
+from grids.choices import FindingCategory, FindingStatus, GridStatus, GridType, PatrolStatus, TeamRole
 from grids.models import Finding, Grid, GridMembership, Patrol
 
 
@@ -229,3 +233,104 @@ def worker_grids_geojson(user: Any, worker: Any) -> dict:
         {"type": "Feature", "geometry": json.loads(m.grid.geometry),
          "properties": {"code": m.grid.code, "name": m.grid.name, "role": str(m.get_role_display())}}
         for m in rows if m.grid.geometry]}
+
+
+# ---------------------------------------------------------------- to-do (core.worklist) and home figures
+
+FINDING_KIND = "grids.finding"
+
+
+def covered_codes(user: Any, day: dt.date) -> set[str]:
+    """Codes of the grids that an ended patrol visible to `user` covered on `day` (local date):
+    one query over that day's patrols."""
+    start, end = _day_bounds(day)
+    codes: set[str] = set()
+    for covered in (Patrol.objects.visible_to(user).filter(status=PatrolStatus.ENDED, started_at__gte=start,
+                                                           started_at__lt=end).values_list("grids_covered", flat=True)):
+        codes.update(covered or ())
+    return codes
+
+
+def not_patrolled(user: Any, qs: QuerySet, day: dt.date) -> QuerySet:
+    """Active grids of `qs` that no ended patrol covered on `day` (日巡查: the town's gaps today)."""
+    return qs.filter(status=GridStatus.ACTIVE).exclude(code__in=sorted(covered_codes(user, day)))
+
+
+def my_grids(user: Any, qs: QuerySet) -> QuerySet:
+    """Grids of `qs` on whose team the user's grid-worker record serves (head, member or cadre)."""
+    return qs.filter(memberships__worker__user_id=getattr(user, "pk", None),
+                     memberships__worker__active=True).distinct()
+
+
+def _town_centre(user: Any) -> bool:
+    from core.roles import Role, has_role
+    from core.scoping import code_level
+
+    code: str = getattr(user, "division_id", None) or ""
+    return has_role(user, Role.TOWN_COMMAND) and bool(code) and code_level(code) in ("town", "village")
+
+
+def todo_findings(user: Any) -> QuerySet[Finding]:
+    """Findings not yet reported: for a town command centre every one in its town, for a grid
+    worker their own (report it or settle it)."""
+    from core.roles import Role, has_role
+
+    cond = Q(pk__in=[])
+    if _town_centre(user):
+        cond |= Q(pk__isnull=False)
+    if has_role(user, Role.GRID_WORKER):
+        cond |= Q(patrol__worker__user_id=getattr(user, "pk", None))
+    return todo_findings_subtree(user).filter(cond)
+
+
+def todo_findings_subtree(user: Any) -> QuerySet[Finding]:
+    return (Finding.objects.visible_to(user).filter(status=FindingStatus.UNREPORTED)
+            .select_related("patrol__worker", "patrol__division", "grid")
+            .annotate(todo_due=Value(None, output_field=DateTimeField())))
+
+
+def todo_finding_item(f: Finding) -> WorkItem:
+    url = f"{reverse('grids:findings')}?{urlencode({'patrol': f.patrol_id})}"
+    where = f.grid.name if f.grid_id and f.grid is not None else f.patrol.division.name
+    found = timezone.localtime(f.found_at)
+    return WorkItem(kind=FINDING_KIND, ref=str(f.pk), title=f"{f.get_category_display()}：{f.description[:40]}",
+                    action="上报或处理巡查发现", url=url, due_at=None, division=f.patrol.division_id,
+                    detail=f"{where} · {f.patrol.worker.name} · {found:%Y-%m-%d %H:%M}")
+
+
+def todo_finding_recipients(f: Finding) -> list[Any]:
+    user = f.patrol.worker.user
+    return [user] if user is not None else []
+
+
+def home_figures(user: Any) -> list[Figure]:
+    """Command centres: grids not patrolled today and findings not yet reported (their subtree);
+    grid workers: their grids, start a patrol, their findings not yet reported."""
+    from core.roles import COMMAND_ROLES, Role, has_role
+
+    out: list[Figure] = []
+    today = timezone.localdate()
+    grids_url, findings_url = reverse("grids:list"), reverse("grids:findings")
+    if has_role(user, COMMAND_ROLES):
+        out.append(Figure("grids.not_patrolled", "今日未巡查网格",
+                          not_patrolled(user, grids_for(user), today).count(),
+                          f"{grids_url}?{urlencode({'not_patrolled': today.isoformat()})}", "网格", warn=True))
+        out.append(Figure("grids.findings", "未上报的巡查发现",
+                          Finding.objects.visible_to(user).filter(status=FindingStatus.UNREPORTED).count(),
+                          f"{findings_url}?status={FindingStatus.UNREPORTED}", "网格"))
+    if has_role(user, Role.GRID_WORKER):
+        out.append(Figure("grids.mine", "我的网格", my_grids(user, grids_for(user)).count(),
+                          f"{grids_url}?mine=true", "网格"))
+        out.append(Figure("grids.patrol", "开始巡查", None, reverse("grids:patrol"), "网格"))
+        out.append(Figure("grids.my_findings", "我的未上报发现",
+                          Finding.objects.visible_to(user).filter(status=FindingStatus.UNREPORTED,
+                                                                  patrol__worker__user_id=user.pk).count(),
+                          f"{findings_url}?{urlencode({'status': FindingStatus.UNREPORTED, 'mine': 'true'})}",
+                          "网格"))
+    return out
+
+
+def todo_sources() -> list[Source]:
+    return [Source(kind=FINDING_KIND, label="巡查发现", mine=todo_findings, item=todo_finding_item,
+                   subtree=todo_findings_subtree, recipients=todo_finding_recipients,
+                   roles=(Role.TOWN_COMMAND, Role.GRID_WORKER))]

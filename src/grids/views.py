@@ -1,4 +1,4 @@
-"""Pages: grid list (import/export, team gaps), grid detail, map, patrol (phone), rhythm, reports."""
+"""Pages: grid list (import/export, team gaps), findings, grid detail, map, patrol (phone), rhythm, reports."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import PlatformError
 from core.roles import Role, has_role
 from core.scoping import code_prefix, scope_for
 from divisions.models import Division
 from grids import selectors, services
 from grids.choices import FindingCategory, PatrolStatus
-from grids.filtersets import GridFilterSet
+from grids.filtersets import FindingFilterSet, GridFilterSet
 from grids.forms import GridImportConfirmForm, GridImportForm
 from grids.models import Finding, GridReport, GridVersion, Patrol
 
@@ -29,14 +30,68 @@ GRID_MANAGERS = (Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.CITY_COMMAND)
 @login_required
 def grid_list(request):  # noqa: ANN001, ANN201
     user = request.user
-    filterset = GridFilterSet(request.GET, queryset=selectors.grids_for(user))
-    qs = filterset.qs if filterset.is_valid() else selectors.grids_for(user).none()
-    page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
+    filterset = GridFilterSet(request.GET, queryset=selectors.grids_for(user).order_by("code"), request=request)
+    try:
+        qs = filterset.qs if filterset.is_valid() else selectors.grids_for(user).none()
+    except PlatformError as exc:  # a division name that names nothing
+        messages.error(request, exc.message)
+        qs = selectors.grids_for(user).none()
+    if request.GET.get("format") == "xlsx":
+        return _grids_xlsx(qs)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     division = request.GET.get("division") or getattr(user, "division_id", None) or ""
     gaps = selectors.team_gaps(user, request.GET.get("division") or None)
     context = {"filter": filterset, "page": page, "gaps": gaps, "division": division,
                "can_import": has_role(user, GRID_MANAGERS), "query": request.GET.urlencode()}
     return render(request, "grids/list.html", context)
+
+
+def _grids_xlsx(qs):  # noqa: ANN001, ANN202
+    """The filtered grid list as Excel (`core.reports.xlsx`, streamed; at most 50,000 rows)."""
+    from core.reports import xlsx
+
+    rows = ([g.code, g.name, g.get_type_display(), g.get_category_display() if g.category else "",
+             g.village.name if g.village_id else "", g.division.name, g.get_status_display(), g.version]
+            for g in qs.select_related("village", "division")[:50000].iterator(chunk_size=2000))
+    header = ["网格编码", "名称", "类型", "专属类别", "所在村（社区）", "所属区划", "状态", "版本"]
+    return xlsx.response("网格列表.xlsx", [xlsx.Sheet(name="网格", header=header, rows=rows)], title="网格列表",
+                         stream=True)
+
+
+@login_required
+def findings(request):  # noqa: ANN001, ANN201
+    """巡查发现: every finding the user may see, filtered (status, category, division, found dates,
+    patrol, own), sortable, exported to Excel."""
+    user = request.user
+    base = (Finding.objects.visible_to(user).select_related("patrol__worker", "patrol__division", "grid")
+            .order_by("-found_at", "-id"))
+    fs = FindingFilterSet(request.GET, queryset=base, request=request)
+    errors: list[str] = []
+    try:
+        qs = fs.qs if fs.is_valid() else base.none()
+    except PlatformError as exc:
+        errors.append(exc.message)
+        qs = base.none()
+    if not fs.is_valid():
+        errors += [f"{fs.form.fields[k].label or k}：{'；'.join(v)}" if k in fs.form.fields else "；".join(v)
+                   for k, v in fs.form.errors.items()]
+    if request.GET.get("format") == "xlsx" and not errors:
+        return _findings_xlsx(qs)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "grids/findings.html", {"page": page, "filter": fs, "errors": errors,
+                                                   "query": request.GET.urlencode()},
+                  status=400 if errors else 200)
+
+
+def _findings_xlsx(qs):  # noqa: ANN001, ANN202
+    from core.reports import xlsx
+
+    rows = ([f.found_at, f.get_category_display(), f.description, f.get_status_display(),
+             f.grid.code if f.grid_id else "", f.patrol.division.name, f.patrol.worker.name, f.lng, f.lat]
+            for f in qs[:50000].iterator(chunk_size=2000))
+    header = ["发现时间", "类别", "描述", "状态", "网格", "区划", "巡查人", "经度", "纬度"]
+    return xlsx.response("巡查发现.xlsx", [xlsx.Sheet(name="巡查发现", header=header, rows=rows)], title="巡查发现",
+                         stream=True)
 
 
 @login_required

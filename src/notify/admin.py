@@ -13,7 +13,7 @@ from core import audit
 from core.admin import ScopedAdmin, ScopedRelatedFilter
 from core.roles import COMMAND_ROLES
 from notify.choices import OutboxStatus
-from notify.models import Contact, Notification, OutboxMessage
+from notify.models import Contact, Notification, OutboxMessage, Reminder
 
 COMMANDERS = COMMAND_ROLES
 
@@ -69,3 +69,12 @@ class ContactAdmin(ScopedAdmin):
     search_fields = ("address", "user__username", "user__display_name")
     raw_id_fields = ("user",)
     write_roles = COMMANDERS
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    """催办 records: written by `notify.services.reminder_send` only, never edited."""
+
+    list_display = ("title", "kind", "urged_by_name", "urged_from", "recipients", "at")
+    list_filter = ("kind", ("division", ScopedRelatedFilter))
+    search_fields = ("title", "note")

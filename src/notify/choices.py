@@ -19,6 +19,7 @@ class NotificationKind(models.TextChoices):
     CALLED = "called", _("乡呼县应")
     RETURNED = "returned", _("退单")
     CLOSED = "closed", _("办理结果")
+    URGED = "urged", _("催办")
 
 
 class Channel(models.TextChoices):

@@ -127,3 +127,40 @@ class Contact(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {Channel(self.channel).label}"
+
+
+class Reminder(ScopedModel):
+    """催办: a command centre urged whoever holds a piece of waiting work (a `core.worklist` item).
+
+    Who urged (`urged_by`, with the name and division as they were), whom (`recipients`: the
+    names the source gave, for the record; the notification itself goes through the outbox),
+    which item (`kind` + `ref`, with its `title` and `url` as they were), when and with what
+    `note`. Scoped on the item's division, so whoever sees the item sees its reminders.
+    Append-only: a reminder is never edited.
+    """
+
+    kind = models.CharField(_("待办类型"), max_length=40)
+    ref = models.CharField(_("待办编号"), max_length=40)
+    division = models.ForeignKey("divisions.Division", verbose_name=_("所属区划"), on_delete=models.PROTECT,
+                                 related_name="+")
+    title = models.CharField(_("待办事项"), max_length=200)
+    url = models.CharField(_("链接"), max_length=500, blank=True)
+    note = models.TextField(_("催办意见"), blank=True)
+    recipients = models.CharField(_("被催办方"), max_length=500, blank=True)
+    urged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("催办人"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    urged_by_name = models.CharField(_("催办人姓名"), max_length=150, blank=True)
+    urged_from = models.CharField(_("催办单位区划"), max_length=100, blank=True)
+    at = models.DateTimeField(_("催办时间"), default=timezone.now)
+
+    scope_lookup = "division__code"
+    scope_kind = OPERATIONAL
+
+    class Meta:
+        verbose_name = _("催办")
+        verbose_name_plural = _("催办")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["kind", "ref"], name="notify_reminder_item")]
+
+    def __str__(self) -> str:
+        return f"催办 {self.title}"

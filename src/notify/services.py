@@ -1,4 +1,4 @@
-"""Writes: send a notification (through the outbox), mark notifications read."""
+"""Writes: send a notification (through the outbox), mark notifications read, urge (催办)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -8,11 +8,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit
-from core.errors import NotFound
+from core import audit, worklist
+from core.errors import NotAllowed, NotFound, PlatformError
+from core.roles import COMMAND_ROLES, has_role
 from notify import outbox, selectors
 from notify.choices import NotificationKind
-from notify.models import Notification, OutboxMessage
+from notify.models import Notification, OutboxMessage, Reminder
 from notify.notifiers import Message, enabled_channels
 
 
@@ -121,3 +122,49 @@ def notifications_mark_all_read(*, user: Any) -> int:
         audit.record_many((r, "update", {"read_at": None}, {"read_at": now.isoformat(), "read_by_id": user.pk})
                           for r in rows)
     return len(rows)
+
+
+#: Who may urge (催办): the command centres, each over its own subtree (DESIGN.md §5: 市级统筹、县级统抓、乡级统办).
+URGERS = COMMAND_ROLES
+NOTE_MAX = 500
+
+
+def _names(recipients: Iterable[Any]) -> str:
+    names = [getattr(r, "display_name", "") or getattr(r, "name", "") or str(r) for r in recipients]
+    return "、".join(dict.fromkeys(n for n in names if n))[:500]
+
+
+def reminder_send(*, user: Any, kind: str, ref: str, note: str = "") -> Reminder:
+    """催办: `user` (a command centre) urges whoever holds the waiting item `kind`/`ref`.
+
+    The item is looked up among the waiting work of that kind inside the user's subtree
+    (`core.worklist.find`): another town's item, an unknown kind or id and an item no longer
+    waiting are all NotFound (404, the same message). NotAllowed (403) for a user without a
+    command role; PlatformError (400) for a note over 500 characters. Writes one `Reminder` (audited
+    by the signals) and, in the same transaction, one notification (kind 催办) through the
+    outbox to the item's recipients (the source's `recipients`: users and/or units).
+    Returns the reminder."""
+    if not has_role(user, URGERS):
+        raise NotAllowed("只有指挥中心可以催办", code="role_required")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise PlatformError(f"催办意见不能超过 {NOTE_MAX} 字", code="note_too_long",
+                            fields={"note": [f"不能超过 {NOTE_MAX} 字"]})
+    found = worklist.find(user, kind, ref)
+    if found is None:
+        raise NotFound("待办事项不存在、已办结或不在您的管辖范围内")
+    source, row = found
+    item = source.item(row)
+    recipients = source.recipients(row)
+    division = getattr(user, "division", None)
+    with transaction.atomic(), audit.acting_as(user, source=audit.current_actor()[2] or "web"):
+        reminder = Reminder.objects.create(
+            kind=item.kind, ref=item.ref, division_id=item.division, title=item.title[:200], url=item.url,
+            note=note, recipients=_names(recipients), urged_by=user,
+            urged_by_name=getattr(user, "display_name", "") or user.get_username(),
+            urged_from=getattr(division, "name", "") if division is not None else "")
+        if recipients:
+            who = reminder.urged_from or reminder.urged_by_name
+            notify(recipients, NotificationKind.URGED, f"催办：{item.title}"[:200],
+                   f"{who}催办（{item.action}）：{note or '请抓紧办理'}", item.url, key=f"reminder:{reminder.pk}")
+    return reminder

@@ -72,3 +72,26 @@ class LeadershipFilterForm(forms.Form):
     """`/leadership/?failing=1`: only the towns below 30%."""
 
     failing = forms.BooleanField(required=False)
+
+
+class TodoFilterForm(forms.Form):
+    """`?kind=` (one source of waiting work), `?view=subtree` (a command centre's view of its
+    subtree's waiting work, with 催办)."""
+
+    kind = forms.ChoiceField(label="类型", required=False)
+    view = forms.ChoiceField(label="范围", required=False, choices=[("", "我的待办"), ("subtree", "辖区待办")])
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [("", "全部"), *kinds]
+
+
+class UrgeForm(forms.Form):
+    """催办: which item (kind and id, from the to-do row) and an optional note."""
+
+    kind = forms.CharField(max_length=40)
+    ref = forms.CharField(max_length=20)
+    note = forms.CharField(label="催办意见", required=False, max_length=500,
+                           widget=forms.TextInput(attrs={"placeholder": "请抓紧办理"}))

@@ -12,6 +12,7 @@ from core.conventions import optional_module
 
 CORE_NAV: list[tuple[str, object, tuple[str, ...] | None]] = [
     ("web:home", _("首页"), None),
+    ("web:todo", _("我的待办"), None),
     ("web:divisions", _("行政区划"), None),
     ("web:leadership", _("班子结构"), None),
 ]

@@ -1,12 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import pages, personal
+from web.views import pages, personal, work
 
 app_name = "web"
 
 urlpatterns = [
-    path("", pages.home, name="home"),
+    path("", work.home, name="home"),
+    path("todo/", work.todo, name="todo"),
+    path("todo/urge/", work.todo_urge, name="todo-urge"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("divisions/", pages.division_tree, name="divisions"),

@@ -62,6 +62,13 @@ def test_monthly_pdf_text_extracts_and_excel_figures_match_the_page(aw: W.Assess
         assert f'/assess/results/{r.pk}/denominator/">{r.denominator}<' in page
     assert sum(close[k].numerator for k in (W.A, W.B)) == rows["结案率"][0]
     assert sum(close[k].denominator for k in (W.A, W.B)) == rows["结案率"][1]
+    # the page's own Excel export holds the same numbers (issue 13 item 4)
+    got = _client(aw.users["cc"]).get("/assess/results/", {"division": W.COUNTY, "period_kind": "month",
+                                                           "day": "2026-03-01", "subject_type": "town",
+                                                           "format": "xlsx"})
+    exported = load_workbook(io.BytesIO(b"".join(got.streaming_content))).active  # type: ignore[attr-defined]
+    closing = {(r[0], r[2], r[3]) for r in exported.iter_rows(min_row=3, values_only=True) if r[1] == "结案率"}
+    assert closing == {(close[k].subject_name, close[k].numerator, close[k].denominator) for k in (W.A, W.B)}
     ranking = {r[1]: (r[2], r[3]) for r in wb["乡镇（街道）排名"].iter_rows(min_row=3, values_only=True)}
     assert ranking["东关街道"] == (82.5, "B")
     # downloads through the page

@@ -28,7 +28,8 @@ def _ref(obj: Any, name: str) -> dict[str, Any] | None:
 
 
 def mask_phone(phone: str) -> str:
-    """138****1234: enough to recognise, not to call (the full number stays in the row)."""
+    """138****1234: enough to recognise, not to call. `Event.reporter_phone` is a PersonalField and
+    reads masked already; this stays for plain strings."""
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ("****" if phone else "")
 
 
@@ -137,7 +138,7 @@ class EventSerializer(serializers.ModelSerializer):
             "state_kind": obj.state_kind, "category": cls.code if cls else None,
             "category_name": cls.name if cls else None, "category_text": obj.category_text,
             "description": obj.description, "channel": obj.channel, "client_id": obj.client_id,
-            "reporter_name": obj.reporter_name, "reporter_phone": mask_phone(obj.reporter_phone), "lat": obj.lat,
+            "reporter_name": obj.reporter_name, "reporter_phone": str(obj.reporter_phone or ""), "lat": obj.lat,
             "lng": obj.lng, "address": obj.address, "location_status": obj.location_status,
             "candidates": obj.candidates, "grid": self.get_grid(obj),
             "village": _division(obj.village) if obj.village_id else None,
@@ -190,7 +191,7 @@ class EventSerializer(serializers.ModelSerializer):
         return {"id": obj.proposed_unit_id, "name": obj.proposed_unit.name} if obj.proposed_unit else None
 
     def get_reporter_phone(self, obj: Event) -> str:
-        return mask_phone(obj.reporter_phone)
+        return str(obj.reporter_phone or "")  # the field reads masked (core.personal); reveal is audited
 
     def get_allowed(self, obj: Event) -> list[str]:
         request = self.context.get("request")
@@ -285,6 +286,8 @@ class EventActSerializer(serializers.Serializer):
     amount = serializers.DecimalField(required=False, allow_null=True, max_digits=7, decimal_places=2,
                                       help_text="extend: 延期时长")
     unit_of_amount = serializers.ChoiceField(choices=LimitUnit.choices, default=LimitUnit.HOURS)
+    until = serializers.DateTimeField(required=False, allow_null=True,
+                                      help_text="extend: 延期至（新的办结时限；代替 amount，按工作时间折算）")
     unit = serializers.IntegerField(required=False, allow_null=True, help_text="accept/dispatch: 承办单位 id")
     level = serializers.ChoiceField(choices=Level.choices, required=False, allow_blank=True)
     category = serializers.CharField(required=False, allow_blank=True, max_length=5, help_text="accept: 事件类别")

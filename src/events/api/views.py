@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.personal import RevealPersonalMixin
 from core.api.views import ScopedReadOnlyViewSet
 from core.errors import PlatformError
 from core.filters import division_param
@@ -31,10 +32,12 @@ CLASS_EDITORS = (Role.CITY_COMMAND, Role.REFORM_OFFICE)
 VERBS = "|".join(lifecycle.ACTIONS)
 
 
-class EventViewSet(ScopedReadOnlyViewSet):
+class EventViewSet(RevealPersonalMixin, ScopedReadOnlyViewSet):
     """Events: `GET` list (filters in `EventFilterSet`) and detail with the full timeline; `POST` reports
     one (201; 200 with the first event for a repeated `channel` + `client_id`); `POST {id}/{action}/`
-    takes a lifecycle action (409 with `fields.allowed` when the action is not possible now)."""
+    takes a lifecycle action (409 with `fields.allowed` when the action is not possible now);
+    `POST {id}/reveal/ {"field": "reporter_phone"}` answers the unmasked number to a command centre,
+    audited (the list and detail show it masked, 138****1234)."""
 
     # the related divisions and grid carry GeoJSON boundaries: never read them for an event
     queryset = Event.objects.select_related("event_class", "grid", "village", "town", "county", "division", "matter",
@@ -102,7 +105,8 @@ class EventViewSet(ScopedReadOnlyViewSet):
             note=d.get("note", ""), reason=d.get("reason", ""), passed=d.get("passed"), approve=d.get("approve"),
             amount=d.get("amount"), unit_of_amount=d.get("unit_of_amount", "hours"), unit=unit,
             level=d.get("level") or None, category=d.get("category") or None, admission=d.get("admission") or None,
-            rating=d.get("rating"), into=into, units=units, photo_files=request.FILES.getlist("photos"))
+            rating=d.get("rating"), into=into, units=units, photo_files=request.FILES.getlist("photos"),
+            until=d.get("until"))
         updated = services.event_act(event=event, action=verb, user=request.user, params=params)
         fresh = self.queryset.get(pk=updated.pk)
         return Response(s.EventDetailSerializer(fresh, context={"request": request}).data)

@@ -53,6 +53,7 @@ class Params:
     into: Event | None = None      # merge: the open event this one joins
     units: Sequence[Unit] = ()     # call: the county departments called (乡呼县应)
     photo_files: Sequence[Any] = ()
+    until: dt.datetime | None = None  # extend: the new deadline asked for (instead of `amount`)
 
 
 def _allowed(event: Event, user: Any) -> list[str]:
@@ -93,6 +94,24 @@ def _amount(p: Params) -> tuple[float, str]:
     if p.unit_of_amount not in LimitUnit.values:
         raise PlatformError("延期单位只能是 hours 或 days", fields={"unit_of_amount": ["hours 或 days"]})
     return float(amount), p.unit_of_amount
+
+
+def _extension(event: Event, p: Params, now: dt.datetime) -> tuple[float, str]:
+    """The extension asked for: `until` (a new deadline) becomes the working hours between the
+    current deadline and it (so the extended deadline falls on `until`, or at the close of the last
+    working period before it); otherwise `amount` + `unit_of_amount`. 400 naming `until` for a time
+    not after the current deadline or with no working time in between."""
+    if p.until is None:
+        return _amount(p)
+    base = event.due_at or now
+    if p.until <= base:
+        raise PlatformError(f"延期后的办结时限须晚于现办结时限 {timezone.localtime(base):%Y-%m-%d %H:%M}",
+                            code="bad_until", fields={"until": ["须晚于现办结时限"]})
+    hours = round(working_hours_between(base, p.until), 2)
+    if hours <= 0:
+        raise PlatformError("现办结时限与延期至的时间之间没有工作时间", code="bad_until",
+                            fields={"until": ["其间须有工作时间"]})
+    return hours, LimitUnit.HOURS
 
 
 def _next_code(county: str, class_code: str) -> str:
@@ -212,14 +231,16 @@ def _merge(event: Event, user: Any, p: Params, changes: dict[str, Any], data: di
 def _extend(event: Event, user: Any, p: Params, changes: dict[str, Any], data: dict[str, Any],
             now: dt.datetime) -> None:
     if event.state == State.DISPATCHED:
-        amount, unit = _amount(p)
+        amount, unit = _extension(event, p, now)
         data["requested"] = {"amount": amount, "unit": unit}
+        if p.until is not None:
+            data["requested"]["until"] = timezone.localtime(p.until).isoformat()
         return
     if not p.approve:
         return
     requested = _last_extension_request(event)
-    if p.amount not in (None, ""):
-        amount, unit = _amount(p)
+    if p.amount not in (None, "") or p.until is not None:
+        amount, unit = _extension(event, p, now)
     elif requested:
         amount, unit = float(requested["amount"]), requested["unit"]
     else:

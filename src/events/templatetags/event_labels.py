@@ -8,6 +8,7 @@ from events import lifecycle
 register = template.Library()
 _STATES = dict(lifecycle.State.choices)
 _ACTIONS = dict(lifecycle.Action.choices)
+_OUTCOMES = dict(lifecycle.Outcome.choices)
 
 
 @register.filter
@@ -20,3 +21,9 @@ def state_label(code: str) -> str:
 def action_label(code: str) -> str:
     """'accept' → '受理'."""
     return str(_ACTIONS.get(code, code))
+
+
+@register.filter
+def outcome_label(code: str) -> str:
+    """'failed' → '核查不通过（返工）'."""
+    return str(_OUTCOMES.get(code, code))

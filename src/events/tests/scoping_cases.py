@@ -150,6 +150,93 @@ def check_gaps(world: Any, api: Any, session: Any, insider: Any) -> None:
     assert page.status_code == 200 and "湾头" not in page.content.decode()
 
 
+def _b_event_with_call(world: Any) -> tuple[Event, CallDepartment]:
+    from core import audit
+
+    with audit.acting_as(world.insider, source="test"):
+        row = make_call_department(world)
+    return row.call.event, row
+
+
+def check_list_page(world: Any, api: Any, session: Any, insider: Any) -> None:
+    """The list, its sorts and its filters show nothing of town B, even asked for by name or unit."""
+    target = make_event(world)
+    for params in ({}, {"division": B}, {"division": "湾头镇"}, {"sort": "-division"}, {"kind": "open"},
+                   {"q": "湾头"}, {"mine": "true"}):
+        page = session.get(reverse("events:list"), params)
+        html = page.content.decode()
+        assert f'data-event="{target.pk}"' not in html and "湾头镇事件" not in html, params
+    # the insider does see it (the case is real)
+    from django.test import Client
+
+    own = Client()
+    own.force_login(world.insider)
+    assert f'data-event="{target.pk}"' in own.get(reverse("events:list")).content.decode()
+
+
+def check_export(world: Any, api: Any, session: Any, insider: Any) -> None:
+    """The Excel export, opened back, holds no row of town B (whatever the filter)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    target = make_event(world)
+    for params in ({}, {"division": B}):
+        response = session.get(reverse("events:export"), params)
+        if response.status_code != 200:
+            assert response.status_code == 400  # B named explicitly may be refused, never served
+            continue
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+        ids = [row[1] for row in rows[2:]]            # column B: the event id
+        cells = [c for row in rows for c in row]
+        assert target.pk not in ids and "湾头镇事件" not in cells and "湾头镇" not in cells, params
+    from django.test import Client
+
+    own = Client()
+    own.force_login(world.insider)
+    mine: Any = own.get(reverse("events:export"))
+    sheet = load_workbook(io.BytesIO(b"".join(mine.streaming_content))).worksheets[0]
+    assert target.pk in [row[1] for row in list(sheet.iter_rows(values_only=True))[2:]]  # the case is real
+
+
+def check_event_act_page(world: Any, api: Any, session: Any, insider: Any) -> None:
+    """Every action posted by the outsider to B's event page is a 404 and changes nothing."""
+    from core import audit
+
+    with audit.acting_as(world.insider, source="test"):
+        target = make_event(world)
+    for verb in ("accept", "reject", "merge", "withdraw", "supervise", "call", "report-in", "answer", "file"):
+        r = session.post(reverse("events:act", kwargs={"pk": target.pk, "action": verb}),
+                         {f"{verb}-reason": "越权", f"{verb}-note": "越权", f"{verb}-into": str(target.pk)})
+        assert r.status_code == 404, (verb, r.status_code)
+    fresh = Event.objects.get(pk=target.pk)
+    assert (fresh.state, fresh.version) == ("reported", 1)
+    assert Step.objects.filter(event=target).count() == 1
+
+
+def check_call_inbox(world: Any, api: Any, session: Any, insider: Any) -> None:
+    _event, row = _b_event_with_call(world)
+    html = session.get(reverse("events:calls")).content.decode()
+    assert f'data-call="{row.pk}"' not in html and "湾头镇呼叫" not in html
+    from django.test import Client
+
+    own = Client()
+    own.force_login(world.insider)
+    assert f'data-call="{row.pk}"' in own.get(reverse("events:calls")).content.decode()
+
+
+def check_call_step(world: Any, api: Any, session: Any, insider: Any) -> None:
+    """Report-in and answer posted by the outsider on B's call row: 404, the row unchanged."""
+    _event, row = _b_event_with_call(world)
+    for step in ("report-in", "answer"):
+        r = session.post(reverse("events:call-step", kwargs={"pk": row.pk, "step": step}),
+                         {f"c{row.pk}-note": "越权答复"})
+        assert r.status_code == 404, (step, r.status_code)
+    fresh = CallDepartment.objects.get(pk=row.pk)
+    assert (fresh.outcome, fresh.reported_in_at, fresh.answer) == ("pending", None, "")
+
+
 CASES = [
     ScopeCase(model=Event, make=make_event, api_list="event-list", api_detail="event-detail", writable=False,
               post_payload=report_into_b, pages=["events:detail"], page_kwarg="pk"),
@@ -171,4 +258,9 @@ URL_CASES = {
     "event-class-gaps": check_gaps,
     "events:gaps": check_gaps,
     "event-list": check_address_in_b,
+    "events:list": check_list_page,
+    "events:export": check_export,
+    "events:act": check_event_act_page,
+    "events:calls": check_call_inbox,
+    "events:call-step": check_call_step,
 }

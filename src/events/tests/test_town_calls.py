@@ -121,4 +121,4 @@ def test_the_detail_page_shows_the_calls_with_their_times() -> None:
     page = Client()
     page.force_login(u["centre_a"])
     html = page.get(f"/events/{event.pk}/").content.decode()
-    assert "请城管到场" in html and "2026-03-02 10:10" in html and "未按时应答" in html and "升级记录" in html
+    assert "请城管到场" in html and "2026年3月2日 10:10" in html and "未按时应答" in html and "升级记录" in html

@@ -124,7 +124,6 @@ URL_CASES = {
     "my-tasks": check_my_tasks_api,
     "flows:maps": _page_hides_b("/flows/maps/"),
     "flows:cases": _page_hides_b("/flows/cases/"),
-    "flows:my-tasks": _page_hides_b("/flows/my-tasks/"),
     "flows:item": check_item_page,
 }
 EXEMPT_MODELS = {

@@ -22,8 +22,8 @@ def test_pages_render_for_town_staff():
     pm = publish(actors, item, template("approval"))
     case = services.case_start(user=actors.handler, item=item, division_code=TOWN_A, title="开办许可")
     c = _client(actors.handler)
-    assert "开办许可" in c.get("/flows/my-tasks/").content.decode()
-    assert "开办许可" not in _client(actors.officer).get("/flows/my-tasks/").content.decode()
+    assert "开办许可" in c.get("/todo/").content.decode()
+    assert "开办许可" not in _client(actors.officer).get("/todo/").content.decode()
     page = c.get(f"/flows/cases/{case.pk}/").content.decode()
     assert "Task_Accept" in page and "完成此环节" in page and "bpmn-navigated-viewer" in page
     assert "不由您办理" in _client(actors.leader).get(f"/flows/cases/{case.pk}/").content.decode()

@@ -59,7 +59,7 @@ def test_a_city_leader_supervises_a_town_case_but_does_not_take_its_decision() -
         page.force_login(boss)
         html = page.get(f"/flows/cases/{case.pk}/").content.decode()
         assert 'class="complete"' not in html and "此环节不由您办理" in html  # no working form for the supervisor
-        assert page.get("/flows/my-tasks/").content.decode().count(case.number) == 0
+        assert page.get("/todo/").content.decode().count(case.number) == 0
     assert Case.objects.get(pk=case.pk).revision == 2 and CaseStep.objects.filter(case=case).count() == 2
 
     # the town's own leader still takes it

@@ -90,10 +90,15 @@ class GridViewSet(ScopedReadOnlyViewSet):
     @action(detail=False, methods=["get"])
     def export(self, request):  # noqa: ANN001, ANN201
         grids = self.filter_queryset(self.get_queryset())
-        response = Response(services.grids_export(grids=grids))
+        collection = services.grids_export(grids=grids)
         if request.query_params.get("download"):
+            # A download is the GeoJSON file itself, whatever the browser asks for (an HTML Accept
+            # header would otherwise get the browsable API's page saved as grids.geojson).
+            response = HttpResponse(json.dumps(collection, ensure_ascii=False),
+                                    content_type="application/geo+json; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="grids.geojson"'
-        return response
+            return response
+        return Response(collection)
 
     @extend_schema(request=dict, responses=dict, parameters=[
         OpenApiParameter("dry_run", bool),

@@ -194,7 +194,27 @@ CASES = [
     ScopeCase(model=GridReport, make=make_report, api_list="grid-report-list", api_detail="grid-report-detail",
               writable=False),
 ]
+def check_findings_page(world, api, session, insider):  # noqa: ANN001, ANN201
+    """The findings page, its Excel export and every filter show nothing of town B's finding."""
+    from io import BytesIO
+
+    from django.test import Client
+    from openpyxl import load_workbook
+
+    finding = make_finding(world)
+    own = Client()
+    own.force_login(world.insider)
+    assert "湾头隐患" in own.get("/grids/findings/?status=unreported").content.decode()
+    for query in ("", "?status=unreported", f"?patrol={finding.patrol_id}", "?division=321002106000",
+                  f"?grid={finding.grid_id}"):
+        response = session.get(f"/grids/findings/{query}")
+        assert response.status_code in (200, 400) and "湾头隐患" not in response.content.decode()
+    book = load_workbook(BytesIO(b"".join(session.get("/grids/findings/?format=xlsx").streaming_content)))
+    assert not any("湾头" in str(c.value or "") for row in book.active.iter_rows() for c in row)
+
+
 URL_CASES = {
+    "grids:findings": check_findings_page,
     "grid-locate": check_locate,
     "grid-map-layer": check_map,
     "grid-boundaries": check_boundaries,

@@ -7,7 +7,7 @@ from typing import Any
 from core.roles import Role
 from core.testing.cases import ScopeCase
 from notify import outbox
-from notify.models import Contact, Notification, OutboxMessage
+from notify.models import Contact, Notification, OutboxMessage, Reminder
 from notify.tests.fixtures import notification_for, unit_b
 
 
@@ -23,6 +23,11 @@ def make_outbox(world: Any) -> OutboxMessage:
 
 def make_contact(world: Any) -> Contact:
     return Contact.objects.create(user=world.insider, channel="sms", address="13800000001")
+
+
+def make_reminder(world: Any) -> Reminder:
+    return Reminder.objects.create(kind="catalog.change", ref="1", division=world.town_b, title="湾头镇退还催办",
+                                   note="湾头镇请抓紧", urged_by=world.users["county-user"], urged_by_name="county-user")
 
 
 def check_inbox_actions(world: Any, api: Any, session: Any, insider: Any) -> None:
@@ -63,6 +68,7 @@ CASES = [
               api_detail="notification-detail", writable=False),
     ScopeCase(model=OutboxMessage, make=make_outbox),
     ScopeCase(model=Contact, make=make_contact),
+    ScopeCase(model=Reminder, make=make_reminder),
 ]
 URL_CASES = {
     "notification-read": check_inbox_actions,

@@ -76,6 +76,26 @@ def test_full_demo_loads_and_answers_as_the_issues_say(monkeypatch: pytest.Monke
                      "demo-handler-321002001"):
         assert _token_client(username).get("/api/auth/me/").status_code == 200
 
+    # Issue 13: every demo role's home shows its own work; the reform office's to-do lists the
+    # admission and the return waiting for its review (not "没有办件").
+    from django.test import Client
+
+    from accounts.models import User as DemoUser
+    from web.views.work import home_figures
+
+    for username in ("demo-town-321002001", "demo-reform-321002", "demo-dept-321002", "demo-grid-321002001",
+                     "demo-leader-321000", "demo-county-321002", "demo-city"):
+        demo_user = DemoUser.objects.filter(username=username).first()
+        if demo_user is None:
+            continue
+        page = Client()
+        page.force_login(demo_user)
+        assert page.get("/").status_code == 200 and home_figures(demo_user), username
+    reform_page = Client()
+    reform_page.force_login(DemoUser.objects.get(username="demo-reform-321002"))
+    todo = reform_page.get("/todo/").content.decode()
+    assert "共享单车停放秩序管理" in todo and "审核准入申请" in todo and "编办审批" in todo
+
     # Events: one day generated at Yangzhou's rate, located in real grids, routed, lifecycles that
     # replay through the transition table, and today's open queue; a town sees only its own.
     from events.generator import replay_problems

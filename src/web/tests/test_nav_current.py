@@ -4,7 +4,7 @@ from web.templatetags.platform_tags import active_item
 
 
 def test_one_menu_entry_is_current_the_longest_matching_address():
-    urls = ["/", "/grids/", "/grids/map/", "/grids/rhythm/", "/flows/my-tasks/", "/flows/maps/"]
+    urls = ["/", "/grids/", "/grids/map/", "/grids/rhythm/", "/todo/", "/flows/maps/"]
     assert active_item("/grids/map/321002001000/", urls) == 2
     assert active_item("/grids/12/", urls) == 1
     assert active_item("/flows/maps/7/", urls) == 5

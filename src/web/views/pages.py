@@ -7,42 +7,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from core import audit, audit_read, auditchain, workcal
-from core.roles import Role, has_role
+from core.roles import has_role
 from divisions import selectors as division_selectors
 from divisions.choices import Level
 from divisions.models import Division
 from org import selectors as org_selectors
 from org.models import Post, Staff, Unit
 from web.forms import AuditFilterForm, DivisionTreeForm, LeadershipFilterForm
-
-ROLE_HOME_HINTS = {
-    Role.CITY_COMMAND: "全市指挥调度：统筹管大事",
-    Role.COUNTY_COMMAND: "县级指挥中心：统抓管难事",
-    Role.TOWN_COMMAND: "镇街指挥调度中心：统办管琐事",
-    Role.DEPT_HANDLER: "部门处置：处理交办与上报事项",
-    Role.GRID_WORKER: "网格员：巡查、上报与核查",
-    Role.REFORM_OFFICE: "编办：清单、准入与权力调整",
-    Role.LEADER: "领导驾驶舱：全局态势与考核",
-    Role.AUDITOR: "审计：查看变更记录",
-}
-
-
-@login_required
-def home(request):  # noqa: ANN001, ANN201
-    user = request.user
-    counts = division_selectors.level_counts(user)
-    towns = Division.objects.visible_to(user).filter(level=Level.TOWN)
-    checks = org_selectors.leadership_checks(towns)
-    context = {
-        "counts": counts,
-        "hints": [ROLE_HOME_HINTS[r] for r in user.roles if r in ROLE_HOME_HINTS],
-        "units": Unit.objects.visible_to(user).count(),
-        "staff": Staff.objects.visible_to(user).count(),
-        "posts_missing": org_selectors.posts_missing_holder(user).count(),
-        "leadership_failing": sum(1 for c in checks if not c.ok),
-        "towns": len(checks),
-    }
-    return render(request, "web/home.html", context)
 
 
 @login_required
@@ -104,6 +75,13 @@ def leadership(request):  # noqa: ANN001, ANN201
     failing = form.is_valid() and form.cleaned_data["failing"]
     if failing:
         checks = [c for c in checks if not c.ok]
+    if request.GET.get("format") == "xlsx":
+        from core.reports import xlsx
+
+        rows = ([c.town_name, c.town_code, c.leaders, c.with_secretary_experience, c.share,
+                 "达标" if c.ok else "未达标"] for c in checks)
+        return xlsx.response("班子结构.xlsx", [xlsx.Sheet(name="班子结构", header=[
+            "乡镇（街道）", "区划代码", "班子人数", "曾任村（社区）书记", "占比", "结论"], rows=rows)], title="乡镇（街道）领导班子结构")
     return render(request, "web/leadership.html", {"checks": checks, "failing": failing})
 
 

@@ -89,7 +89,14 @@
                  " · 时限 " + esc(hhmm(r.due_at)) + "</li>";
         }).join("") + "</ul>";
     }
-    document.getElementById("cmd-warnings").innerHTML = list("已超期", w.overdue) + list("临近时限", w.near_due);
+    var spikes = w.spikes || [];
+    var spikeList = "<h3>突增 <b>" + esc(spikes.length) + '</b></h3><ul class="warn-list" id="cmd-spikes">' +
+      spikes.slice(0, 8).map(function (s) {
+        return '<li data-spike="' + esc(s.kind + ":" + s.key) + '">' + (s.kind === "town" ? "镇街 " : "类别 ") +
+               esc(s.name || s.key) + " · 本小时 <b>" + esc(s.count) + "</b> 件（同时段常值 " + esc(s.mean) + "）</li>";
+      }).join("") + "</ul>";
+    document.getElementById("cmd-warnings").innerHTML = list("已超期", w.overdue) + list("临近时限", w.near_due) +
+      spikeList;
   }
   var chart = null;
   function drawTrend(t) {

@@ -29,7 +29,7 @@ def backward(apps, schema_editor):  # noqa: ANN001, ANN201
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("events", "0003_add_deadlines_calls_duplicates"),
+        ("events", "0004_reporter_phone_encrypted"),
     ]
 
     operations = [
