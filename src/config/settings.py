@@ -452,4 +452,8 @@ AUDIT_CHAIN_KEY = envsecret("AUDIT_CHAIN_KEY")
 AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 180)
 AUDIT_SEAL_BATCH = envint("AUDIT_SEAL_BATCH", 5000)
+# Monthly partitions on PostgreSQL (core/partitions.py, manage.py manage_partitions): where archived
+# months are written, and how long event steps stay in the database (never under 365 days).
+PARTITION_ARCHIVE_DIR = env("PARTITION_ARCHIVE_DIR")
+EVENT_STEP_RETENTION_DAYS = envint("EVENT_STEP_RETENTION_DAYS", 1095)
 AUDIT_INLINE_LIMIT = envint("AUDIT_INLINE_LIMIT", 1024)

@@ -53,6 +53,7 @@ ROW_FIELDS = ("id", "at", "actor_id", "actor_name", "source", "action", "model",
               "before", "after", "reason", "division_code")
 _CHUNK = 500
 STALE_UNSEALED = dt.timedelta(minutes=10)  # the sealer runs every minute
+SEAL_LOCK = 0x6A637A6C_5345414C  # PostgreSQL advisory lock key of the sealer ("jczl" "SEAL")
 
 
 def _canonical(seq: int, row: Iterable[Any]) -> str:
@@ -128,6 +129,11 @@ def _seal_batch(size: int) -> int:
 
     key = audit_chain_key()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One sealer at a time, and each sees the anchor its predecessor committed. (The unique
+            # index on seal_seq alone cannot exist once the audit table is partitioned by month.)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
         last = AuditAnchor.objects.filter(kind="seal").select_for_update().order_by("-seq_to").first()
         prev_seq, prev_hash = (last.seq_to, last.chain_hash) if last else (0, GENESIS)
         rows = list(AuditLog.objects.filter(seal_seq__isnull=True).order_by("id").values_list(*ROW_FIELDS)[:size])
@@ -382,3 +388,83 @@ def purge(*, before: dt.datetime | None = None, dry_run: bool = False) -> PurgeR
                            after={"rows": count, "seq_from": done + 1, "seq_to": target.seq_to,
                                    "cutoff": cutoff.isoformat(), "chain_hash": target.chain_hash})
     return PurgeResult(count, target.seq_to, cutoff)
+
+
+# ------------------------------------------------------------------ archiving a month (core.partitions)
+
+@dataclass
+class ArchivePlan:
+    """What `archive_prepare` verified: the chain held up to `last_seq`, starting after `done`."""
+
+    done: int
+    last_seq: int
+
+
+def archive_prepare(table: str, month: Any) -> ArchivePlan:
+    """Before a month of the audit log is detached (`manage.py manage_partitions --archive-before`):
+    the chain must verify (a broken chain is evidence and is never archived), and older months must
+    have gone first (the archived rows are always a prefix of the chain)."""
+    from core.models import AuditAnchor
+    from core.partitions import partitions
+
+    older = [p.month for p in partitions(table) if p.month and (p.month.year, p.month.month) < (month.year, month.month)]
+    if older:
+        raise PlatformError(f"请先归档更早的月份（{older[0]}）：审计链只能从头部归档", code="archive_order")
+    report = verify()
+    if not report.ok:
+        raise PlatformError(f"审计链核验未通过，拒绝归档：{report.broken.message}", code="chain_broken")  # type: ignore[union-attr]
+    done = AuditAnchor.objects.filter(kind="purge").aggregate(m=Max("seq_to"))["m"] or 0
+    return ArchivePlan(done, report.last_seq)
+
+
+def archive_prefix(table: str, month: Any, detached: str, plan: ArchivePlan) -> str:
+    """Inside the transaction that detached `month` of the audit log as the table `detached`: make the
+    archived rows exactly the chain prefix through the month's last position, and anchor the rest.
+
+    A month's rows are not quite a prefix of the chain: a row written just before midnight by a
+    transaction that committed after a row of the next month may be sealed after it. So S = the last
+    chain position of a row of the month (or older); rows of later months sealed at or before S
+    (a handful at the boundary) move into the archive with it. The archived set must then be every
+    position from the previous archive or purge to S, all sealed and already verified; a `purge`
+    anchor (table and file) then holds the chain hash at S, from which `verify_audit` checks the
+    rest exactly as after `purge_audit`. Refused (and the detach rolled back) when a row of the
+    month is not sealed yet, when sealing reached the month after the verification, or when a
+    boundary row is younger than 180 days (the database trigger refuses that delete)."""
+    from core import audit
+    from core.models import AuditAnchor, AuditLog
+    from core.partitions import q
+
+    live = AuditLog._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FILTER (WHERE seal_seq IS NULL), max(seal_seq) FROM {q(detached)}")  # noqa: S608
+        unsealed, last = cursor.fetchone()
+        cursor.execute(f"SELECT count(*) FILTER (WHERE seal_seq IS NULL), max(seal_seq) FROM {q(live)} "  # noqa: S608
+                       f"WHERE {q('at')} < %s", [month.end])
+        unsealed_live, last_live = cursor.fetchone()
+        if unsealed or unsealed_live:
+            raise PlatformError(f"{month} 尚有 {unsealed + unsealed_live} 条审计记录未封存，请先封存（verify_audit --seal）",
+                                code="unsealed")
+        top = max(x for x in (last, last_live, plan.done) if x is not None)
+        if top <= plan.done:
+            return "本月无待归档的链上记录"
+        if top > plan.last_seq:
+            raise PlatformError("核验之后又有该月记录被封存，请重试", code="retry")
+        cursor.execute(f"INSERT INTO {q(detached)} SELECT * FROM {q(live)} WHERE seal_seq <= %s", [top])  # noqa: S608
+        moved = cursor.rowcount
+        cursor.execute(f"DELETE FROM {q(live)} WHERE seal_seq <= %s", [top])  # noqa: S608 - the trigger checks age
+        cursor.execute(f"SELECT count(*), min(id), max(id), min({q('at')}), max({q('at')}), "  # noqa: S608
+                       f"count(DISTINCT seal_seq) FROM {q(detached)} WHERE seal_seq > %s AND seal_seq <= %s",
+                       [plan.done, top])
+        rows, first_id, last_id, oldest, newest, distinct = cursor.fetchone()
+        if rows != top - plan.done or distinct != rows:
+            raise PlatformError(f"链序号 {plan.done + 1}–{top} 的记录不完整（{rows} 条），拒绝归档", code="chain_gap")
+        cursor.execute(f"SELECT seal_hash FROM {q(detached)} WHERE seal_seq = %s", [top])  # noqa: S608
+        (digest,) = cursor.fetchone()
+    anchor = AuditAnchor.objects.create(kind="purge", seq_from=plan.done + 1, seq_to=top, rows=rows,
+                                        first_id=first_id, last_id=last_id, chain_hash=digest,
+                                        oldest_at=oldest, newest_at=newest)
+    transaction.on_commit(lambda: _append_file(anchor))
+    audit.record_event("purge", model="core.AuditLog", object_repr=f"归档 {month}：链序号 {plan.done + 1}–{top}",
+                       after={"rows": rows, "seq_from": plan.done + 1, "seq_to": top, "month": str(month),
+                              "table": detached, "boundary_rows": moved, "chain_hash": digest})
+    return f"链序号 {plan.done + 1}–{top}，其中 {moved} 条为跨月边界记录"

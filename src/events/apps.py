@@ -6,8 +6,9 @@ class EventsConfig(AppConfig):
     verbose_name = "事件指挥调度"
 
     def ready(self) -> None:
-        from core import worklist
+        from core import partitions, worklist
         from events import hooks, notices
+        from events.partitions import POLICY
         from events.selectors import home_figures, todo_sources
         from events.services import duplicates
         from notify import outbox
@@ -19,3 +20,4 @@ class EventsConfig(AppConfig):
         hooks.duplicate_candidates(duplicates.flagged)
         worklist.register(*todo_sources())
         worklist.register_figures("events", home_figures)
+        partitions.register(POLICY)  # steps by month on PostgreSQL: retention and archiving

@@ -279,8 +279,9 @@ class EventPhoto(ScopedModel):
     """
 
     event = models.ForeignKey(Event, verbose_name=_("事件"), on_delete=models.PROTECT, related_name="photos")
+    # No database constraint: steps are partitioned by month on PostgreSQL (core/partitions.py).
     step = models.ForeignKey(Step, verbose_name=_("步骤"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="photos")
+                             related_name="photos", db_constraint=False)
     path = models.CharField(_("文件"), max_length=255)
     thumbnail = models.CharField(_("缩略图"), max_length=255)
     content_type = models.CharField(_("类型"), max_length=30)
