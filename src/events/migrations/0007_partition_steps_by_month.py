@@ -29,7 +29,7 @@ def backward(apps, schema_editor):  # noqa: ANN001, ANN201
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("events", "0004_reporter_phone_encrypted"),
+        ("events", "0006_index_days_by_division"),
     ]
 
     operations = [
