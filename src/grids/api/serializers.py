@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import ScopedModelSerializer
@@ -11,7 +12,11 @@ from grids import services
 from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol
 
 
+@extend_schema_field({"type": "object", "nullable": True, "required": ["code", "name"],
+                      "properties": {"code": {"type": "string"}, "name": {"type": "string"}}})
 class DivisionRefField(serializers.Field):
+    """A division as `{"code", "name"}`, or null."""
+
     def to_representation(self, value):  # noqa: ANN001, ANN201
         return {"code": value.code, "name": value.name} if value is not None else None
 

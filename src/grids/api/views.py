@@ -79,7 +79,7 @@ class GridViewSet(ScopedReadOnlyViewSet):
         return Response({"grid": grid.code, "head": next((r for r in rows if r["role"] == "head"), None),
                          "members": rows})
 
-    @extend_schema(responses=s.GridVersionSerializer(many=True))
+    @extend_schema(operation_id="grids_versions_of_grid", responses=s.GridVersionSerializer(many=True))
     @action(detail=True, methods=["get"])
     def versions(self, request, pk=None):  # noqa: ANN001, ANN201
         grid = self.get_object()
@@ -299,7 +299,9 @@ class ReportViewSet(ScopedReadOnlyViewSet):
 class ReportDownloadView(PlatformAPIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(operation_id="grids_reports_download", responses={
+        (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
+        (200, "application/pdf"): bytes})
     def get(self, request, pk: int, fmt: str):  # noqa: ANN001, ANN201
         return report_file_response(request.user, pk, fmt)
 

@@ -1,0 +1,88 @@
+"""The OpenAPI document tells the truth about errors (issue 11 item 10).
+
+Every API error is the envelope of `core.api.errors` — `{"error": {"code", "message", "fields"}}` —
+whatever the operation, so the schema says so once: `document_errors` (a drf-spectacular
+postprocessing hook, `SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]`) adds the `ErrorEnvelope`
+component and, to every operation, the error answers it can give:
+
+- 400 bad input (query, body, page), 401 no or a bad token, 403 role or password-change hold,
+  404 not found or outside the user's scope, 500 a bug (logged; the same envelope) — every operation;
+- 409 a conflict (concurrent step, state) — every write;
+- 413 body over the size limit, 415 a content type the operation does not take — every operation
+  with a body;
+- 429 too many attempts — the sign-in endpoint (lockout) and the key endpoints (rate per minute).
+
+An answer the view documents itself (an `extend_schema(responses={404: …})`) is kept.
+`web/tests/test_api_schema.py` holds the whole document to this with schemathesis.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_ENVELOPE: dict[str, Any] = {
+    "type": "object",
+    "description": "Every API error: a machine code, a Chinese message, and per-field messages.",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string", "description": "machine code, e.g. `invalid`, `not_found`"},
+                "message": {"type": "string", "description": "what went wrong, in Chinese"},
+                "fields": {
+                    "type": "object",
+                    "description": "field name → its messages (a list of strings); a service may add "
+                                   "structured hints under other keys (e.g. `expected`)",
+                    "additionalProperties": {},
+                },
+            },
+        },
+    },
+}
+
+DESCRIPTIONS = {
+    "400": "请求有误（参数、请求体或页码不合法）",
+    "401": "未登录或令牌无效、已过期、已吊销",
+    "403": "角色无权执行此操作（或须先修改密码）",
+    "404": "对象不存在或不在您的管辖范围内",
+    "409": "状态冲突（已被他人同时办理、状态不允许）",
+    "413": "请求体超过大小限制",
+    "415": "不支持的请求内容类型",
+    "429": "尝试过多或超过调用频率",
+    "500": "服务器内部错误（已记录）",
+}
+ALWAYS = ("400", "401", "403", "404", "500")
+WRITES = ("409",)
+WITH_BODY = ("413", "415")
+THROTTLED = ("429",)
+THROTTLED_PREFIXES = ("/api/auth/token/", "/api/sharing/v1/")
+METHODS = ("get", "put", "patch", "post", "delete")
+
+
+def error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+    """The error statuses an operation can answer, by the rules in the module docstring."""
+    statuses = list(ALWAYS)
+    if method != "get":
+        statuses += WRITES
+    if "requestBody" in operation:
+        statuses += WITH_BODY
+    if path.startswith(THROTTLED_PREFIXES):
+        statuses += THROTTLED
+    return sorted(statuses)
+
+
+def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the error envelope on every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})["ErrorEnvelope"] = ERROR_ENVELOPE
+    ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    for path, item in result.get("paths", {}).items():
+        for method in METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in error_statuses(path, method, operation):
+                responses.setdefault(status, {"description": DESCRIPTIONS[status],
+                                              "content": {"application/json": {"schema": ref}}})
+    return result
