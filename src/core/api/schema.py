@@ -12,12 +12,21 @@ component and, to every operation, the error answers it can give:
   with a body;
 - 429 too many attempts — the sign-in endpoint (lockout) and the key endpoints (rate per minute).
 
+`PlatformAutoSchema` (the `DEFAULT_SCHEMA_CLASS`) documents a serializer field as nullable, or a
+choice field as also taking "", when the model column behind it can hold that — DRF drops
+`allow_null`/`allow_blank` from read-only model fields, and a field read through a nullable
+relation (`source="department.name"`) is null whenever the relation is.
+
 An answer the view documents itself (an `extend_schema(responses={404: …})`) is kept.
 `web/tests/test_api_schema.py` holds the whole document to this with schemathesis.
 """
 from __future__ import annotations
 
 from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
 
 ERROR_ENVELOPE: dict[str, Any] = {
     "type": "object",
@@ -86,3 +95,65 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
                 responses.setdefault(status, {"description": DESCRIPTIONS[status],
                                               "content": {"application/json": {"schema": ref}}})
     return result
+
+
+def source_model_field(model: Any, source: str) -> tuple[Any, bool]:
+    """The model field at the end of a serializer `source` path and whether any relation on the
+    way may be missing. `(None, False)` when the path leaves the model's fields (a property)."""
+    through_nullable = False
+    parts = source.split(".")
+    for i, name in enumerate(parts):
+        try:
+            field = model._meta.get_field(name)
+        except (FieldDoesNotExist, AttributeError):
+            return None, False
+        if i == len(parts) - 1:
+            return field, through_nullable
+        if not field.is_relation or field.related_model is None:
+            return None, False
+        if getattr(field, "null", False) or field.one_to_one and field.auto_created:
+            through_nullable = True
+        model = field.related_model
+    return None, False
+
+
+def paginated(action: Any) -> Any:
+    """Marks a viewset action (other than `list`) that answers the paginated object."""
+    action.platform_paginated = True
+    return action
+
+
+class PlatformAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, with nullability and blank choices taken from the model, and
+    pagination documented only where it happens: a viewset's `list` and actions marked `@paginated`
+    (spectacular would wrap every action answering a list in the paginated object)."""
+
+    def _get_paginator(self) -> Any:
+        action = getattr(self.view, "action", None)
+        if action not in (None, "list") and not getattr(getattr(self.view, action, None), "platform_paginated", False):
+            return None
+        return super()._get_paginator()
+
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> Any:
+        parent = getattr(field, "parent", None)
+        model = getattr(getattr(parent, "Meta", None), "model", None)
+        source = getattr(field, "source", None)
+        if model is not None and source and source != "*" and not isinstance(field, serializers.SerializerMethodField):
+            model_field, through_nullable = source_model_field(model, source)
+            if model_field is not None and (through_nullable or getattr(model_field, "null", False)):
+                field.allow_null = True
+            if (model_field is not None and getattr(model_field, "blank", False) and getattr(model_field, "choices", None)
+                    and isinstance(field, serializers.ChoiceField)):
+                field.allow_blank = True
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
+
+def page_of(name: str, item: Any, *, numbered: bool = False) -> Any:
+    """The documented shape of a list a plain API view answers whole as `{"count", "results"}`
+    (`numbered`: also `page` and `page_size`), for `extend_schema(responses=...)`."""
+    from drf_spectacular.utils import inline_serializer
+
+    fields: dict[str, Any] = {"count": serializers.IntegerField(), "results": item(many=True)}
+    if numbered:
+        fields.update(page=serializers.IntegerField(), page_size=serializers.IntegerField())
+    return inline_serializer(name, fields=fields)

@@ -36,6 +36,26 @@ class GridSerializer(ScopedModelSerializer):
         return [obj.centroid_lng, obj.centroid_lat]
 
 
+class TeamMemberSerializer(serializers.Serializer):
+    """One member of a grid's team as `GET /api/grids/{id}/team/` lists them (phone masked)."""
+
+    id = serializers.IntegerField()
+    worker = serializers.IntegerField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    kind = serializers.CharField()
+    role = serializers.CharField()
+    role_label = serializers.CharField()
+
+
+class GridTeamSerializer(serializers.Serializer):
+    """A grid's team: its code, its head (null when it has none) and every member, head included."""
+
+    grid = serializers.CharField()
+    head = TeamMemberSerializer(allow_null=True)
+    members = TeamMemberSerializer(many=True)
+
+
 class GridVersionSerializer(ScopedModelSerializer):
     geometry_before = serializers.SerializerMethodField()
 

@@ -19,6 +19,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.fields import parse_day
+from core.api.schema import paginated
 from core.api.views import PlatformAPIView, PlatformViewSet
 from core.errors import NotAllowed, PlatformError
 from divisions.models import Division
@@ -64,6 +66,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PlatformVi
 
     @extend_schema(responses=s.ApiCallSerializer(many=True))
     @action(detail=True, methods=["get"])
+    @paginated
     def calls(self, request: Request, pk: str) -> Response:
         key = self.get_object()
         rows = selectors.calls_for(request.user).filter(key=key)
@@ -373,17 +376,11 @@ class KeyListDetailView(KeyAPIView):
 
     @extend_schema(responses={200: None})
     def get(self, request: Request, pk: int) -> Response:
-        from django.utils.dateparse import parse_date
-
         from catalog.models import ItemList
         from catalog.selectors import list_state
 
         item_list = get_object_or_404(ItemList.objects.visible_to(request.user), pk=pk)
-        on = None
-        if request.query_params.get("on"):
-            on = parse_date(request.query_params["on"])
-            if on is None:
-                raise PlatformError("日期格式应为 YYYY-MM-DD", code="bad_date", fields={"on": ["日期格式不正确"]})
+        on = parse_day(request.query_params.get("on"), "on")
         state = list_state(item_list, on)
         items = [{"code": e.item.code, "name": e.item.name, "kind": e.item.kind, "origin": e.origin}
                  for e in state.entries]
