@@ -26,6 +26,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 ERROR_ENVELOPE: dict[str, Any] = {
@@ -67,6 +68,11 @@ WITH_BODY = ("413", "415")
 THROTTLED = ("429",)
 THROTTLED_PREFIXES = ("/api/auth/token/", "/api/sharing/v1/")
 METHODS = ("get", "put", "patch", "post", "delete")
+
+# A file download: what each `type` (or `format`) answers.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_RESPONSES: dict[Any, Any] = {(200, "text/csv"): bytes, (200, XLSX): bytes, (200, "application/geo+json"): dict}
+EXPORT_TYPE = OpenApiParameter("type", str, enum=["csv", "xlsx", "geojson"], description="file type (default csv)")
 
 
 def error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:

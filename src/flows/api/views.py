@@ -108,6 +108,7 @@ class ProcessMapViewSet(ScopedModelViewSet):
         pm = services.processmap_retire(user=request.user, process_map=self.get_object())
         return Response(s.ProcessMapSerializer(pm, context={"request": request}).data)
 
+    @extend_schema(responses={(200, "application/xml"): bytes})
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):  # noqa: ANN001, ANN201
         """The stored BPMN bytes, unchanged (byte-for-byte what was imported)."""

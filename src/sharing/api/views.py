@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.fields import parse_day
-from core.api.schema import paginated
+from core.api.schema import EXPORT_RESPONSES, EXPORT_TYPE, paginated
 from core.api.views import PlatformAPIView, PlatformViewSet
 from core.errors import NotAllowed, PlatformError
 from divisions.models import Division
@@ -188,7 +188,7 @@ class KeyEventsView(KeyAPIView):
         self.required_scope = KeyScope.EVENTS_CREATE if self.request.method == "POST" else KeyScope.EVENTS_READ
         return super().get_permissions()
 
-    @extend_schema(operation_id="sharing_v1_events_list", responses={200: None})
+    @extend_schema(operation_id="sharing_v1_events_list", responses={200: dict})
     def get(self, request: Request) -> Response:
         qs = exports.events_for_export(request.user, request.query_params)
         try:
@@ -218,7 +218,7 @@ class KeyEventsView(KeyAPIView):
 class KeyEventDetailView(KeyAPIView):
     required_scope = KeyScope.EVENTS_READ
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: dict})
     def get(self, request: Request, pk: int) -> Response:
         event = get_object_or_404(_events(request.user), pk=pk)
         self.rows = 1
@@ -230,7 +230,7 @@ class KeyStatsView(KeyAPIView):
 
     required_scope = KeyScope.STATS_READ
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         qs = exports.events_for_export(request.user, request.query_params)
         kinds = dict(qs.order_by().values_list("state_kind").annotate(n=Count("pk")))
@@ -249,7 +249,7 @@ class KeyExportView(KeyAPIView):
         # `?format=` names the file here, not one of DRF's renderers
         return super().perform_content_negotiation(request, force=True)
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses=EXPORT_RESPONSES, parameters=[EXPORT_TYPE])
     def get(self, request: Request) -> Any:
         fmt = _file_type(request)
         qs = exports.events_for_export(request.user, request.query_params)
@@ -357,7 +357,7 @@ class KeyListsView(KeyAPIView):
 
     required_scope = KeyScope.LISTS_READ
 
-    @extend_schema(operation_id="sharing_v1_lists_list", responses={200: None})
+    @extend_schema(operation_id="sharing_v1_lists_list", responses={200: dict})
     def get(self, request: Request) -> Response:
         from catalog.models import ItemList
 
@@ -374,7 +374,7 @@ class KeyListDetailView(KeyAPIView):
 
     required_scope = KeyScope.LISTS_READ
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: dict})
     def get(self, request: Request, pk: int) -> Response:
         from catalog.models import ItemList
         from catalog.selectors import list_state
@@ -395,7 +395,7 @@ class UserExportView(PlatformAPIView):
     def perform_content_negotiation(self, request: Any, force: bool = False) -> Any:
         return super().perform_content_negotiation(request, force=True)
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses=EXPORT_RESPONSES, parameters=[EXPORT_TYPE])
     def get(self, request: Request) -> Any:
         fmt = _file_type(request)
         qs = exports.events_for_export(request.user, request.query_params)
