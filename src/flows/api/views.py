@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -127,17 +127,23 @@ class CaseViewSet(ScopedReadOnlyViewSet):
     write_roles = services.CASE_STARTERS + (Role.LEADER, Role.GRID_WORKER)
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request=s.CaseStartSerializer, responses=s.CaseSerializer)
+    @extend_schema(request=s.CaseStartSerializer, responses={201: s.CaseSerializer, 200: s.CaseSerializer},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                                description="the client's key for this start: a retry answers the "
+                                                            "first case with 200")])
     def create(self, request):  # noqa: ANN001, ANN201
         """Start a case on the map in force (an `Idempotency-Key` header or field makes retries safe)."""
         ser = s.CaseStartSerializer(data=request.data)
         if not ser.is_valid():
             raise _invalid(ser)
         d = ser.validated_data
-        case = services.case_start(user=request.user, item=_item(d["item"]), division_code=d["division"],
-                                   title=d.get("title", ""), applicant=d.get("applicant", ""), data=d.get("data"),
-                                   idempotency_key=d.get("idempotency_key") or request.headers.get("Idempotency-Key"))
-        return Response(s.CaseSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        case, created = services.case_start_once(
+            user=request.user, item=_item(d["item"]), division_code=d["division"], title=d.get("title", ""),
+            applicant=d.get("applicant", ""), data=d.get("data"),
+            idempotency_key=d.get("idempotency_key") or request.headers.get("Idempotency-Key"))
+        # a retry (same Idempotency-Key) answers the first case with 200, not a second 201
+        return Response(s.CaseSerializer(case, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @action(detail=True, methods=["get"])
     def ready(self, request, pk=None):  # noqa: ANN001, ANN201

@@ -8,7 +8,7 @@ command) can skip them:
 - a finding is attached to a grid only when the user may see that grid, and ending a patrol lists
   as covered only grids the user may see (nothing of another town is compared, named or counted);
 - a retried start, point or finding with the same client id (`uuid`, `seq`) returns the first row:
-  insert-or-return in one statement (`grids.inserts`), safe under concurrent retries on PostgreSQL.
+  insert-or-return in one statement (`core.inserts`), safe under concurrent retries on PostgreSQL.
 
 Track points are append-only rows (`PatrolPoint`). Each call that adds points writes one compact
 audit row on the patrol listing only the points it added (`audit.record_many`), so a patrol's
@@ -31,10 +31,10 @@ from django.utils.dateparse import parse_datetime
 
 from core import audit, files
 from core.errors import Conflict, NotAllowed, NotFound, PlatformError
+from core.inserts import insert_ignoring_conflicts
 from core.scoping import Scope, scope_for
 from grids import geo, locator
 from grids.choices import FindingCategory, FindingStatus, PatrolStatus, TeamRole
-from grids.inserts import insert_ignoring_conflicts
 from grids.models import Finding, Grid, GridWorker, Patrol, PatrolPoint
 
 MAX_POINTS_PER_CALL = 1000
