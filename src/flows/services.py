@@ -35,6 +35,7 @@ from core.files import store_on_commit
 from core.inserts import insert_ignoring_conflicts
 from core.roles import Role, has_role
 from core.scoping import code_level, scope_for
+from core.uploads import ATTACHMENT_KINDS, check_upload
 from flows import engine, selectors
 from flows import inputs as flow_inputs
 from flows.choices import CaseState, MapStatus
@@ -351,6 +352,12 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
     for f in files:
         if f.size > MAX_FILE:
             raise PlatformError(f"附件“{f.name}”超过 20 MB", code="file_too_large", fields={"files": [f.name]})
+    # by content, against the one allowed list (core.uploads): a renamed .exe is refused by name
+    checked = []
+    for f in files:
+        content = f.read()
+        _, name = check_upload(content, f.name, allowed=ATTACHMENT_KINDS)
+        checked.append((content, name))
     with transaction.atomic():
         # One query: the case, its map and the document's hash (not its XML: the spec is cached by hash).
         found = list(Case.objects.writable_by(user).filter(pk=case_id).order_by()[:1])
@@ -421,12 +428,11 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
         # One insert for the step and one for both audit entries: a step is the platform's hottest write.
         CaseStep.objects.bulk_create([step])
         audit.record_many([(case, "update", before, _slim(case)), (step, "create", None, audit.snapshot(step))])
-        for f in files:
-            content = f.read()
+        for content, name in checked:
             digest = hashlib.sha256(content).hexdigest()
             # written when the step's transaction commits: a refused step leaves no orphan file
-            path = store_on_commit(f"flows/{case.division_id}/{case.pk}/{digest[:16]}-{f.name[-80:]}", content)
-            CaseAttachment.objects.create(case=case, step=step, division_id=case.division_id, name=f.name[:200],
+            path = store_on_commit(f"flows/{case.division_id}/{case.pk}/{digest[:16]}-{name[-80:]}", content)
+            CaseAttachment.objects.create(case=case, step=step, division_id=case.division_id, name=name[:200],
                                           path=path, size=len(content), sha256=digest, uploaded_by=user)
         return step
 
