@@ -97,8 +97,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             message = CSRF_MESSAGE
         elif isinstance(exc, exceptions.PermissionDenied) and str(detail) != exceptions.PermissionDenied.default_detail:
             message = str(detail)
-        elif isinstance(exc, exceptions.NotFound) and str(detail) == "页码超出范围":
-            message = str(detail)  # the platform's own words; DRF's default stays "not found or not yours"
         response.data = body(code, message)
     return response
 
