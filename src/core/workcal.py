@@ -44,12 +44,25 @@ class CalendarImportError(ValueError):
         self.errors = errors
 
 
-def working_periods() -> list[tuple[dt.time, dt.time]]:
+def working_periods() -> tuple[tuple[dt.time, dt.time], ...]:
+    """The working periods of a day, from `settings.WORKING_HOURS` ("08:30-12:00,13:30-17:30").
+
+    Parsed once per calendar generation and setting text (held with the calendar's days in
+    `_cache`): `due_time` calls this on every step and intake, where re-parsing was a measurable share.
+    """
+    text = settings.WORKING_HOURS
+    gen = _cache["gen"]
+    cached = _cache.get("periods")
+    if isinstance(cached, tuple) and cached[0] == (gen, text):
+        return cached[1]  # type: ignore[no-any-return]
     periods = []
-    for part in settings.WORKING_HOURS.split(","):
+    for part in text.split(","):
         start, end = part.strip().split("-")
         periods.append((dt.time.fromisoformat(start), dt.time.fromisoformat(end)))
-    return periods
+    parsed = tuple(periods)
+    with _lock:
+        _cache["periods"] = ((gen, text), parsed)
+    return parsed
 
 
 def hours_per_day() -> float:
