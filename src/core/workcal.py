@@ -54,7 +54,7 @@ def working_periods() -> tuple[tuple[dt.time, dt.time], ...]:
     gen = _cache["gen"]
     cached = _cache.get("periods")
     if isinstance(cached, tuple) and cached[0] == (gen, text):
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
     periods = []
     for part in text.split(","):
         start, end = part.strip().split("-")

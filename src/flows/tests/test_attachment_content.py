@@ -85,7 +85,7 @@ def test_allowed_kinds_are_stored_and_read_back_byte_for_byte() -> None:
     client.force_login(actors.handler)
     for name, content in uploads.items():
         read = client.get(f"/flows/attachments/{stored[name].pk}/")
-        assert read.status_code == 200 and b"".join(read.streaming_content) == content, name
+        assert read.status_code == 200 and b"".join(read.streaming_content) == content, name  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("name", "content", "found"), [
