@@ -10,7 +10,6 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods
 
 from assess import compliance, dashboards, facts, reports, selectors, services
@@ -26,6 +25,7 @@ from assess.models import (
     StationedDispatch,
 )
 from assess.periods import Period, period_of
+from core.api.fields import parse_day
 from core.errors import PlatformError
 from core.filters import division_param
 from core.roles import Role, has_role
@@ -58,7 +58,7 @@ def _period(request: HttpRequest) -> Period:
     kind = request.GET.get("period_kind") or PeriodKind.MONTH
     if kind not in PeriodKind.values:
         kind = PeriodKind.MONTH
-    day = parse_date(request.GET.get("day") or "") or dashboards.default_day()
+    day = parse_day(request.GET.get("day"), "day") or dashboards.default_day()
     return period_of(kind, day)
 
 
@@ -154,7 +154,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         if not _may_write(request.user):
             raise Http404
         kind = request.POST.get("kind") or ReportKind.MONTHLY
-        day = parse_date(request.POST.get("day") or "") or dashboards.default_day()
+        day = parse_day(request.POST.get("day"), "day") or dashboards.default_day()
         period = period_of(PeriodKind.WEEK if kind == ReportKind.WEEKLY else PeriodKind.MONTH, day)
         try:
             reports.report_generate(kind=kind, division=division, period=period)
@@ -187,7 +187,7 @@ def runs(request: HttpRequest) -> HttpResponse:
             raise Http404
         try:
             kind = request.POST.get("period_kind") or PeriodKind.MONTH
-            day = parse_date(request.POST.get("day") or "")
+            day = parse_day(request.POST.get("day"), "day")
             if day is None:
                 raise PlatformError("请选择日期")
             run = services.run_request(user=request.user, division=division, period=period_of(kind, day))

@@ -300,7 +300,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PlatformPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["core.filters.ScopedFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.PlatformAutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.PlatformJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
@@ -316,6 +316,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True},  # no call to an outside validator
+    # Field names shared by different choice sets get one stable name each (no hashed suffixes).
+    "ENUM_NAME_OVERRIDES": {
+        "EventStateEnum": "events.lifecycle.State",
+        "EventChannelEnum": "events.choices.Channel",
+        "EventLevelEnum": "events.choices.Level",
+        "UnitKindEnum": "org.choices.UnitKind",
+        "ReportKindEnum": "grids.choices.ReportKind",
+        "ListKindEnum": "catalog.choices.ListKind",
+    },
+    # Every operation documents the error envelope and its 4xx/5xx answers (core.api.schema).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "core.api.schema.document_errors"],
 }
 
 # API tokens (django-rest-knox): stored as SHA-512 digests, one per signed-in client, expiring.

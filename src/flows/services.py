@@ -32,8 +32,10 @@ from django.utils import timezone
 from core import audit, cachegen, workcal
 from core.errors import Conflict, NotAllowed, NotFound, PlatformError
 from core.files import store_on_commit
+from core.inserts import insert_ignoring_conflicts
 from core.roles import Role, has_role
 from core.scoping import code_level, scope_for
+from core.uploads import ATTACHMENT_KINDS, check_upload
 from flows import engine, selectors
 from flows import inputs as flow_inputs
 from flows.choices import CaseState, MapStatus
@@ -278,30 +280,49 @@ def _check_data(data: Any, field: str = "data") -> dict:
 def case_start(*, user: Any, item: Any, division_code: str, title: str = "", applicant: str = "",
                data: Any = None, idempotency_key: str | None = None) -> Case:
     """Start a case on the map in force. A retry with the same idempotency key returns the same case."""
+    return case_start_once(user=user, item=item, division_code=division_code, title=title, applicant=applicant,
+                           data=data, idempotency_key=idempotency_key)[0]
+
+
+def case_start_once(*, user: Any, item: Any, division_code: str, title: str = "", applicant: str = "",
+                    data: Any = None, idempotency_key: str | None = None) -> tuple[Case, bool]:
+    """Start a case; returns `(case, created)`. With an idempotency key (≤ 100 characters) a retry
+    returns the first case and `created=False` — also for concurrent retries: the row is written by
+    one `INSERT … ON CONFLICT DO NOTHING` on the key's unique index (`core.inserts`), never a check
+    then an insert, so of twenty simultaneous retries exactly one inserts and the others read it.
+    A key already used for a case the user cannot see is a 409 (`idempotency_key_used`), naming
+    nothing of that case. Refusals as `_start_checks` (403, 400, 404)."""
     key = (idempotency_key or "").strip()[:100] or None
     if key:
-        existing = Case.objects.filter(idempotency_key=key).first()
+        existing = _keyed_case(key, user)  # the common retry: one read, no workflow built
         if existing is not None:
-            if not Case.objects.visible_to(user).filter(pk=existing.pk).exists():
-                raise Conflict("该幂等键已被使用", code="idempotency_key_used")
-            return existing
+            return existing, False
     data = _check_data(data)
     pm = _start_checks(user, item, division_code)
     now = timezone.now()
     case = _build_case(user=user, item=item, town_code=division_code, pm=pm, now=now, title=title,
                        applicant=applicant, data=data, key=key)
-    try:
-        with transaction.atomic():
-            case.save(force_insert=True)
-    except IntegrityError:
-        if key:
-            existing = Case.objects.filter(idempotency_key=key).first()
-            if existing is not None:
-                if not Case.objects.visible_to(user).filter(pk=existing.pk).exists():
-                    raise Conflict("该幂等键已被使用", code="idempotency_key_used") from None
-                return existing
-        raise
-    return case
+    if key is None:
+        case.save(force_insert=True)
+        return case, True
+    with transaction.atomic():
+        rows = insert_ignoring_conflicts(Case, [case])
+        if rows:
+            case.pk = rows[0][0]
+            case._state.adding = False
+            audit.record(case, "create", None, audit.snapshot(case))  # the insert bypassed save()
+            return case, True
+    existing = _keyed_case(key, user)
+    if existing is None:  # INSERT OR IGNORE skipped the row for another reason (a number collision): a bug
+        raise RuntimeError(f"case with idempotency key {key!r} neither inserted nor found")
+    return existing, False
+
+
+def _keyed_case(key: str, user: Any) -> Case | None:
+    existing = Case.objects.filter(idempotency_key=key).first()
+    if existing is not None and not Case.objects.visible_to(user).filter(pk=existing.pk).exists():
+        raise Conflict("该幂等键已被使用", code="idempotency_key_used")
+    return existing
 
 
 @transaction.atomic
@@ -331,6 +352,12 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
     for f in files:
         if f.size > MAX_FILE:
             raise PlatformError(f"附件“{f.name}”超过 20 MB", code="file_too_large", fields={"files": [f.name]})
+    # by content, against the one allowed list (core.uploads): a renamed .exe is refused by name
+    checked = []
+    for f in files:
+        content = f.read()
+        _, name = check_upload(content, f.name, allowed=ATTACHMENT_KINDS)
+        checked.append((content, name))
     with transaction.atomic():
         # One query: the case, its map and the document's hash (not its XML: the spec is cached by hash).
         found = list(Case.objects.writable_by(user).filter(pk=case_id).order_by()[:1])
@@ -401,12 +428,11 @@ def case_complete_task(*, user: Any, case_id: int, task_id: str, inputs: Any = N
         # One insert for the step and one for both audit entries: a step is the platform's hottest write.
         CaseStep.objects.bulk_create([step])
         audit.record_many([(case, "update", before, _slim(case)), (step, "create", None, audit.snapshot(step))])
-        for f in files:
-            content = f.read()
+        for content, name in checked:
             digest = hashlib.sha256(content).hexdigest()
             # written when the step's transaction commits: a refused step leaves no orphan file
-            path = store_on_commit(f"flows/{case.division_id}/{case.pk}/{digest[:16]}-{f.name[-80:]}", content)
-            CaseAttachment.objects.create(case=case, step=step, division_id=case.division_id, name=f.name[:200],
+            path = store_on_commit(f"flows/{case.division_id}/{case.pk}/{digest[:16]}-{name[-80:]}", content)
+            CaseAttachment.objects.create(case=case, step=step, division_id=case.division_id, name=name[:200],
                                           path=path, size=len(content), sha256=digest, uploaded_by=user)
         return step
 

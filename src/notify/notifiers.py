@@ -19,6 +19,7 @@ implement `send` so that a repeat with the same key is harmless, register it in
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -60,7 +61,7 @@ class Message:
         return [i for k, i in self.recipients if k == kind]
 
 
-class Notifier:
+class Notifier(ABC):
     """Base class: delivers one `Message` through one channel.
 
     - `channel`: the name used in `settings.NOTIFY_CHANNELS` and in the outbox payload.
@@ -74,8 +75,9 @@ class Notifier:
     channel: ClassVar[str] = ""
     atomic: ClassVar[bool] = False
 
+    @abstractmethod
     def send(self, message: Message, *, key: str) -> None:
-        raise NotImplementedError
+        """Deliver `message`; a repeat with the same `key` must be harmless."""
 
     def send_many(self, items: list[tuple[Message, str]]) -> None:
         """Several `(message, key)` at once (the dispatcher's batch path for atomic notifiers).

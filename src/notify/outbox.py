@@ -24,6 +24,7 @@ import os
 import socket
 import traceback
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,7 +43,7 @@ from notify.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
-class Handler:
+class Handler(ABC):
     """Base class for outbox handlers: one subclass per kind of work.
 
     Contract:
@@ -66,8 +67,9 @@ class Handler:
         """Whether this row's work runs inside the delivery transaction (default: `atomic`)."""
         return self.atomic
 
+    @abstractmethod
     def handle(self, payload: dict[str, Any], *, key: str) -> None:
-        raise NotImplementedError
+        """Do the work of one row (see the contract above)."""
 
     def handle_many(self, items: list[tuple[dict[str, Any], str]]) -> None:
         """Several rows `(payload, key)` at once, for atomic rows only: the dispatcher calls it

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import threading
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.utils import timezone
 
 
-class Transport:
+class Transport(ABC):
     """Base class: send one text to a list of addresses.
 
     `send(channel=, to=, title=, text=, link=, key=)`: `to` holds mobile numbers (sms) or WeCom
@@ -26,8 +27,9 @@ class Transport:
     outbox records the error and retries with backoff.
     """
 
+    @abstractmethod
     def send(self, *, channel: str, to: list[str], title: str, text: str, link: str, key: str) -> None:
-        raise NotImplementedError
+        """Send `text` to every address in `to`; raise on failure."""
 
 
 class RecordingTransport(Transport):

@@ -140,8 +140,7 @@ def xlsx_response(qs: Any, filename: str, area: str, done: Callable[[int], None]
 def events_for_export(user: Any, params: Any) -> Any:
     """Events `user` may see, filtered by `state` (comma list), `category`, `reported_from`/`reported_to`
     (dates), `division` (a code inside the scope)."""
-    from django.utils.dateparse import parse_date
-
+    from core.api.fields import parse_day
     from core.errors import PlatformError
 
     qs = Event.objects.visible_to(user)
@@ -159,8 +158,6 @@ def events_for_export(user: Any, params: Any) -> Any:
         qs = qs.filter(division__code__startswith=code_prefix(division_param(params["division"])))
     for name, lookup in (("reported_from", "reported_at__date__gte"), ("reported_to", "reported_at__date__lte")):
         if params.get(name):
-            day = parse_date(params[name])
-            if day is None:
-                raise PlatformError("日期格式应为 YYYY-MM-DD", code="bad_date", fields={name: ["日期格式不正确"]})
+            day = parse_day(params[name], name)
             qs = qs.filter(**{lookup: day})
     return qs

@@ -22,11 +22,6 @@ from django.test import Client
 from accounts.tests.helpers import account, sign_in, token_for
 
 SRC = Path(__file__).resolve().parents[2]
-# drf-spectacular's schema warnings (issue 11 item 10, the OpenAPI document) are not deployment
-# settings; every other check, security.* included, must be silent.
-SCHEMA_WARNINGS = {"drf_spectacular.W001"}
-
-
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"TESTING", "DEBUG", "SECRET_KEY", "DATABASE_URL",
                                                             "PLATFORM_MODE", "MAP_TILE_URL"}}
@@ -53,7 +48,7 @@ def test_check_deploy_is_clean_with_the_production_settings() -> None:
     assert "no issues" in security.stdout
     full = _manage(env, "check", "--deploy", "--fail-level", "WARNING")
     issues = set(re.findall(r"\(([a-z_]+\.[A-Z]\d+)\)", full.stdout + full.stderr))
-    assert issues <= SCHEMA_WARNINGS, full.stdout + full.stderr
+    assert not issues, full.stdout + full.stderr  # drf-spectacular's schema warnings (W001) included
 
 
 def test_demo_mode_is_what_check_deploy_warns_about() -> None:

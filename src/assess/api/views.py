@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -29,6 +28,7 @@ from assess.models import (
     StationedDispatch,
 )
 from assess.periods import period_of
+from core.api.fields import body_object, parse_day
 from core.api.views import PlatformAPIView, ScopedViewSetMixin
 from core.errors import NotFound, PlatformError
 from core.filters import division_param
@@ -56,7 +56,7 @@ def _division(value: Any, user: Any) -> Division:
 
 
 def _date(value: Any, field: str) -> Any:
-    day = parse_date(str(value or ""))
+    day = parse_day(value, field)
     if day is None:
         raise PlatformError(f"{field} 须为日期（YYYY-MM-DD）", fields={field: ["日期格式错误"]})
     return day
@@ -71,7 +71,7 @@ class IndicatorVersionViewSet(ReadCreateViewSet):
     filterset_fields = ["code", "subject_type"]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        d: Any = request.data
+        d: Any = body_object(request)
         version = services.indicator_version_create(
             user=request.user, division=_division(d.get("division"), request.user), code=str(d.get("code") or ""),
             valid_from=_date(d.get("valid_from"), "valid_from"), numerator=d.get("numerator") or None,
@@ -89,7 +89,7 @@ class SchemeVersionViewSet(ReadCreateViewSet):
     filterset_fields = ["subject_type"]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        d: Any = request.data
+        d: Any = body_object(request)
         weights = d.get("weights")
         if not isinstance(weights, dict):
             raise PlatformError("weights 须为 {指标编码: 权重}", fields={"weights": ["格式错误"]})
@@ -133,7 +133,7 @@ class RunViewSet(ReadCreateViewSet):
     write_roles = (*CONFIG, Role.TOWN_COMMAND)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        d: Any = request.data
+        d: Any = body_object(request)
         period = period_of(str(d.get("period_kind") or ""), _date(d.get("day") or d.get("period_start"), "day"))
         run = services.run_request(user=request.user, division=_division(d.get("division"), request.user),
                                    period=period)
@@ -237,7 +237,7 @@ class DashboardView(PlatformAPIView):
         division = _division(q.get("division") or getattr(request.user, "division_id", None), request.user)
         if not scope_for(request.user).covers(division.code):
             raise NotFound("区划不存在或不在您的管辖范围内")
-        day = parse_date(q.get("day") or "") or dashboards.default_day()
+        day = parse_day(q.get("day"), "day") or dashboards.default_day()
         period = period_of(q.get("period_kind") or "month", day)
         return Response(dashboards.data(request.user, division, period))
 

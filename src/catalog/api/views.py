@@ -28,6 +28,7 @@ from catalog.filtersets import (
 )
 from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
 from core.api.fields import validated_query
+from core.api.schema import page_of
 from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from core.errors import NotFound, PlatformError
 from core.roles import Role
@@ -183,7 +184,7 @@ class ResponsibilityAnswerView(PlatformAPIView):
 class GapsView(PlatformAPIView):
     """Matters without a main responsible unit in some town of your scope."""
 
-    @extend_schema(parameters=[s.GapsQuerySerializer], responses=s.GapSerializer(many=True))
+    @extend_schema(parameters=[s.GapsQuerySerializer], responses=page_of("GapPage", s.GapSerializer, numbered=True))
     def get(self, request: Any) -> Response:
         q = validated_query(s.GapsQuerySerializer, request)
         towns = Division.objects.visible_to(request.user).filter(level="town")

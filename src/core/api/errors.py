@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -62,6 +63,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(body(exc.code, exc.message, exc.fields), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         return Response(body("too_large", "请求体超过大小限制"), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        # a DELETE of a row other rows still point at: the client's conflict, never a 500
+        return Response(body("in_use", "该对象仍被其他记录引用，不能删除；请先处理引用它的记录"),
+                        status=status.HTTP_409_CONFLICT)
     if isinstance(exc, SuspiciousOperation):
         return Response(body("bad_request", "请求不合法"), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
@@ -92,8 +97,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             message = CSRF_MESSAGE
         elif isinstance(exc, exceptions.PermissionDenied) and str(detail) != exceptions.PermissionDenied.default_detail:
             message = str(detail)
-        elif isinstance(exc, exceptions.NotFound) and str(detail) == "页码超出范围":
-            message = str(detail)  # the platform's own words; DRF's default stays "not found or not yours"
         response.data = body(code, message)
     return response
 

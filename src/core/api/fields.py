@@ -67,3 +67,30 @@ def validated_query(serializer_class: type[serializers.Serializer], request: Any
               for name, errs in query.errors.items()}
     message = "；".join(f"{name}：{'，'.join(errs)}" for name, errs in fields.items())
     raise PlatformError(f"查询参数有误：{message}", code="invalid", fields=fields)
+
+
+def parse_day(value: Any, name: str, default: dt.date | None = None) -> dt.date | None:
+    """A YYYY-MM-DD parameter (query, form or body value) as a date, by `PlatformDateField`'s rule.
+
+    Empty or missing → `default`. Anything else that is not a real date within 2000-01-01…2099-12-31
+    ('2024-13-01', 'yesterday', 9999-12-31) → `PlatformError` (400) naming `name`; never the
+    ValueError `django.utils.dateparse.parse_date` raises for a well-formed impossible date.
+    """
+    if value is None or value == "":
+        return default
+    try:
+        return PlatformDateField().run_validation(str(value))
+    except serializers.ValidationError as exc:
+        messages = [str(m) for m in exc.detail] if isinstance(exc.detail, list) else [str(exc.detail)]
+        raise PlatformError(f"{name}：{'；'.join(messages)}", code="bad_date", fields={name: messages})
+
+
+def body_object(request: Any) -> Any:
+    """The request body as a mapping (a JSON object, or form fields); any other JSON value
+    (`true`, a list, a number) is a 400 — a view reading `request.data.get(...)` never meets one."""
+    from collections.abc import Mapping
+
+    data = request.data
+    if not isinstance(data, Mapping):
+        raise serializers.ValidationError({"non_field_errors": ["请求体须为 JSON 对象（{...}）"]})
+    return data

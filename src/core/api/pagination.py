@@ -3,10 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 MAX_PAGE_SIZE = 2000
+
+
+class PageNotFound(NotFound):
+    """A page past the end: a 404 that says so, in its own words and code (DRF's bare NotFound
+    reads as "not found or not in your scope", which would mislead here)."""
+
+    default_detail = "页码超出范围"
+    default_code = "page_not_found"
 
 
 class PlatformPagination(PageNumberPagination):
@@ -29,12 +37,10 @@ class PlatformPagination(PageNumberPagination):
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         """A `page` that is not a whole number ≥ 1 (or 'last') is a 400 naming the field; a page past
         the end is a 404 that says so (DRF's message would read as "not in your scope")."""
-        from rest_framework.exceptions import NotFound
-
         raw = request.query_params.get(self.page_query_param)
         if raw not in (None, "", *self.last_page_strings) and (not raw.isdecimal() or int(raw) < 1):
             raise ValidationError({"page": ["页码须为不小于 1 的整数"]})
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound:
-            raise NotFound("页码超出范围") from None
+            raise PageNotFound() from None

@@ -40,10 +40,16 @@ class PlatformAPIView(ActorMixin, APIView):
     """The base of every non-model API view: audit actor set, errors in the platform envelope."""
 
 
+# Row ids are integers: `/api/cases/true/complete/` is a 404 from the resolver, not a query that
+# turns "true" into int() (a 500). A viewset keyed otherwise sets its own (divisions: 12 digits).
+INTEGER_LOOKUP = "[0-9]+"
+
+
 class PlatformViewSet(RestrictedSerializerMixin, ActorMixin, viewsets.GenericViewSet):
     """The base of a viewset that is not a scoped model viewset."""
 
     filter_backends: Any = [ScopedFilterBackend]
+    lookup_value_regex = INTEGER_LOOKUP
 
 
 class ScopedViewSetMixin(RestrictedSerializerMixin, ActorMixin):
@@ -56,6 +62,7 @@ class ScopedViewSetMixin(RestrictedSerializerMixin, ActorMixin):
 
     permission_classes: Any = [RoleWritePermission]
     filter_backends: Any = [ScopedFilterBackend]
+    lookup_value_regex = INTEGER_LOOKUP
     write_roles: tuple[str, ...] = ()
     queryset: Any
     request: Any

@@ -6,7 +6,7 @@
     EXEMPT_URLS = {"healthz": "no data"}                     # with the reason
     EXEMPT_MODELS = {}                                       # model label → reason
 
-`web/tests/test_outsider.py` enumerates the URL resolver and the app registry and fails for any
+`web/tests/test_outsider.py` (and `test_outsider_routes.py`) enumerates the URL resolver and the app registry and fails for any
 endpoint or model that no case covers, then runs the generated tests for every case. Router
 routes on one row (retrieve, update, destroy and every `@action(detail=True)`) are tested from
 the router itself (`core.testing.routes`): each needs a case for the viewset's model, whose row

@@ -48,7 +48,7 @@ def test_a_page_that_is_not_a_whole_number_is_a_400(page: str) -> None:
 def test_a_page_past_the_end_is_a_404_that_says_so() -> None:
     world = build_world()
     error = _envelope(_api(world.outsider).get("/api/org/units/", {"page": "999999"}), 404)
-    assert error["message"] == "页码超出范围"
+    assert (error["code"], error["message"]) == ("page_not_found", "页码超出范围")
 
 
 def test_deeply_nested_json_is_refused() -> None:

@@ -153,7 +153,7 @@ class EventClassViewSet(ScopedReadOnlyViewSet):
                          "mapped": result.mapped})
 
     @extend_schema(responses=s.RoutingGapSerializer(many=True), parameters=[OpenApiParameter("division", str)])
-    @action(detail=False, methods=["get"], url_path="gaps")
+    @action(detail=False, methods=["get"], url_path="gaps", pagination_class=None)
     def gaps(self, request: Request) -> Response:
         value = request.query_params.get("division")
         division = division_param(value) if value else None

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from catalog.models import Item
+from core.api.fields import body_object
+from core.api.pagination import PlatformPagination
 from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet
 from core.errors import Conflict, NotFound, PlatformError
 from core.roles import Role
@@ -71,11 +73,12 @@ class ProcessMapViewSet(ScopedModelViewSet):
     def update(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
         """Save XML from the modeler (`xml`): a draft in place, otherwise a new draft version."""
         pm = self.get_object()
-        xml = request.data.get("xml")
+        data = body_object(request)
+        xml = data.get("xml")
         if xml:
             pm = services.processmap_save(user=request.user, process_map=pm, xml=xml)
-        if "name" in request.data and pm.status == MapStatus.DRAFT:
-            pm.name = str(request.data["name"])[:200]
+        if "name" in data and pm.status == MapStatus.DRAFT:
+            pm.name = str(data["name"])[:200]
             pm.save(update_fields=["name"])
         return Response(s.ProcessMapSerializer(pm, context={"request": request}).data)
 
@@ -86,6 +89,8 @@ class ProcessMapViewSet(ScopedModelViewSet):
         pm.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=None, responses=inline_serializer("ProcessMapValidation", fields={
+        "valid": serializers.BooleanField(), "problems": serializers.ListField(child=serializers.DictField())}))
     @action(detail=True, methods=["post"])
     def validate(self, request, pk=None):  # noqa: ANN001, ANN201
         """Every problem of the map, each naming its BPMN element id (empty: publishable)."""
@@ -103,6 +108,7 @@ class ProcessMapViewSet(ScopedModelViewSet):
         pm = services.processmap_retire(user=request.user, process_map=self.get_object())
         return Response(s.ProcessMapSerializer(pm, context={"request": request}).data)
 
+    @extend_schema(responses={(200, "application/xml"): bytes})
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):  # noqa: ANN001, ANN201
         """The stored BPMN bytes, unchanged (byte-for-byte what was imported)."""
@@ -121,17 +127,23 @@ class CaseViewSet(ScopedReadOnlyViewSet):
     write_roles = services.CASE_STARTERS + (Role.LEADER, Role.GRID_WORKER)
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request=s.CaseStartSerializer, responses=s.CaseSerializer)
+    @extend_schema(request=s.CaseStartSerializer, responses={201: s.CaseSerializer, 200: s.CaseSerializer},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                                description="the client's key for this start: a retry answers the "
+                                                            "first case with 200")])
     def create(self, request):  # noqa: ANN001, ANN201
         """Start a case on the map in force (an `Idempotency-Key` header or field makes retries safe)."""
         ser = s.CaseStartSerializer(data=request.data)
         if not ser.is_valid():
             raise _invalid(ser)
         d = ser.validated_data
-        case = services.case_start(user=request.user, item=_item(d["item"]), division_code=d["division"],
-                                   title=d.get("title", ""), applicant=d.get("applicant", ""), data=d.get("data"),
-                                   idempotency_key=d.get("idempotency_key") or request.headers.get("Idempotency-Key"))
-        return Response(s.CaseSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        case, created = services.case_start_once(
+            user=request.user, item=_item(d["item"]), division_code=d["division"], title=d.get("title", ""),
+            applicant=d.get("applicant", ""), data=d.get("data"),
+            idempotency_key=d.get("idempotency_key") or request.headers.get("Idempotency-Key"))
+        # a retry (same Idempotency-Key) answers the first case with 200, not a second 201
+        return Response(s.CaseSerializer(case, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @action(detail=True, methods=["get"])
     def ready(self, request, pk=None):  # noqa: ANN001, ANN201
@@ -155,18 +167,19 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         """Complete one ready task with inputs (JSON object) and attachments (multipart `files`)."""
         if not Case.objects.visible_to(request.user).filter(pk=pk).exists():
             raise NotFound("办件不存在或不在您的管辖范围内")
-        inputs = request.data.get("inputs")
+        data = body_object(request)
+        inputs = data.get("inputs")
         if isinstance(inputs, str):
             try:
                 inputs = json.loads(inputs) if inputs.strip() else {}
             except ValueError:
                 raise PlatformError("inputs 不是合法的 JSON", code="bad_inputs", fields={"inputs": ["JSON 格式错误"]}) from None
-        task_id = request.data.get("task_id")
+        task_id = data.get("task_id")
         if not task_id:
             raise PlatformError("缺少 task_id", code="invalid", fields={"task_id": ["必填"]})
         files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
         step = services.case_complete_task(user=request.user, case_id=int(pk), task_id=str(task_id), inputs=inputs,
-                                           comment=str(request.data.get("comment") or ""), files=files)
+                                           comment=str(data.get("comment") or ""), files=files)
         return Response(s.CaseStepSerializer(step, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"])
@@ -178,12 +191,12 @@ class CaseViewSet(ScopedReadOnlyViewSet):
 
 
 class MyTasksView(PlatformAPIView):
-    """Ready tasks the signed-in user may act on, soonest due first."""
+    """Ready tasks the signed-in user may act on, soonest due first (paginated)."""
+
+    pagination_class = PlatformPagination  # read by the schema: the answer is the paginated object
 
     @extend_schema(responses=s.CaseSerializer(many=True))
     def get(self, request):  # noqa: ANN001, ANN201
-        from core.api.pagination import PlatformPagination
-
         paginator = PlatformPagination()
         page: list[Case] | None = paginator.paginate_queryset(selectors.my_tasks(request.user), request, view=self)
         return paginator.get_paginated_response(s.CaseSerializer(page, many=True, context={"request": request}).data)

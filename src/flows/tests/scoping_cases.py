@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from catalog.models import Item
 from core.testing.cases import ScopeCase
 from core.testing.commit import committed
+from core.testing.files import tiny_pdf
 from flows import services
 from flows.models import BpmnDocument, Case, CaseAttachment, CaseStep, LaneMapping, ProcessMap
 from flows.templates_dir import template_bytes
@@ -37,7 +38,7 @@ def make_step(world, files=()):  # noqa: ANN001, ANN201
 
 def make_attachment(world):  # noqa: ANN001, ANN201
     with committed():  # the file is written when the step commits
-        step = make_step(world, files=[SimpleUploadedFile("证据.txt", "湾头".encode())])
+        step = make_step(world, files=[SimpleUploadedFile("证据.pdf", tiny_pdf("湾头"))])
     return step.attachments.get()
 
 

@@ -3,6 +3,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from core.testing.files import tiny_pdf, tiny_png
 from flows import services
 from flows.models import Case, ProcessMap
 from flows.tests.helpers import COUNTY, TOWN_A, fixture, make_item, publish, setup, template
@@ -60,10 +61,10 @@ def test_attachment_download(django_capture_on_commit_callbacks):
     case = services.case_start(user=actors.handler, item=item, division_code=TOWN_A)
     with django_capture_on_commit_callbacks(execute=True):  # the file is written when the step commits
         step = services.case_complete_task(user=actors.handler, case_id=case.pk, task_id=case.ready_tasks[0]["id"],
-                                           files=[SimpleUploadedFile("现场照片.txt", b"photo")])
+                                           files=[SimpleUploadedFile("现场照片.png", tiny_png())])
     att = step.attachments.get()
     r = _client(actors.handler).get(f"/flows/attachments/{att.pk}/")
-    assert r.status_code == 200 and b"".join(r.streaming_content) == b"photo"
+    assert r.status_code == 200 and b"".join(r.streaming_content) == tiny_png()
 
 
 def test_case_list_exports_to_excel_with_the_same_filters():
@@ -108,11 +109,11 @@ def test_a_refused_step_leaves_no_attachment_file(django_capture_on_commit_callb
         try:
             with transaction.atomic():
                 services.case_complete_task(user=actors.handler, case_id=case.pk, task_id=case.ready_tasks[0]["id"],
-                                            files=[SimpleUploadedFile("回滚.txt", b"x")])
+                                            files=[SimpleUploadedFile("回滚.pdf", tiny_pdf())])
                 raise RuntimeError("rolled back after the step")
         except RuntimeError:
             pass
-    assert not list(media.rglob("*-回滚.txt"))
+    assert not list(media.rglob("*-回滚.pdf"))
 
 
 def test_map_import_form_refuses_an_unknown_item_in_chinese():

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import ScopedModelSerializer
@@ -11,7 +12,11 @@ from grids import services
 from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol
 
 
+@extend_schema_field({"type": "object", "nullable": True, "required": ["code", "name"],
+                      "properties": {"code": {"type": "string"}, "name": {"type": "string"}}})
 class DivisionRefField(serializers.Field):
+    """A division as `{"code", "name"}`, or null."""
+
     def to_representation(self, value):  # noqa: ANN001, ANN201
         return {"code": value.code, "name": value.name} if value is not None else None
 
@@ -29,6 +34,26 @@ class GridSerializer(ScopedModelSerializer):
 
     def get_centroid(self, obj: Grid) -> list[float]:
         return [obj.centroid_lng, obj.centroid_lat]
+
+
+class TeamMemberSerializer(serializers.Serializer):
+    """One member of a grid's team as `GET /api/grids/{id}/team/` lists them (phone masked)."""
+
+    id = serializers.IntegerField()
+    worker = serializers.IntegerField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    kind = serializers.CharField()
+    role = serializers.CharField()
+    role_label = serializers.CharField()
+
+
+class GridTeamSerializer(serializers.Serializer):
+    """A grid's team: its code, its head (null when it has none) and every member, head included."""
+
+    grid = serializers.CharField()
+    head = TeamMemberSerializer(allow_null=True)
+    members = TeamMemberSerializer(many=True)
 
 
 class GridVersionSerializer(ScopedModelSerializer):

@@ -17,6 +17,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.api.fields import parse_day
 from core.api.views import PlatformAPIView, ScopedModelViewSet, ScopedReadOnlyViewSet
 from core.errors import PlatformError
 from core.filters import division_param
@@ -46,13 +47,7 @@ def _division_or_own(request) -> str:  # noqa: ANN001
 
 
 def _date_param(request, name: str, default: dt.date) -> dt.date:  # noqa: ANN001
-    value = request.query_params.get(name)
-    if not value:
-        return default
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise PlatformError(f"{name} 日期格式应为 YYYY-MM-DD", fields={name: ["日期格式应为 YYYY-MM-DD"]})
+    return parse_day(request.query_params.get(name), name, default) or default
 
 
 class GridViewSet(ScopedReadOnlyViewSet):
@@ -69,7 +64,7 @@ class GridViewSet(ScopedReadOnlyViewSet):
         grid = self.get_object()
         return Response(services.grids_export(grids=Grid.objects.filter(pk=grid.pk))["features"][0])
 
-    @extend_schema(responses=s.GridMembershipSerializer(many=True))
+    @extend_schema(responses=s.GridTeamSerializer)
     @action(detail=True, methods=["get"])
     def team(self, request, pk=None):  # noqa: ANN001, ANN201
         grid = self.get_object()
@@ -79,7 +74,7 @@ class GridViewSet(ScopedReadOnlyViewSet):
         return Response({"grid": grid.code, "head": next((r for r in rows if r["role"] == "head"), None),
                          "members": rows})
 
-    @extend_schema(responses=s.GridVersionSerializer(many=True))
+    @extend_schema(operation_id="grids_versions_of_grid", responses=s.GridVersionSerializer(many=True))
     @action(detail=True, methods=["get"])
     def versions(self, request, pk=None):  # noqa: ANN001, ANN201
         grid = self.get_object()
@@ -153,7 +148,7 @@ class GridViewSet(ScopedReadOnlyViewSet):
                 f'"features":[{",".join(parts)}]}}')
         return HttpResponse(body, content_type="application/json")
 
-    @extend_schema(responses=dict, parameters=[OpenApiParameter("division", str)])
+    @extend_schema(responses={(200, "application/geo+json"): dict}, parameters=[OpenApiParameter("division", str)])
     @action(detail=False, methods=["get"], url_path="boundaries")
     def boundaries(self, request):  # noqa: ANN001, ANN201
         """Division boundaries for the map's layers: the division (default: your own) and every
@@ -304,7 +299,9 @@ class ReportViewSet(ScopedReadOnlyViewSet):
 class ReportDownloadView(PlatformAPIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(operation_id="grids_reports_download", responses={
+        (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
+        (200, "application/pdf"): bytes})
     def get(self, request, pk: int, fmt: str):  # noqa: ANN001, ANN201
         return report_file_response(request.user, pk, fmt)
 

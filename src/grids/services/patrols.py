@@ -8,7 +8,7 @@ command) can skip them:
 - a finding is attached to a grid only when the user may see that grid, and ending a patrol lists
   as covered only grids the user may see (nothing of another town is compared, named or counted);
 - a retried start, point or finding with the same client id (`uuid`, `seq`) returns the first row:
-  insert-or-return in one statement (`grids.inserts`), safe under concurrent retries on PostgreSQL.
+  insert-or-return in one statement (`core.inserts`), safe under concurrent retries on PostgreSQL.
 
 Track points are append-only rows (`PatrolPoint`). Each call that adds points writes one compact
 audit row on the patrol listing only the points it added (`audit.record_many`), so a patrol's
@@ -31,15 +31,15 @@ from django.utils.dateparse import parse_datetime
 
 from core import audit, files
 from core.errors import Conflict, NotAllowed, NotFound, PlatformError
+from core.inserts import insert_ignoring_conflicts
 from core.scoping import Scope, scope_for
+from core.uploads import PHOTO_KINDS, check_upload
 from grids import geo, locator
 from grids.choices import FindingCategory, FindingStatus, PatrolStatus, TeamRole
-from grids.inserts import insert_ignoring_conflicts
 from grids.models import Finding, Grid, GridWorker, Patrol, PatrolPoint
 
 MAX_POINTS_PER_CALL = 1000
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic")
 
 
 def worker_for_user(user: Any) -> GridWorker:
@@ -211,12 +211,12 @@ def finding_add(*, user: Any, patrol: Patrol | int, uuid: uuidlib.UUID | str, ca
     suffix = ""
     if photo is not None:
         name = getattr(photo, "name", "") or "photo.jpg"
-        suffix = name[name.rfind("."):].lower() if "." in name else ""
-        if suffix not in PHOTO_SUFFIXES:
-            raise PlatformError("照片须为 jpg、png、webp 或 heic 格式", code="bad_photo", fields={"photo": ["格式不支持"]})
         if (getattr(photo, "size", 0) or 0) > MAX_PHOTO_BYTES:
             raise PlatformError("照片不能超过 10MB", code="bad_photo", fields={"photo": ["超过 10MB"]})
         content = photo.read()
+        # by content, not by the name's suffix (core.uploads): jpg, png, webp or heic
+        kind, _ = check_upload(content, name, allowed=PHOTO_KINDS, field="photo")
+        suffix = f".{kind.extension}"
     finding = Finding(uuid=uuid, patrol=own, grid=_grid_at(lng, lat, scope_for(user)), category=category,
                       description=description.strip(), lng=lng, lat=lat, found_at=found_at or timezone.now(),
                       status=FindingStatus.UNREPORTED)

@@ -56,3 +56,28 @@ def test_empty_description_is_refused_with_what_is_missing():
                          "lng": 119.43}, format="json")
     assert response.status_code == 400
     assert "请填写描述" in response.json()["error"]["fields"]["description"][0]
+
+
+def test_a_photo_is_checked_by_content_not_by_its_name():
+    """A PDF named .jpg is refused (core.uploads' one allowed list), nothing is recorded; a PNG named
+    .jpg is kept as a PNG."""
+    from core.errors import PlatformError
+    from core.testing.files import tiny_pdf, tiny_png
+    from grids.models import Finding
+
+    world = build_world()
+    fixtures.lay_out(world)
+    user = world.user("gw", "321002001001", ["grid_worker"])
+    grid = fixtures.grid_in("321002001000")
+    fixtures.team_for(grid, user)
+    point = {"lat": grid.centroid_lat, "lng": grid.centroid_lng}
+    with committed():
+        patrol, _ = services.patrol_start(user=user, uuid=uuid.uuid4())
+        with pytest.raises(PlatformError) as refused:
+            services.finding_add(user=user, patrol=patrol, uuid=uuid.uuid4(), category="safety", description="井盖缺失",
+                                 point=point, photo=SimpleUploadedFile("现场.jpg", tiny_pdf()))
+        kept, _ = services.finding_add(user=user, patrol=patrol, uuid=uuid.uuid4(), category="safety",
+                                       description="井盖缺失", point=point,
+                                       photo=SimpleUploadedFile("现场.jpg", tiny_png()))
+    assert refused.value.code == "bad_file_type" and "实际内容为PDF" in refused.value.message
+    assert Finding.objects.count() == 1 and kept.photo.endswith(".png")

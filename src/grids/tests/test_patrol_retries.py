@@ -1,6 +1,6 @@
 """Retries with the same client id answer 200 with the first row (issue 11 item 11), also when
 twenty arrive at once from threads released together — on PostgreSQL (`./test --postgres -k
-retries`) as on SQLite. Insert-or-return (`grids.inserts`): one statement decides, so no retry can
+retries`) as on SQLite. Insert-or-return (`core.inserts`): one statement decides, so no retry can
 see "no row yet" and then fail on the unique index."""
 import json
 import os

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from core.api.fields import validated_query
 from core.api.personal import RevealPersonalMixin
+from core.api.schema import page_of
 from core.api.views import PlatformAPIView, ScopedModelViewSet
 from core.roles import Role
 from divisions.models import Division
@@ -19,12 +20,12 @@ ORG_WRITERS = (Role.REFORM_OFFICE, Role.TOWN_COMMAND, Role.COUNTY_COMMAND, Role.
 class UnitTemplateViewSet(ScopedModelViewSet):
     """Unit templates (一办八局 …): readable by all; edited by platform administrators."""
 
-    queryset = UnitTemplate.objects.prefetch_related("entries")
+    queryset = UnitTemplate.objects.prefetch_related("entries").order_by("pk")  # stable pages
     serializer_class = s.UnitTemplateSerializer
 
 
 class UnitTemplateEntryViewSet(ScopedModelViewSet):
-    queryset = UnitTemplateEntry.objects.all()
+    queryset = UnitTemplateEntry.objects.order_by("template_id", "order", "pk")
     serializer_class = s.UnitTemplateEntrySerializer
 
 
@@ -65,7 +66,7 @@ class AbsenceViewSet(ScopedModelViewSet):
 class LeadershipCheckView(PlatformAPIView):
     """The ≥30% village/community-secretary check for every town in your scope."""
 
-    @extend_schema(parameters=[s.LeadershipQuerySerializer], responses=s.LeadershipCheckSerializer(many=True))
+    @extend_schema(parameters=[s.LeadershipQuerySerializer], responses=page_of("LeadershipCheckPage", s.LeadershipCheckSerializer))
     def get(self, request: Any) -> Response:
         q = validated_query(s.LeadershipQuerySerializer, request)
         towns = Division.objects.visible_to(request.user)

@@ -19,6 +19,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.fields import parse_day
+from core.api.schema import EXPORT_RESPONSES, EXPORT_TYPE, paginated
 from core.api.views import PlatformAPIView, PlatformViewSet
 from core.errors import NotAllowed, PlatformError
 from divisions.models import Division
@@ -64,6 +66,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PlatformVi
 
     @extend_schema(responses=s.ApiCallSerializer(many=True))
     @action(detail=True, methods=["get"])
+    @paginated
     def calls(self, request: Request, pk: str) -> Response:
         key = self.get_object()
         rows = selectors.calls_for(request.user).filter(key=key)
@@ -185,7 +188,7 @@ class KeyEventsView(KeyAPIView):
         self.required_scope = KeyScope.EVENTS_CREATE if self.request.method == "POST" else KeyScope.EVENTS_READ
         return super().get_permissions()
 
-    @extend_schema(operation_id="sharing_v1_events_list", responses={200: None})
+    @extend_schema(operation_id="sharing_v1_events_list", responses={200: dict})
     def get(self, request: Request) -> Response:
         qs = exports.events_for_export(request.user, request.query_params)
         try:
@@ -215,7 +218,7 @@ class KeyEventsView(KeyAPIView):
 class KeyEventDetailView(KeyAPIView):
     required_scope = KeyScope.EVENTS_READ
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: dict})
     def get(self, request: Request, pk: int) -> Response:
         event = get_object_or_404(_events(request.user), pk=pk)
         self.rows = 1
@@ -227,7 +230,7 @@ class KeyStatsView(KeyAPIView):
 
     required_scope = KeyScope.STATS_READ
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         qs = exports.events_for_export(request.user, request.query_params)
         kinds = dict(qs.order_by().values_list("state_kind").annotate(n=Count("pk")))
@@ -246,7 +249,7 @@ class KeyExportView(KeyAPIView):
         # `?format=` names the file here, not one of DRF's renderers
         return super().perform_content_negotiation(request, force=True)
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses=EXPORT_RESPONSES, parameters=[EXPORT_TYPE])
     def get(self, request: Request) -> Any:
         fmt = _file_type(request)
         qs = exports.events_for_export(request.user, request.query_params)
@@ -354,7 +357,7 @@ class KeyListsView(KeyAPIView):
 
     required_scope = KeyScope.LISTS_READ
 
-    @extend_schema(operation_id="sharing_v1_lists_list", responses={200: None})
+    @extend_schema(operation_id="sharing_v1_lists_list", responses={200: dict})
     def get(self, request: Request) -> Response:
         from catalog.models import ItemList
 
@@ -371,19 +374,13 @@ class KeyListDetailView(KeyAPIView):
 
     required_scope = KeyScope.LISTS_READ
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: dict})
     def get(self, request: Request, pk: int) -> Response:
-        from django.utils.dateparse import parse_date
-
         from catalog.models import ItemList
         from catalog.selectors import list_state
 
         item_list = get_object_or_404(ItemList.objects.visible_to(request.user), pk=pk)
-        on = None
-        if request.query_params.get("on"):
-            on = parse_date(request.query_params["on"])
-            if on is None:
-                raise PlatformError("日期格式应为 YYYY-MM-DD", code="bad_date", fields={"on": ["日期格式不正确"]})
+        on = parse_day(request.query_params.get("on"), "on")
         state = list_state(item_list, on)
         items = [{"code": e.item.code, "name": e.item.name, "kind": e.item.kind, "origin": e.origin}
                  for e in state.entries]
@@ -398,7 +395,7 @@ class UserExportView(PlatformAPIView):
     def perform_content_negotiation(self, request: Any, force: bool = False) -> Any:
         return super().perform_content_negotiation(request, force=True)
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses=EXPORT_RESPONSES, parameters=[EXPORT_TYPE])
     def get(self, request: Request) -> Any:
         fmt = _file_type(request)
         qs = exports.events_for_export(request.user, request.query_params)

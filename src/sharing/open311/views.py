@@ -12,6 +12,7 @@ in the format asked for. These views stay out of /api/schema/ (`schema = None`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -178,6 +179,8 @@ class RequestsView(Open311View):
 
     def post(self, request: Any, fmt: str) -> HttpResponse:
         data = request.data
+        if not isinstance(data, Mapping):
+            raise _bad("body", "请求体须为表单或 JSON 对象")
         key: ApiKey = request.auth
         code = str(data.get("service_code") or "").strip()
         if not code:

@@ -148,7 +148,7 @@ def _plant_every_case(world: World) -> list[str]:
     the labels of the cases whose maker failed (it may need a row another maker already made)."""
     from django.db import transaction
 
-    from web.tests.test_outsider import CASES
+    from web.tests.outsider import CASES
 
     failed = []
     for case in CASES:
@@ -239,7 +239,7 @@ def _crawl_api(crawler: Crawler) -> None:
 
 
 def _crawl_pages(crawler: Crawler, user: Any, town: str) -> None:
-    from web.tests.test_outsider import CASES
+    from web.tests.outsider import CASES
 
     for route in all_routes():
         if route.route.startswith(EXEMPT_PREFIXES) or route.kwargs or route in router_list_routes():
@@ -299,7 +299,7 @@ def test_a_town_user_finds_no_planted_string_anywhere(town: str, exempt: frozens
     from flows import services as flows
     from grids.models import Grid
     from grids.tests import fixtures
-    from web.tests.test_outsider import CASES
+    from web.tests.outsider import CASES
 
     flows.lanemapping_seed_defaults()
     with audit.acting_as(world.insider, source="test"):
