@@ -14,6 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from core.testing.browser import WAIT_IGNORED
 from core.testing.browser import login as core_login
 
 
@@ -27,7 +28,7 @@ def choose(driver: Any, select_id: str, search: str, value: str) -> None:
     The search box is focused through tom-select itself, and the whole gesture is tried again when
     the click lands while the list is being re-rendered (the browser here is far faster than a person).
     """
-    wait = WebDriverWait(driver, 20)
+    wait = WebDriverWait(driver, 20, ignored_exceptions=WAIT_IGNORED)
     wait.until(lambda d: d.execute_script("return !!document.getElementById(arguments[0]).tomselect", select_id))
     selector = f"#{select_id}-ts-dropdown .option[data-value='{value}']"
     seen: list[str] = []
@@ -38,9 +39,9 @@ def choose(driver: Any, select_id: str, search: str, value: str) -> None:
                              "ts.wrapper.scrollIntoView({block: 'center'}); ts.focus(); ts.open();", select_id)
             box = d.find_element(By.ID, f"{select_id}-ts-control")
             box.send_keys(search)
-            WebDriverWait(d, 3).until(lambda _: d.find_element(By.CSS_SELECTOR, selector).is_displayed())
+            WebDriverWait(d, 3, ignored_exceptions=WAIT_IGNORED).until(lambda _: d.find_element(By.CSS_SELECTOR, selector).is_displayed())
             d.find_element(By.CSS_SELECTOR, selector).click()
-            WebDriverWait(d, 3).until(lambda _: d.execute_script(
+            WebDriverWait(d, 3, ignored_exceptions=WAIT_IGNORED).until(lambda _: d.execute_script(
                 "return document.getElementById(arguments[0]).value", select_id) == value)
             return True
         except (StaleElementReferenceException, ElementNotInteractableException, ElementClickInterceptedException,
@@ -49,7 +50,7 @@ def choose(driver: Any, select_id: str, search: str, value: str) -> None:
             return False
 
     try:
-        WebDriverWait(driver, 30).until(attempt)
+        WebDriverWait(driver, 30, ignored_exceptions=WAIT_IGNORED).until(attempt)
     except TimeoutException:
         raise AssertionError(f"could not choose {value} in {select_id}: {seen[-3:]}") from None
     # Leave the select as a person does: Escape closes its list, a click elsewhere moves on.
@@ -117,11 +118,11 @@ def fill(driver: Any, form_id: str, name: str, text: str) -> None:
             return False
         return box.get_attribute("value") == text
 
-    WebDriverWait(driver, 10).until(typed)
+    WebDriverWait(driver, 10, ignored_exceptions=WAIT_IGNORED).until(typed)
 
 
 def wait_for_url(driver: Any, pattern: str) -> None:
     """Wait for the browser to land on a page whose path matches `pattern` (a regex)."""
     import re
 
-    WebDriverWait(driver, 20).until(lambda d: re.search(pattern, d.current_url) is not None)
+    WebDriverWait(driver, 20, ignored_exceptions=WAIT_IGNORED).until(lambda d: re.search(pattern, d.current_url) is not None)

@@ -13,6 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from citizen.models import CitizenReport
+from core.testing.browser import WAIT_IGNORED
 from events.services import Params, event_act
 from events.tests import factory
 
@@ -31,7 +32,7 @@ def test_a_citizen_reports_with_a_photo_and_follows_the_status(live_server, chro
     ew = factory.build()
     lat, lng = factory.point_in(ew.grid_a)
     driver = chromium
-    wait = WebDriverWait(driver, 30)
+    wait = WebDriverWait(driver, 30, ignored_exceptions=WAIT_IGNORED)
     driver.get(f"{live_server.url}/report/")
     wait.until(lambda d: d.execute_script("var m=document.getElementById('reportmap');return m && m.dataset.ready"))
     assert "登录" not in driver.find_element(By.TAG_NAME, "h1").text

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -20,3 +21,8 @@ def login(driver: Any, base: str, username: str, password: str = "pw-12345") -> 
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     WebDriverWait(driver, 30).until(
         lambda d: "/login/" not in d.current_url and d.execute_script("return document.readyState") == "complete")
+
+
+# What a wait should ride over: a page that navigates or re-renders between finding an element and
+# reading it (stale), or has not drawn it yet (missing). Pass as `ignored_exceptions=WAIT_IGNORED`.
+WAIT_IGNORED = (StaleElementReferenceException, NoSuchElementException)

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from core.testing.browser import login
+from core.testing.browser import WAIT_IGNORED, login
 from events import services
 from events.models import Event
 from events.tests import factory
@@ -49,31 +49,31 @@ def test_handler_sees_only_allowed_actions_and_a_return_without_reason_is_refuse
     chromium.get(url)
     assert _actions(chromium) == ["return", "extend", "feedback"]
     assert "东关街道路边垃圾" in chromium.find_element(By.ID, "event-description").text
-    WebDriverWait(chromium, 20).until(lambda d: d.find_element(By.ID, "eventmap").get_attribute("data-ready") == "1")
+    WebDriverWait(chromium, 20, ignored_exceptions=WAIT_IGNORED).until(lambda d: d.find_element(By.ID, "eventmap").get_attribute("data-ready") == "1")
     assert not [e for e in chromium.get_log("browser") if e["source"] == "javascript"]
 
     # 退单 with no reason: the page asks to confirm, then the server refuses beside the field
     chromium.find_element(By.CSS_SELECTOR, 'form[data-action="return"] button[type=submit]').click()
-    WebDriverWait(chromium, 10).until(EC.alert_is_present())
+    WebDriverWait(chromium, 10, ignored_exceptions=WAIT_IGNORED).until(EC.alert_is_present())
     assert "退单" in chromium.switch_to.alert.text
     chromium.switch_to.alert.accept()
-    WebDriverWait(chromium, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-field="return-reason"] .errorlist'))
+    WebDriverWait(chromium, 20, ignored_exceptions=WAIT_IGNORED).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-field="return-reason"] .errorlist'))
     assert "请填写此项" in _errors(chromium, "return-reason")
     assert Event.objects.get(pk=event.pk).state == "dispatched"
 
     # 延期 with a reason typed but no new deadline: refused beside 延期至, the reason still there
     chromium.find_element(By.ID, "id_extend-reason").send_keys("需协调绿化部门")
     chromium.find_element(By.CSS_SELECTOR, 'form[data-action="extend"] button[type=submit]').click()
-    WebDriverWait(chromium, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-field="extend-until"] .errorlist'))
+    WebDriverWait(chromium, 20, ignored_exceptions=WAIT_IGNORED).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-field="extend-until"] .errorlist'))
     assert "请填写此项" in _errors(chromium, "extend-until")
     assert chromium.find_element(By.ID, "id_extend-reason").get_attribute("value") == "需协调绿化部门"
 
     # with the reason, 退单 goes through and the page offers the handler nothing more
     chromium.find_element(By.ID, "id_return-reason").send_keys("不属于本单位职责")
     chromium.find_element(By.CSS_SELECTOR, 'form[data-action="return"] button[type=submit]').click()
-    WebDriverWait(chromium, 10).until(EC.alert_is_present())
+    WebDriverWait(chromium, 10, ignored_exceptions=WAIT_IGNORED).until(EC.alert_is_present())
     chromium.switch_to.alert.accept()
-    WebDriverWait(chromium, 20).until(lambda d: d.find_element(By.ID, "event-state").get_attribute("data-state") == "filed")
+    WebDriverWait(chromium, 20, ignored_exceptions=WAIT_IGNORED).until(lambda d: d.find_element(By.ID, "event-state").get_attribute("data-state") == "filed")
     assert _actions(chromium) == []
     assert "不属于本单位职责" in chromium.find_element(By.ID, "timeline").text
 
@@ -92,16 +92,16 @@ def test_list_filters_and_sorts(live_server: Any, chromium: Any) -> None:
     assert set(rows(chromium)) == {rubbish.pk, green.pk}
     chromium.find_element(By.ID, "f-q").send_keys("绿地")
     chromium.find_element(By.ID, "f-submit").click()
-    WebDriverWait(chromium, 20).until(lambda d: rows(d) == [green.pk])
+    WebDriverWait(chromium, 20, ignored_exceptions=WAIT_IGNORED).until(lambda d: rows(d) == [green.pk])
     assert chromium.find_element(By.ID, "f-q").get_attribute("value") == "绿地"
     assert "q=%E7%BB%BF%E5%9C%B0" in chromium.find_element(By.ID, "event-export").get_attribute("href")
 
     chromium.get(f"{live_server.url}/events/")
     chromium.find_element(By.CSS_SELECTOR, 'a[data-sort="category"]').click()
-    WebDriverWait(chromium, 20).until(lambda d: "sort=category" in d.current_url)
+    WebDriverWait(chromium, 20, ignored_exceptions=WAIT_IGNORED).until(lambda d: "sort=category" in d.current_url)
     assert rows(chromium) == [rubbish.pk, green.pk]                    # 06010 before 06017
     chromium.find_element(By.CSS_SELECTOR, 'a[data-sort="category"]').click()
-    WebDriverWait(chromium, 20).until(lambda d: "sort=-category" in d.current_url)
+    WebDriverWait(chromium, 20, ignored_exceptions=WAIT_IGNORED).until(lambda d: "sort=-category" in d.current_url)
     assert rows(chromium) == [green.pk, rubbish.pk]
     assert "↓" in chromium.find_element(By.CSS_SELECTOR, 'a[data-sort="category"]').text
 
@@ -113,7 +113,7 @@ def test_command_screen_banner_and_sound_for_a_new_escalation(live_server: Any, 
     ew = factory.build()
     login(chromium, live_server.url, "county-centre")
     chromium.get(f"{live_server.url}/command/")
-    WebDriverWait(chromium, 30).until(lambda d: d.find_element(By.ID, "cmdmap").get_attribute("data-count") is not None)
+    WebDriverWait(chromium, 30, ignored_exceptions=WAIT_IGNORED).until(lambda d: d.find_element(By.ID, "cmdmap").get_attribute("data-count") is not None)
     banner = chromium.find_element(By.ID, "cmd-banner")
     assert not banner.is_displayed()
     chromium.find_element(By.ID, "cmd-sound").click()     # the operator enables sound (browsers refuse autoplay)
@@ -122,6 +122,6 @@ def test_command_screen_banner_and_sound_for_a_new_escalation(live_server: Any, 
         " return Promise.resolve(); };")
     notify([ew.users["county_centre"]], "escalated", "东关街道事件超期升级至县级", link="/events/", key="esc-browser-1")
     outbox.dispatch()
-    WebDriverWait(chromium, 15).until(lambda d: d.find_element(By.ID, "cmd-banner").is_displayed())
+    WebDriverWait(chromium, 15, ignored_exceptions=WAIT_IGNORED).until(lambda d: d.find_element(By.ID, "cmd-banner").is_displayed())
     assert "东关街道事件超期升级至县级" in chromium.find_element(By.ID, "cmd-banner").text
     assert chromium.execute_script("return window.__played;") == 1
