@@ -203,10 +203,10 @@ def worker_reports_valid(w: Window, st: str) -> QuerySet:
 
 def _verify_due(w: Window) -> QuerySet:
     _, Step = _models()
-    return Step.objects.filter(action="feedback", event__county_id=w.county, due_at__gte=w.start, due_at__lt=w.end,
-                               at__lte=w.as_of, event__channel__in=("grid", "patrol"),
-                               event__reporter__isnull=False).annotate(
-        subj=F("event__reporter__grid_workers__id"), fact_item=F("event_id"))
+    return Step.objects.filter(action="feedback", due_at__gte=w.start, due_at__lt=w.end, at__lte=w.as_of,
+                               event__channel__in=("grid", "patrol"), event__reporter__isnull=False,
+                               **w.area("event__county")).annotate(
+        subj=F("event__reporter__grid_workers__id"), fact_item=F("event_id"), cty=F("event__county_id"))
 
 
 @fact("worker_verify_due", _("应核实数"), "event", (ST.GRID_WORKER,))
@@ -281,8 +281,8 @@ def region_escalated(w: Window, st: str) -> QuerySet:
 
 def _calls(w: Window) -> QuerySet:
     return _part2("CallDepartment").objects.filter(
-        call__event__county_id=w.county, call__at__gte=w.start, call__at__lt=w.end, call__at__lte=w.as_of).annotate(
-        subj=F("unit_id"), fact_item=F("pk"))
+        call__at__gte=w.start, call__at__lt=w.end, call__at__lte=w.as_of, **w.area("call__event__county")).annotate(
+        subj=F("unit_id"), fact_item=F("pk"), cty=F("call__event__county_id"))
 
 
 @fact("calls_received", _("被呼叫次数"), "call", (ST.DEPARTMENT,))

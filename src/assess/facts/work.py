@@ -16,7 +16,7 @@ from django.db.models.functions import Cast, Concat, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assess.facts import ST, Window, fact
+from assess.facts import ST, Window, _county_of, fact
 
 # ---------------------------------------------------------------- cases (办件)
 
@@ -27,9 +27,9 @@ def cases_completed(w: Window, st: str) -> QuerySet:
 
     key: Any = F("division_id") if st == ST.TOWN else Concat(Substr("division_id", 1, 6), Value("000000"),
                                                                  output_field=CharField())
-    return FlowCase.objects.filter(division__code__startswith=w.county[:6], completed_at__gte=w.start,
+    return FlowCase.objects.filter(division__code__startswith=w.prefix, completed_at__gte=w.start,
                                    completed_at__lt=w.end, completed_at__lte=w.as_of).annotate(
-        subj=key, fact_item=F("pk"))
+        subj=key, fact_item=F("pk"), cty=_county_of("division_id"))
 
 
 @fact("cases_on_time", _("按期办结办件数"), "case", (ST.TOWN, ST.COUNTY))
@@ -50,9 +50,9 @@ def patrol_grid_days(w: Window, st: str) -> QuerySet:
 
     mine = GridMembership.objects.filter(worker_id=OuterRef("worker_id"), grid_id=OuterRef("grid_id"))
     day = TruncDate("started_at", tzinfo=timezone.get_default_timezone())
-    return Patrol.objects.filter(division__code__startswith=w.county[:6], started_at__gte=w.start, started_at__lt=w.end,
+    return Patrol.objects.filter(division__code__startswith=w.prefix, started_at__gte=w.start, started_at__lt=w.end,
                                  started_at__lte=w.as_of).filter(Exists(mine)).annotate(
-        subj=F("worker_id"),
+        subj=F("worker_id"), cty=_county_of("division_id"),
         fact_item=Concat(Cast("grid_id", CharField()), Value("@"), Cast(day, CharField()), output_field=CharField()))
 
 
@@ -61,8 +61,8 @@ def grid_days_due(w: Window, st: str) -> QuerySet:
     """The worker's grids (active, as now) times the days of the period (日巡查: every grid, every day)."""
     from grids.models import GridMembership
 
-    return GridMembership.objects.filter(grid__division__code__startswith=w.county[:6], grid__status="active").annotate(
-        subj=F("worker_id"), fact_item=F("grid_id"))
+    return GridMembership.objects.filter(grid__division__code__startswith=w.prefix, grid__status="active").annotate(
+        subj=F("worker_id"), fact_item=F("grid_id"), cty=_county_of("grid__division_id"))
 
 
 # ---------------------------------------------------------------- stationed bodies (调度权)
@@ -70,9 +70,9 @@ def grid_days_due(w: Window, st: str) -> QuerySet:
 def _tasks(w: Window, st: str) -> QuerySet:
     from assess.models import StationedDispatch
 
-    return StationedDispatch.objects.filter(division__code__startswith=w.county[:6], due_at__gte=w.start,
+    return StationedDispatch.objects.filter(division__code__startswith=w.prefix, due_at__gte=w.start,
                                             due_at__lt=w.end, created_at__lte=w.as_of).annotate(
-        subj=F("unit_id"), fact_item=F("pk"))
+        subj=F("unit_id"), fact_item=F("pk"), cty=_county_of("division_id"))
 
 
 @fact("stationed_tasks", _("调度任务数"), "dispatch", (ST.STATIONED,))
