@@ -33,6 +33,7 @@ dispatch: the unit dispatched to, `Step.data.unit.id`); `town`/`county` = divisi
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Concat, Substr
+from django.db.models.functions import Cast
 
 from assess.choices import SubjectType
 
@@ -91,14 +92,18 @@ class Fact:
     build: Callable[[Window, str], QuerySet]
     # multiply the distinct count by the period's days (grid-days due)
     per_day: bool = False
+    # rows carry `cty` (their county): counted for a whole city in one query (counts_by_county);
+    # else county by county (small tables: cases, patrols, grid teams, stationed tasks)
+    by_county: bool = True
 
 
 FACTS: dict[str, Fact] = {}
 
 
-def fact(code: str, label: Any, item: str, subject_types: tuple[str, ...], *, per_day: bool = False) -> Callable:
+def fact(code: str, label: Any, item: str, subject_types: tuple[str, ...], *, per_day: bool = False,
+         by_county: bool = True) -> Callable:
     def register(fn: Callable[[Window, str], QuerySet]) -> Callable[[Window, str], QuerySet]:
-        FACTS[code] = Fact(code, label, (fn.__doc__ or "").strip(), item, subject_types, fn, per_day)
+        FACTS[code] = Fact(code, label, (fn.__doc__ or "").strip(), item, subject_types, fn, per_day, by_county)
         return fn
     return register
 
@@ -125,6 +130,12 @@ def counts_by_county(code: str, window: Window, subject_type: str) -> dict[str, 
     for every county (each fact's rows carry `cty`, their county), the same figures as `counts`
     per county: a month's steps of one action are read once, not once per county."""
     f = get(code)
+    if not f.by_county:
+        from divisions.models import Division
+
+        counties = Division.objects.filter(level="county", code__startswith=window.prefix).values_list("code", flat=True)
+        found = {c: counts(code, dataclasses.replace(window, county=c), subject_type) for c in counties}
+        return {c: n for c, n in found.items() if n}
     rows = f.build(window, subject_type).values("cty", "subj").annotate(
         n=Count("fact_item", distinct=True)).order_by()
     out: dict[str, dict[str, int]] = {}
@@ -132,11 +143,6 @@ def counts_by_county(code: str, window: Window, subject_type: str) -> dict[str, 
         if r["subj"] is not None:
             out.setdefault(str(r["cty"]), {})[str(r["subj"])] = int(r["n"]) * (window.days if f.per_day else 1)
     return out
-
-
-def _county_of(path: str) -> Concat:
-    """The 12-digit county code of a division code at `path` (its first six digits, zero-filled)."""
-    return Concat(Substr(path, 1, 6), Value("000000"), output_field=CharField())
 
 
 def items(code: str, window: Window, subject_type: str, subject: str) -> list[Any]:

@@ -16,11 +16,11 @@ from django.db.models.functions import Cast, Concat, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assess.facts import ST, Window, _county_of, fact
+from assess.facts import ST, Window, fact
 
 # ---------------------------------------------------------------- cases (办件)
 
-@fact("cases_completed", _("办结办件数"), "case", (ST.TOWN, ST.COUNTY))
+@fact("cases_completed", _("办结办件数"), "case", (ST.TOWN, ST.COUNTY), by_county=False)
 def cases_completed(w: Window, st: str) -> QuerySet:
     """Cases (办件) completed in the period in the town / county."""
     from flows.models import Case as FlowCase
@@ -29,10 +29,10 @@ def cases_completed(w: Window, st: str) -> QuerySet:
                                                                  output_field=CharField())
     return FlowCase.objects.filter(division__code__startswith=w.prefix, completed_at__gte=w.start,
                                    completed_at__lt=w.end, completed_at__lte=w.as_of).annotate(
-        subj=key, fact_item=F("pk"), cty=_county_of("division_id"))
+        subj=key, fact_item=F("pk"))
 
 
-@fact("cases_on_time", _("按期办结办件数"), "case", (ST.TOWN, ST.COUNTY))
+@fact("cases_on_time", _("按期办结办件数"), "case", (ST.TOWN, ST.COUNTY), by_county=False)
 def cases_on_time(w: Window, st: str) -> QuerySet:
     """Of `cases_completed`: cases none of whose steps was completed after its time limit."""
     from flows.models import CaseStep
@@ -42,7 +42,7 @@ def cases_on_time(w: Window, st: str) -> QuerySet:
 
 # ---------------------------------------------------------------- patrols (日巡查)
 
-@fact("patrol_grid_days", _("已巡查网格·日"), "patrol", (ST.GRID_WORKER,))
+@fact("patrol_grid_days", _("已巡查网格·日"), "patrol", (ST.GRID_WORKER,), by_county=False)
 def patrol_grid_days(w: Window, st: str) -> QuerySet:
     """Distinct (grid, local day) pairs in the period on which the worker started a patrol of one of
     their own grids (the patrol's main grid)."""
@@ -52,17 +52,17 @@ def patrol_grid_days(w: Window, st: str) -> QuerySet:
     day = TruncDate("started_at", tzinfo=timezone.get_default_timezone())
     return Patrol.objects.filter(division__code__startswith=w.prefix, started_at__gte=w.start, started_at__lt=w.end,
                                  started_at__lte=w.as_of).filter(Exists(mine)).annotate(
-        subj=F("worker_id"), cty=_county_of("division_id"),
+        subj=F("worker_id"),
         fact_item=Concat(Cast("grid_id", CharField()), Value("@"), Cast(day, CharField()), output_field=CharField()))
 
 
-@fact("grid_days_due", _("应巡查网格·日"), "grid", (ST.GRID_WORKER,), per_day=True)
+@fact("grid_days_due", _("应巡查网格·日"), "grid", (ST.GRID_WORKER,), per_day=True, by_county=False)
 def grid_days_due(w: Window, st: str) -> QuerySet:
     """The worker's grids (active, as now) times the days of the period (日巡查: every grid, every day)."""
     from grids.models import GridMembership
 
     return GridMembership.objects.filter(grid__division__code__startswith=w.prefix, grid__status="active").annotate(
-        subj=F("worker_id"), fact_item=F("grid_id"), cty=_county_of("grid__division_id"))
+        subj=F("worker_id"), fact_item=F("grid_id"))
 
 
 # ---------------------------------------------------------------- stationed bodies (调度权)
@@ -72,16 +72,16 @@ def _tasks(w: Window, st: str) -> QuerySet:
 
     return StationedDispatch.objects.filter(division__code__startswith=w.prefix, due_at__gte=w.start,
                                             due_at__lt=w.end, created_at__lte=w.as_of).annotate(
-        subj=F("unit_id"), fact_item=F("pk"), cty=_county_of("division_id"))
+        subj=F("unit_id"), fact_item=F("pk"))
 
 
-@fact("stationed_tasks", _("调度任务数"), "dispatch", (ST.STATIONED,))
+@fact("stationed_tasks", _("调度任务数"), "dispatch", (ST.STATIONED,), by_county=False)
 def stationed_tasks(w: Window, st: str) -> QuerySet:
     """Tasks the host town dispatched to the stationed body (调度权) falling due in the period."""
     return _tasks(w, st)
 
 
-@fact("stationed_tasks_on_time", _("按时完成调度任务数"), "dispatch", (ST.STATIONED,))
+@fact("stationed_tasks_on_time", _("按时完成调度任务数"), "dispatch", (ST.STATIONED,), by_county=False)
 def stationed_tasks_on_time(w: Window, st: str) -> QuerySet:
     """Of `stationed_tasks`: tasks completed by their due time (recorded by as_of)."""
     return _tasks(w, st).filter(completed_at__isnull=False, completed_at__lte=F("due_at")).filter(
