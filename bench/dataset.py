@@ -11,7 +11,7 @@ run in a child process (`generate_events` as the command runs it: outside a tran
 written by the writer thread). How it went — days, rate, events, steps, wall and CPU seconds of
 the generating process, the database server's CPU on PostgreSQL (this script's server only:
 the postmaster and its children, read from /proc), the load average before and after, the size
-on disk — is stored in the dataset itself, in a table `bench_dataset` (one JSON row, not a
+on disk — is stored (PostgreSQL is ANALYZEd after the load) in the dataset itself, in a table `bench_dataset` (one JSON row, not a
 Django model), which `info(url)` reads back for the cases.
 
 Without `BENCH_DATASET_URL` the cases build their own data as before (`--tiny` always does).
@@ -74,6 +74,19 @@ def _size(url: str) -> int:
     with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
         row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
         return int(row[0]) if row else 0
+
+
+def _analyze(url: str) -> float | None:
+    """PostgreSQL: ANALYZE after the bulk load, as `load_demo` does (a planner without statistics for
+    millions of fresh rows picks poor plans until autovacuum gets there). Seconds taken."""
+    if not url.startswith("postgres"):
+        return None
+    import psycopg
+
+    started = time.perf_counter()
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute("ANALYZE")
+    return round(time.perf_counter() - started, 1)
 
 
 def _store(url: str, info: dict[str, Any]) -> None:
@@ -150,6 +163,7 @@ def prepare(url: str, *, days: int, rate: float, admin_url: str | None = None,
     stats = _events_world.run_script(url, "generate", str(days), str(rate), timeout=12 * 3600)
     wall = time.perf_counter() - started
     server_after = _server_cpu(url)
+    analyze_s = _analyze(url)
     result = {
         "url": url.split("@")[-1], "days": days, "rate": rate, "world": built["world"], "world_s": round(world_s, 1),
         "events": stats["events"], "steps": stats["steps"], "audit_rows": stats["audit_rows"],
@@ -158,7 +172,7 @@ def prepare(url: str, *, days: int, rate: float, admin_url: str | None = None,
         "generate_rate": round(stats["rate"], 1), "pipelined": stats.get("pipelined"),
         "server_cpu_s": round(server_after - server_before, 1) if server_before is not None and server_after is not None
         else None,
-        "load_before": load_before, "load_after": [round(x, 2) for x in os.getloadavg()],
+        "analyze_s": analyze_s, "load_before": load_before, "load_after": [round(x, 2) for x in os.getloadavg()],
         "bytes": _size(url), "commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
                                                       text=True).stdout.strip(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -1,10 +1,18 @@
 """generate.*: the bulk event generator (events.generator, as `manage.py generate_events` and the
-demo run it) on the Yangzhou world: one whole day at Yangzhou's rate (about 1,500 events with
-their full lifecycles, steps and audit rows), `generate.rate` in events per second.
+demo run it) on the Yangzhou world.
 
-Limit beside it: the insert part of the same run alone (events and steps written, no planning,
-no audit), i.e. what the generator could reach if walking the lifecycles and auditing were free.
-The world lives in the events benchmarks' own database (bench/cases/_events_world.py)."""
+- `generate.rate` (events/s): one whole day at Yangzhou's rate (about 1,500 events with their full
+  lifecycles and steps, one audit summary row) in the events benchmarks' own database
+  (bench/cases/_events_world.py), beside, as the limit, the same rows' write alone (`insert`:
+  events, steps and the rest written by the writer thread, no planning); `generate.plan.time`,
+  `generate.insert.time` (s, wall; the writer runs beside the planning) and `generate.cpu` (s of
+  CPU of the generating process: the figure that does not depend on the machine's load).
+- With `BENCH_DATASET_URL` (bench/dataset.py), the prepared dataset's own generation as well:
+  `generate.year.<db>.time` (s, wall: ≥ 1,000,000 events over 365 days; target well under 15
+  minutes on PostgreSQL), `.rate` (events/s), `.cpu` (s, the generating process) and
+  `.server_cpu` (s, the bench's own PostgreSQL server) — with the load average around it in the
+  result's dataset.
+"""
 from __future__ import annotations
 
 import os
@@ -14,12 +22,16 @@ from bench.run import Context
 
 
 def run(ctx: Context) -> None:
+    from django.db import connection
+
+    from bench import dataset
     from events.generator import DEFAULT_RATE
 
     url = _events_world.ensure(ctx)
     days, rate = 1, (150 if ctx.tiny else DEFAULT_RATE)
     ctx.dataset["generate_load_average_before"] = [round(x, 2) for x in os.getloadavg()]
     stats = _events_world.run_script(url, "generate", str(days), str(rate))
+    ctx.dataset["generate_load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     ctx.dataset["generate_days"] = days
     ctx.dataset["generate_rate_asked"] = rate
     ctx.dataset["generate_events"] = stats["events"]
@@ -28,6 +40,18 @@ def run(ctx: Context) -> None:
     parts = stats["parts"]
     insert_rate = stats["events"] / parts["insert"] if parts.get("insert") else 0.0
     ctx.record("generate.rate", stats["rate"], "events/s", limit=insert_rate or None,
-               limit_name="the same rows' insert alone (events, steps; no planning, no audit)")
-    for part in ("plan", "insert", "audit"):
+               limit_name="the same rows' write alone (events, steps, marks, calls; no planning)")
+    for part in ("plan", "insert"):
         ctx.record(f"generate.{part}.time", parts.get(part, 0.0), "s")
+    ctx.record("generate.cpu", stats["cpu"], "s")
+
+    prepared = None if ctx.tiny else dataset.prepared()
+    if prepared:
+        vendor = "postgres" if connection.vendor == "postgresql" else connection.vendor
+        info = dataset.info(prepared)
+        ctx.dataset[f"generate_year_{vendor}"] = info
+        ctx.record(f"generate.year.{vendor}.time", info["generate_wall_s"], "s")
+        ctx.record(f"generate.year.{vendor}.rate", info["events"] / info["generate_wall_s"], "events/s")
+        ctx.record(f"generate.year.{vendor}.cpu", info["generate_cpu_s"], "s")
+        if info.get("server_cpu_s") is not None:
+            ctx.record(f"generate.year.{vendor}.server_cpu", info["server_cpu_s"], "s")

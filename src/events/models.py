@@ -266,6 +266,9 @@ class Step(ScopedModel):
         verbose_name = _("事件步骤")
         verbose_name_plural = _("事件步骤")
         constraints = [models.UniqueConstraint(fields=["event", "seq"], name="events_one_step_per_version")]
+        # Assessment's facts count one action over a period (assess.facts._steps): on a year of
+        # events the `at` index alone read every step of the month and threw away ~88 % (measured).
+        indexes = [models.Index(fields=["action", "at"], name="events_step_action_at")]
 
     def __str__(self) -> str:
         return f"{self.event_id}#{self.seq} {self.action}"  # audit object_repr: no lazy choice lookup
