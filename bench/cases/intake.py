@@ -136,6 +136,11 @@ def _script(folder: Path, sample: dict[str, Any], token: str, run: str) -> Path:
     return path
 
 
+def rate(r: dict[str, Any]) -> float:
+    """Requests per second of one wrk result (`_wrk`'s dict)."""
+    return float(r["requests"]) / (r["duration_us"] / 1e6)
+
+
 def run(ctx: Context) -> None:
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install -y wrk; ./test installs it)")
@@ -164,9 +169,6 @@ def run(ctx: Context) -> None:
                         "intake_seconds": seconds, "intake_requests": intake["requests"],
                         "intake_bare_requests": bare["requests"], "intake_points": len(sample["points"]),
                         "intake_classes": len(sample["classes"])})
-
-    def rate(r: dict[str, Any]) -> float:
-        return float(r["requests"]) / (r["duration_us"] / 1e6)
 
     bare_name = "bare single-insert endpoint, same stack"
     ctx.record(f"intake.{db}.throughput", rate(intake), "events/s", limit=rate(bare), limit_name=bare_name)

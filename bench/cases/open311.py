@@ -115,11 +115,8 @@ def run(ctx: Any) -> None:
                               "connections": connections, "seconds": seconds, "requests": o311["requests"],
                               "native_requests": native["requests"]}
 
-    def rate(r: dict[str, Any]) -> float:
-        return float(r["requests"]) / (r["duration_us"] / 1e6)
-
     native_name = f"intake.{db}.%s (POST /api/events/, same stack, same run)"
-    ctx.record(f"open311.{db}.throughput", rate(o311), "requests/s", limit=rate(native),
+    ctx.record(f"open311.{db}.throughput", intake.rate(o311), "requests/s", limit=intake.rate(native),
                limit_name=native_name % "throughput")
     ctx.record(f"open311.{db}.p50", o311["p50_us"] / 1000, "ms", limit=native["p50_us"] / 1000,
                limit_name=native_name % "p50")

@@ -139,10 +139,15 @@ def unit_returned(w: Window, st: str) -> QuerySet:
 
 # ---------------------------------------------------------------- regions (结案, 满意)
 
+def _region_steps(w: Window, st: str, action: str) -> QuerySet:
+    """Steps of `action` in the period, keyed by the town / county of their event."""
+    return _steps(w, action).annotate(subj=_region_key(st), fact_item=F("event_id"))
+
+
 @fact("region_filed", _("应结案数（立案数）"), "event", (ST.TOWN, ST.COUNTY))
 def region_filed(w: Window, st: str) -> QuerySet:
     """Events filed (立案) in the period in the town / county."""
-    return _steps(w, "file").annotate(subj=_region_key(st), fact_item=F("event_id"))
+    return _region_steps(w, st, "file")
 
 
 @fact("region_closed", _("结案数"), "event", (ST.TOWN, ST.COUNTY))
@@ -160,7 +165,7 @@ def region_closed_on_time(w: Window, st: str) -> QuerySet:
 @fact("region_dispatched", _("派遣数"), "event", (ST.TOWN, ST.COUNTY))
 def region_dispatched(w: Window, st: str) -> QuerySet:
     """Events dispatched (派遣) in the period in the town / county (an alternative 结案率 denominator)."""
-    return _steps(w, "dispatch").annotate(subj=_region_key(st), fact_item=F("event_id"))
+    return _region_steps(w, st, "dispatch")
 
 
 @fact("region_dispatched_closed", _("派遣后结案数"), "event", (ST.TOWN, ST.COUNTY))
@@ -172,7 +177,7 @@ def region_dispatched_closed(w: Window, st: str) -> QuerySet:
 @fact("region_rated", _("评价数"), "event", (ST.TOWN, ST.COUNTY))
 def region_rated(w: Window, st: str) -> QuerySet:
     """Events rated (评价) in the period in the town / county."""
-    return _steps(w, "rate").annotate(subj=_region_key(st), fact_item=F("event_id"))
+    return _region_steps(w, st, "rate")
 
 
 @fact("region_satisfied", _("满意数"), "event", (ST.TOWN, ST.COUNTY))

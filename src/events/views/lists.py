@@ -51,13 +51,6 @@ def _filtered(request: HttpRequest) -> tuple[EventFilterSet, QuerySet[Event] | N
     return fs, qs.order_by(*ordering, "-id")
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
-
-
 @login_required
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
@@ -67,8 +60,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page: Page[Any] = Paginator(qs if qs is not None else Event.objects.none(), PAGE_SIZE).get_page(
         request.GET.get("page"))
     context = {
-        "filter": fs, "page": page, "query": _query_without(request, "page"),
-        "export_query": _query_without(request, "page"),
+        "filter": fs, "page": page,
         "states": State.choices, "kinds": StateKind.choices, "levels": Level.choices, "channels": Channel.choices,
         "classes": EventClass.objects.visible_to(user).filter(is_active=True).order_by("code").values_list(
             "code", "name"),
