@@ -1,15 +1,15 @@
 """Page forms of the event pages: one small form per lifecycle action, built from the table.
 
 `action_form(event, action, user, data=None, files=None)` builds the form for one action the user may
-take now. Which fields are *required* comes from `events.lifecycle.TABLE` (`needs` of the rows of that
-action from the event's current state that the user may take): a row that needs `reason` makes the
-reason required, one that needs `note` the note, `rating` the rating, `into` the target event. Where an
-action has several outcomes (核查 passed / failed, 延期 approved / refused), the reason is optional on the
-form and the service (`events.services.event_act`) refuses a missing one beside the field. Two page
-requirements of issue 10 come on top: 延期 asks for the new deadline (`until`, turned into working hours
-by the service), 反馈 for at least one photo.
+take now. Which fields are *required* comes from `events.lifecycle.TABLE` alone (`needs` of the rows of
+that action from the event's current state that the user may take, `lifecycle.NEEDS`): `reason`,
+`note`, `photo` (反馈: at least one photo), `until` (延期: the new deadline, turned into working hours by
+the service), `rating`, `into` (the target event), `units` (the departments called). Where an action
+has several outcomes (核查 passed / failed, 延期 approved / refused), a need of only one outcome is
+optional on the form and the service refuses a missing one beside the field.
 
-The form only collects input; `params()` turns it into `services.Params`, and the service decides.
+The form only displays those needs and collects input; `params()` turns it into `services.Params`, and
+the service (`events.services.event_act`) enforces the same needs for every caller and decides.
 """
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ class ActionForm(PlatformForm):
                                           widget=forms.Textarea(attrs={"rows": 2}),
                                           help_text=_("不同意延期时必填")))
         elif action == "extend":
-            add("until", forms.DateTimeField(label=_("延期至"), input_formats=[DATETIME_LOCAL],
+            add("until", forms.DateTimeField(required="until" in needs, label=_("延期至"), input_formats=[DATETIME_LOCAL],
                                              widget=DateTimeLocalInput(),
                                              help_text=_("新的办结时限（按工作时间折算）")))
             add("reason", forms.CharField(required="reason" in needs, label=_("延期理由"), max_length=2000,
@@ -119,14 +119,16 @@ class ActionForm(PlatformForm):
             add("photos", MultipleFileField(required=False, label=_("照片"), extensions=PHOTO_EXTENSIONS))
         elif action == "rate":
             add("rating", forms.TypedChoiceField(choices=[(str(n), str(n)) for n in range(5, 0, -1)], coerce=int,
-                                                 label=_("评价（5 为最满意）")))
+                                                 required="rating" in needs, label=_("评价（5 为最满意）")))
         elif action == "merge":
-            add("into", forms.CharField(label=_("合并到的事件（编号或 #ID）"), max_length=20))
+            add("into", forms.CharField(required="into" in needs, label=_("合并到的事件（编号或 #ID）"),
+                                        max_length=20))
         elif action == "call":
             county = (event.county_id or event.division_id[:6] + "000000")
             add("units", forms.ModelMultipleChoiceField(
                 Unit.objects.visible_to(user).filter(kind=UnitKind.COUNTY_DEPARTMENT, division_id=county)
-                .order_by("order", "name"), label=_("呼叫的县级部门"), widget=SearchSelectMultiple()))
+                .order_by("order", "name"), required="units" in needs, label=_("呼叫的县级部门"),
+                widget=SearchSelectMultiple()))
             add("reason", forms.CharField(required="reason" in needs, label=_("呼叫事由"), max_length=2000,
                                           widget=forms.Textarea(attrs={"rows": 2})))
             add("amount", forms.DecimalField(required=False, min_value=0, max_value=200, decimal_places=2,
@@ -138,7 +140,7 @@ class ActionForm(PlatformForm):
                         if need == "note" else _("理由")
                     add(need, forms.CharField(required=need in needs, label=label, max_length=2000,
                                               widget=forms.Textarea(attrs={"rows": 2})))
-            if action == "feedback":
+            if "photo" in needs:
                 add("photos", MultipleFileField(label=_("处置后照片"), extensions=PHOTO_EXTENSIONS,
                                                 help_text=_("至少一张，每张不超过 20 MB")))
 
@@ -158,8 +160,10 @@ class ActionForm(PlatformForm):
     def multipart(self) -> bool:
         return "photos" in self.fields
 
-    def clean_into(self) -> Event:
+    def clean_into(self) -> Event | None:
         text = (self.cleaned_data.get("into") or "").strip().lstrip("#")
+        if not text:
+            return None  # required or not, as the table says; the service refuses a missing target
         qs = Event.objects.visible_to(self.user)
         found = qs.filter(code=text).first() if len(text) == 17 else None
         if found is None and text.isdigit() and len(text) < 17:

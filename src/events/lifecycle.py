@@ -12,9 +12,11 @@ history can be checked step by step against the rules the services enforce.
 Each row: `action` (the English verb of the API URL), `source` state, `target` state (`None`: the
 state does not change, as for 督办; `PREVIOUS`: back to the state the event was suspended from),
 `outcome` (when one action from one state can end in several states: 核查 passed or failed; 延期
-approved or refused), `actors` (who may act, see `Actor`), `needs` (parameters the action
-requires) and `due` (which time limit of the event class sets the due time of the step that
-follows; see `DUE_*`).
+approved or refused), `actors` (who may act, see `Actor`), `needs` (what the action requires, names
+of `NEEDS`: a reason, the handling note, a photo, a new deadline, a rating, a merge target, the
+departments called; `services.event_act` refuses a step without them — 400 naming the field — for
+every caller, and the page forms mark exactly these fields required) and `due` (which time limit of
+the event class sets the due time of the step that follows; see `DUE_*`).
 
 States are typed open / closed / void (`KIND`), so every count is unambiguous: a void event
 (不予受理, 撤销, 合并) is neither open nor closed.
@@ -140,6 +142,36 @@ COUNTERS = {("return", ""): "return_count", ("verify", "failed"): "rework_count"
 
 
 @dataclass(frozen=True)
+class Need:
+    """Something a row of the table requires before it is taken (`Transition.needs` names these).
+
+    `field`: the request field (API body, page form) that carries it and that a refusal names;
+    `given_by`: the `services.Params` attributes any one of which meets it (a reason and a note both
+    become the step's note; a new deadline is `until`, or `amount` of working time after the current
+    one); `ask`: the Chinese words of the 400 message, “<action>”须<ask>; `code`: the error code."""
+
+    field: str
+    given_by: tuple[str, ...]
+    ask: str
+    code: str
+
+
+NEEDS: dict[str, Need] = {
+    "reason": Need("reason", ("reason", "note"), "填写理由", "reason_required"),
+    "note": Need("note", ("note", "reason"), "填写处置情况（或答复内容）", "note_required"),
+    "photo": Need("photos", ("photo_files",), "上传至少一张照片", "photo_required"),
+    "until": Need("until", ("until", "amount"), "给出新的办结时限（延期至，或延期时长）", "until_required"),
+    "rating": Need("rating", ("rating",), "给出评价（1 到 5）", "rating_required"),
+    "into": Need("into", ("into",), "指定合并到的事件", "into_required"),
+    "units": Need("units", ("units",), "选择被呼叫的县级部门", "units_required"),
+}
+# A need the bulk generator meets without a real object (it makes no photo files): it names the need in
+# the step's `data["generated"]`, and only on an `is_synthetic` event does `generator.replay_problems`
+# accept that instead of the object. No service writes it: `event_act` takes no such parameter.
+GENERATED_NEEDS = ("photo",)
+
+
+@dataclass(frozen=True)
 class Transition:
     action: str
     source: str
@@ -169,12 +201,12 @@ TABLE: list[Transition] = [
     Transition("return", St.DISPATCHED, St.FILED, (H,), needs=("reason",), due=DUE_DISPATCH),
     Transition("return", St.EXTENSION_REQUESTED, St.FILED, (H,), needs=("reason",), due=DUE_DISPATCH),
     Transition("extend", St.DISPATCHED, St.EXTENSION_REQUESTED, (H,), outcome=Outcome.REQUESTED,
-               needs=("reason", "amount"), due=DUE_EVENT),
+               needs=("reason", "until"), due=DUE_EVENT),
     Transition("extend", St.EXTENSION_REQUESTED, St.DISPATCHED, (C,), outcome=Outcome.APPROVED, due=DUE_EVENT),
     Transition("extend", St.EXTENSION_REQUESTED, St.DISPATCHED, (C,), outcome=Outcome.REFUSED, needs=("reason",),
                due=DUE_EVENT),
-    Transition("feedback", St.DISPATCHED, St.HANDLED, (H,), needs=("note",), due=DUE_VERIFY),
-    Transition("feedback", St.EXTENSION_REQUESTED, St.HANDLED, (H,), needs=("note",), due=DUE_VERIFY),
+    Transition("feedback", St.DISPATCHED, St.HANDLED, (H,), needs=("note", "photo"), due=DUE_VERIFY),
+    Transition("feedback", St.EXTENSION_REQUESTED, St.HANDLED, (H,), needs=("note", "photo"), due=DUE_VERIFY),
     Transition("verify", St.HANDLED, St.VERIFIED, (W, C), outcome=Outcome.PASSED),
     Transition("verify", St.HANDLED, St.DISPATCHED, (W, C), outcome=Outcome.FAILED, needs=("reason",),
                due=DUE_HANDLE),
@@ -188,7 +220,7 @@ TABLE: list[Transition] = [
     *[Transition("clear-duplicate", s, None, (C,), due=DUE_SAME, when="flagged")
       for s in (St.REPORTED, St.ACCEPTED, St.FILED)],
     # 乡呼县应: the town centre calls county departments; each reports in, then answers (services.calls)
-    *[Transition("call", s, None, (C,), needs=("reason",), due=DUE_SAME)
+    *[Transition("call", s, None, (C,), needs=("reason", "units"), due=DUE_SAME)
       for s in (St.ACCEPTED, St.FILED, St.DISPATCHED, St.EXTENSION_REQUESTED)],
     *[Transition("report-in", s, None, (K,), due=DUE_SAME) for s in OPEN_STATES],
     *[Transition("answer", s, None, (K,), needs=("note",), due=DUE_SAME) for s in OPEN_STATES],
@@ -197,6 +229,7 @@ TABLE: list[Transition] = [
 WHEN: dict[str, Callable[[Any], bool]] = {
     "flagged": lambda event: bool(getattr(event, "duplicate_of", None)),
 }
+assert all(n in NEEDS for row in TABLE for n in row.needs), "every need of the table is declared in NEEDS"
 SUSPENDABLE = tuple(t.source for t in TABLE if t.action == "suspend")
 ACTIONS = tuple(dict.fromkeys(t.action for t in TABLE))  # the API verbs, in table order
 

@@ -65,7 +65,7 @@ def test_a_citizen_reports_with_a_photo_and_follows_the_status(live_server, chro
     centre, handler = ew.users["centre_a"], ew.users["handler_a"]
     for action in ("accept", "file", "dispatch"):
         event_act(event=event, action=action, user=centre)
-    event_act(event=event, action="feedback", user=handler, params=Params(note="已清运"))
+    event_act(event=event, action="feedback", user=handler, params=Params(note="已清运", photo_files=[factory.photo()]))
     driver.get(f"{live_server.url}/report/{code}/")
     assert "已处置，正在核查处置结果" in driver.find_element(By.ID, "state").text
     event_act(event=event, action="verify", user=centre, params=Params(passed=True))

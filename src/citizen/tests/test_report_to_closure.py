@@ -69,7 +69,8 @@ def test_report_code_and_status_follow_the_event_to_closure() -> None:
     centre, handler = ew.users["centre_a"], ew.users["handler_a"]
     expected = [("accept", Params(), "已受理，正在核实"), ("file", Params(), "已立案"),
                 ("dispatch", Params(reason="请执法局钱多多 13900001111 到场"), "正在处置"),
-                ("feedback", Params(note="已清运。处置员钱多多，电话 13900001111"), "已处置，正在核查处置结果"),
+                ("feedback", Params(note="已清运。处置员钱多多，电话 13900001111",
+                                          photo_files=[factory.photo()]), "已处置，正在核查处置结果"),
                 ("verify", Params(passed=True, reason="赵德柱现场核查"), "处置结果核查通过，即将办结")]
     for action, params, words in expected:
         actor = handler if action == "feedback" else centre

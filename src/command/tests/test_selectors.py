@@ -93,7 +93,7 @@ def test_todays_work_counts_events_with_such_a_step_today(ew: factory.EventWorld
     done, half = factory.report(ew), factory.report(ew)
     for who, verb, body in ((centre, "accept", {}), (centre, "file", {}), (centre, "dispatch", {}),
                             (handler, "return", {"reason": "不属本单位"}), (centre, "dispatch", {}),
-                            (handler, "feedback", {"note": "已清运"}), (centre, "verify", {"passed": True}),
+                            (handler, "feedback", {"note": "已清运", "photos": [factory.photo()]}), (centre, "verify", {"passed": True}),
                             (centre, "close", {})):
         ok(act(who, done, verb, **body))
     for verb in ("accept", "file"):

@@ -273,11 +273,13 @@ class EventReportSerializer(serializers.Serializer):
     reporter_phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False, allow_blank=True)
     source_ref = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    photos = serializers.ListField(child=serializers.FileField(), required=False)
+    photos = serializers.ListField(child=serializers.FileField(), required=False,
+                                   help_text="照片（multipart）；feedback 须至少一张处置后照片")
 
 
 class EventActSerializer(serializers.Serializer):
-    """`POST /api/events/{id}/{action}/`. Which fields an action needs is in `events.lifecycle.TABLE`."""
+    """`POST /api/events/{id}/{action}/`. Which fields an action needs is in `events.lifecycle.TABLE`
+    (`needs`, enforced by `services.event_act`; the operation's description lists them)."""
 
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -296,7 +298,8 @@ class EventActSerializer(serializers.Serializer):
     into = serializers.IntegerField(required=False, allow_null=True, help_text="merge: 合并到的事件 id")
     units = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=20,
                                   help_text="call: 被呼叫的县级部门 id（乡呼县应；amount 为答复时限，工作小时）")
-    photos = serializers.ListField(child=serializers.FileField(), required=False)
+    photos = serializers.ListField(child=serializers.FileField(), required=False,
+                                   help_text="照片（multipart）；feedback 须至少一张处置后照片")
 
 
 class RoutingGapSerializer(serializers.Serializer):

@@ -32,6 +32,14 @@ CLASS_EDITORS = (Role.CITY_COMMAND, Role.REFORM_OFFICE)
 VERBS = "|".join(lifecycle.ACTIONS)
 
 
+def _needs_description() -> str:
+    """What each action requires, from the table (`lifecycle.NEEDS`), for the OpenAPI document."""
+    lines = {f"- `{row.action}`{f' ({row.outcome})' if row.outcome else ''}: "
+             + "、".join(lifecycle.NEEDS[n].field for n in row.needs): None for row in lifecycle.TABLE if row.needs}
+    return ("按流转表执行一个操作；缺少必填项时返回 400，fields 指出缺少的字段（extend 的 until 也可用 amount 代替）。"
+            "各操作的必填项：\n" + "\n".join(lines))
+
+
 class EventViewSet(RevealPersonalMixin, ScopedReadOnlyViewSet):
     """Events: `GET` list (filters in `EventFilterSet`) and detail with the full timeline; `POST` reports
     one (201; 200 with the first event for a repeated `channel` + `client_id`); `POST {id}/{action}/`
@@ -78,7 +86,8 @@ class EventViewSet(RevealPersonalMixin, ScopedReadOnlyViewSet):
         out = s.EventDetailSerializer(event, context=context)
         return Response(out.data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
-    @extend_schema(operation_id="events_act", request=s.EventActSerializer, responses={200: s.EventDetailSerializer,
+    @extend_schema(operation_id="events_act", description=_needs_description(), request=s.EventActSerializer,
+                   responses={200: s.EventDetailSerializer,
                                                             409: OpenApiResponse(description="不能执行：fields.allowed 列出现在可执行的操作")},
                    parameters=[OpenApiParameter("verb", str, OpenApiParameter.PATH, enum=list(lifecycle.ACTIONS))])
     @action(detail=True, methods=["post"], url_path=rf"(?P<verb>{VERBS})", url_name="act")

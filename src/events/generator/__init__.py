@@ -13,6 +13,12 @@ bulk — but it decides nothing on its own:
   (an illegal step raises `IllegalTransition`), with its effects and counters as in
   `services.EFFECTS` / `lifecycle.COUNTERS`, and its due time from `core.workcal.due_time` by the
   row's `due` rule, as `services._step_due` computes it;
+- what a row needs (`lifecycle.NEEDS`) is on the step as the services record it — the reason or note,
+  the extension asked for, the rating, the merge target, the departments called — except the
+  反馈 photo: no image is made (a file per feedback would be hundreds of thousands of invented
+  pictures, and a shared placeholder would pass for evidence it is not), so the step names the need
+  it stood in for, `data["generated"] = ["photo"]` (`lifecycle.GENERATED_NEEDS`), which the replay
+  accepts on an `is_synthetic` event only and the pages show as no photo;
 - actors are real accounts where the world has them (the centre of the event's level, the
   handler of its unit, the reporting grid worker), so a replay can check who acted
   (`events/tests/test_generator.py`); otherwise a named actor without an account;

@@ -239,7 +239,7 @@ class Planner:
         for attempt in range(3):
             when = {"at": ev.due_at + dt.timedelta(hours=rng.uniform(0.5, 30))} if late and attempt == 0 and \
                 ev.due_at else {"gap": handle_hours * rng.uniform(0.15, 0.8)}
-            if not walk.take("feedback", handler, note="已按要求处置完毕，附处置后照片", **when):
+            if not walk.take("feedback", handler, note="已按要求处置完毕", **when):
                 return False
             passed = attempt == 2 or rng.random() >= mix.rework
             if not walk.take("verify", verifier, gap=hours_share(cls, "verify", rng),

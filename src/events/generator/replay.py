@@ -2,11 +2,30 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from events import lifecycle
 from events.lifecycle import State
-from events.models import Event
+from events.models import Event, EventPhoto, Step
+
+# How a stored step shows it had what its row needs (`lifecycle.NEEDS`), as `services.event_act` records
+# it: the reason or note is the step's note, the rest are in `data` or are photo rows of the step.
+RECORDED: dict[str, Callable[[Step, bool], bool]] = {
+    "reason": lambda step, photo: bool(step.note.strip() or str(step.data.get("reason", "")).strip()),
+    "note": lambda step, photo: bool(step.note.strip()),
+    "photo": lambda step, photo: photo,
+    "until": lambda step, photo: bool(step.data.get("requested")),
+    "rating": lambda step, photo: step.data.get("rating") in (1, 2, 3, 4, 5),
+    "into": lambda step, photo: bool((step.data.get("into") or {}).get("id")),
+    "units": lambda step, photo: bool((step.data.get("call") or {}).get("units")),
+}
+
+
+def _missing_needs(ev: Event, step: Step, row: lifecycle.Transition, photo_steps: set[int]) -> list[str]:
+    """The needs of `row` the stored step does not show; a generated need (`lifecycle.GENERATED_NEEDS`,
+    named in `data["generated"]`) counts only on a synthetic event."""
+    stood_in = set(step.data.get("generated") or ()) & set(lifecycle.GENERATED_NEEDS) if ev.is_synthetic else set()
+    return [n for n in row.needs if n not in stood_in and not RECORDED[n](step, step.pk in photo_steps)]
 
 
 def replay_problems(events: Iterable[Event]) -> list[str]:
@@ -15,8 +34,10 @@ def replay_problems(events: Iterable[Event]) -> list[str]:
     Checks per event: the first step is the report; each later step is a row of `lifecycle.TABLE`
     from the state before it (`lifecycle.next_state`, suspension tracked), with matching from/to
     states and consecutive `seq`; the event's state, kind and version are those of its last step;
-    counters match the steps; and an actor with an account may take the row (`lifecycle.may_take`,
-    with the event's level and unit as of that step).
+    counters match the steps; an actor with an account may take the row (`lifecycle.may_take`,
+    with the event's level and unit as of that step); and the step shows what the row needs
+    (`RECORDED`; a photo is a photo row of the step, or on a synthetic event the generator's
+    `data["generated"]` marker).
     """
     from types import SimpleNamespace
 
@@ -24,6 +45,12 @@ def replay_problems(events: Iterable[Event]) -> list[str]:
 
     problems: list[str] = []
     users = {u.pk: u for u in User.objects.all()}
+    events = list(events)
+    ids = [e.pk for e in events]
+    photo_steps: set[int] = set()
+    for i in range(0, len(ids), 500):
+        photo_steps.update(EventPhoto.objects.filter(event__in=ids[i:i + 500], step__isnull=False)
+                           .values_list("step_id", flat=True))
     for ev in events:
         steps = list(ev.steps.order_by("seq"))
         if not steps or steps[0].action != "report" or steps[0].to_state != State.REPORTED:
@@ -61,6 +88,9 @@ def replay_problems(events: Iterable[Event]) -> list[str]:
 
             if actor is not None and not lifecycle.may_take(row, snap, actor):
                 problems.append(f"{ev.pk}#{step.seq}: {actor.username} may not {step.action}")
+            missing = _missing_needs(ev, step, row, photo_steps)
+            if missing:
+                problems.append(f"{ev.pk}#{step.seq}: {step.action} without {', '.join(missing)}")
             if step.action == "answer" and actor is not None:
                 called.discard(actor.unit_id)
             if new == State.SUSPENDED:

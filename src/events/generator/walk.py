@@ -132,6 +132,9 @@ class Walk:
         ev.__dict__["state"] = new  # the FSM field is protected against assignment, not against the table
         if note and "reason" in row.needs:
             data.setdefault("reason", note)
+        stood_in = [n for n in row.needs if n in lifecycle.GENERATED_NEEDS]
+        if stood_in:  # e.g. 反馈 needs a photo: none is made, and the step says so (see lifecycle.GENERATED_NEEDS)
+            data["generated"] = stood_in
         self._effects(action, row, at, data)
         counter = lifecycle.COUNTERS.get((action, row.outcome))
         if counter:

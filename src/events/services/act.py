@@ -337,12 +337,37 @@ def _step_due(row: lifecycle.Transition, event: Event, changes: dict[str, Any],
     return _due(now, cls, row.due)
 
 
+def _given(p: Params, cleaned: list[photos.CleanPhoto], attr: str) -> bool:
+    if attr == "photo_files":
+        return bool(cleaned)  # the photos that passed `photos.clean_uploads`
+    value = getattr(p, attr)
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (list, tuple)):
+        return bool(value)
+    return value is not None and value != ""
+
+
+def _require_needs(row: lifecycle.Transition, p: Params, cleaned: list[photos.CleanPhoto]) -> None:
+    """Refuse (400, the field named) a step without what its row of the table needs
+    (`lifecycle.NEEDS`): the one place these rules are enforced, whoever calls (API, pages, phone).
+    Whether a value is good (a rating of 1–5, an open merge target, a deadline after the current
+    one) is the action's effect's to say."""
+    for name in row.needs:
+        need = lifecycle.NEEDS[name]
+        if not any(_given(p, cleaned, attr) for attr in need.given_by):
+            raise PlatformError(f"“{lifecycle.Action(row.action).label}”须{need.ask}", code=need.code,
+                                fields={need.field: [need.ask]})
+
+
 def event_act(*, event: Event | int, action: str, user: Any, params: Params | None = None) -> Event:
     """Take `action` (an English verb of `lifecycle.ACTIONS`) on an event as `user`.
 
     Errors: 404 when the event is not visible; 409 `illegal_action` with `fields.allowed` when the
     table has no such action from the current state; 403 when the user may not take it (巡办分离
-    named); 400 for a missing reason, unit, rating …; 409 `stale` when someone else changed the
+    named); 400 for what the row needs and was not given (`lifecycle.NEEDS`: reason, note, photo,
+    new deadline, rating, merge target, called units — `_require_needs`) and for a bad value or a
+    missing unit or class; 409 `stale` when someone else changed the
     event in the meantime (the compare-and-set on `version` failed)."""
     p = params or Params()
     if action not in lifecycle.ACTIONS:
@@ -369,11 +394,7 @@ def _act(event: Event, action: str, user: Any, p: Params, cleaned: list[photos.C
                        code="illegal_action", fields={"allowed": allowed})
     if not lifecycle.may_take(row, event, user):
         raise _refuse_actor(row, event, user)
-    for need in row.needs:
-        if need in ("reason", "note") and not (p.reason or p.note).strip():
-            label = "处置情况" if need == "note" else "理由"
-            raise PlatformError(f"“{lifecycle.Action(action).label}”须填写{label}", code="reason_required",
-                                fields={need: ["必填"]})
+    _require_needs(row, p, cleaned)
     now = timezone.now()
     before = audit.snapshot(event)
     changes: dict[str, Any] = {}

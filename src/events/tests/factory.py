@@ -12,8 +12,12 @@ centre), `handler-a` (东关街道综合执法局), `centre-b`, `handler-b` (湾
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from catalog import services as catalog_services
 from catalog.models import Matter
@@ -110,3 +114,11 @@ def report(ew: EventWorld, *, user: Any = None, category: str | None = "06010", 
     extra.setdefault("description", "路边堆放生活垃圾")
     return event_report(user=user or ew.users["worker"], channel=channel, category=category, lat=lat, lng=lng,
                         **extra).event
+
+
+def photo(name: str = "处置后.jpg", colour: tuple[int, int, int] = (90, 140, 200)) -> SimpleUploadedFile:
+    """A real small JPEG made with Pillow: 反馈 needs at least one photo (`lifecycle.NEEDS`). Fresh per
+    call (an upload is read once)."""
+    out = io.BytesIO()
+    Image.new("RGB", (48, 36), colour).save(out, "JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")

@@ -71,7 +71,7 @@ def test_of_two_simultaneous_closes_exactly_one_succeeds() -> None:
     event = factory.report(ew)
     for verb in ("accept", "file", "dispatch"):
         event = event_act(event=event, action=verb, user=u["centre_a"])
-    event = event_act(event=event, action="feedback", user=u["handler_a"], params=Params(note="已处理"))
+    event = event_act(event=event, action="feedback", user=u["handler_a"], params=Params(note="已处理", photo_files=[factory.photo()]))
     event = event_act(event=event, action="verify", user=u["worker"], params=Params(passed=True))
     users = [u["centre_a"], second_centre]
 

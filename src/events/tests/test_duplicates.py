@@ -51,8 +51,8 @@ def test_a_second_report_within_50_m_is_flagged_and_merging_tells_both_reporters
     assert centre.post(f"/api/events/{second['id']}/merge/", {"into": first["id"]}, format="json").status_code == 200
     for verb in ("accept", "file", "dispatch"):
         assert centre.post(f"/api/events/{first['id']}/{verb}/", {}, format="json").status_code == 200
-    assert api(u["handler_a"]).post(f"/api/events/{first['id']}/feedback/", {"note": "已清运"},
-                                    format="json").status_code == 200
+    assert api(u["handler_a"]).post(f"/api/events/{first['id']}/feedback/", {"note": "已清运",
+                                    "photos": [factory.photo()]}, format="multipart").status_code == 200
     assert api(u["worker"]).post(f"/api/events/{first['id']}/verify/", {"passed": True},
                                  format="json").status_code == 200
     assert centre.post(f"/api/events/{first['id']}/close/", {}, format="json").status_code == 200

@@ -25,8 +25,9 @@ def as_(user: Any) -> APIClient:
 
 
 def act(user: Any, event: Event | int, verb: str, **body: Any) -> Any:
+    """POST an action: JSON, or multipart when it carries `photos`."""
     pk = event.pk if isinstance(event, Event) else event
-    return as_(user).post(f"/api/events/{pk}/{verb}/", body, format="json")
+    return as_(user).post(f"/api/events/{pk}/{verb}/", body, format="multipart" if "photos" in body else "json")
 
 
 def ok(response: Any) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def test_main_path_report_to_rating() -> None:
     dispatched = ok(act(u["centre_a"], event, "dispatch"))
     assert dispatched["state"] == "dispatched" and dispatched["unit"]["id"] == ew.unit_a.pk
     assert dispatched["allowed"] == ["suspend", "call"]
-    ok(act(u["handler_a"], event, "feedback", note="已清运，现场整洁"))
+    ok(act(u["handler_a"], event, "feedback", note="已清运，现场整洁", photos=[factory.photo()]))
     ok(act(u["worker"], event, "verify", passed=True))   # the reporting grid worker verifies
     closed = ok(act(u["centre_a"], event, "close"))
     assert closed["state"] == "closed" and closed["state_kind"] == "closed"
@@ -104,12 +105,12 @@ def test_return_goes_back_to_the_centre_with_its_reason() -> None:
 def test_failed_verification_returns_to_handling_and_counts_as_rework() -> None:
     ew = factory.build()
     event = to_dispatched(ew)
-    ok(act(ew.users["handler_a"], event, "feedback", note="已处理"))
+    ok(act(ew.users["handler_a"], event, "feedback", note="已处理", photos=[factory.photo()]))
     assert act(ew.users["handler_a"], event, "verify", passed=False, reason="x").status_code == 403
     failed = ok(act(ew.users["worker"], event, "verify", passed=False, reason="现场仍有垃圾"))
     assert failed["state"] == "dispatched" and failed["rework_count"] == 1
     assert failed["timeline"][-1]["outcome"] == "failed"
-    ok(act(ew.users["handler_a"], event, "feedback", note="已再次清运"))
+    ok(act(ew.users["handler_a"], event, "feedback", note="已再次清运", photos=[factory.photo()]))
     assert ok(act(ew.users["centre_a"], event, "verify", passed=True))["state"] == "verified"  # or by the centre
 
 
@@ -202,7 +203,7 @@ def test_a_void_event_counts_neither_as_open_nor_as_closed() -> None:
     withdrawn = factory.report(ew)
     ok(act(ew.users["worker"], withdrawn, "withdraw", reason="误报"))
     done = to_dispatched(ew)
-    ok(act(ew.users["handler_a"], done, "feedback", note="ok"))
+    ok(act(ew.users["handler_a"], done, "feedback", note="ok", photos=[factory.photo()]))
     ok(act(ew.users["worker"], done, "verify", passed=True))
     ok(act(centre, done, "close"))
     factory.report(ew)  # open

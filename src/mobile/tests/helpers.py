@@ -19,5 +19,6 @@ def handled(ew: EventWorld, **kw: Any) -> Event:
         for verb in ("accept", "file", "dispatch"):
             event = event_act(event=event, action=verb, user=centre)
     with audit.acting_as(handler, source="test"):
-        event = event_act(event=event, action="feedback", user=handler, params=Params(note="已清运，现场整洁"))
+        event = event_act(event=event, action="feedback", user=handler, params=Params(note="已清运，现场整洁",
+                                                                                   photo_files=[factory.photo()]))
     return event

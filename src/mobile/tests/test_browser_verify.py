@@ -61,7 +61,8 @@ def test_the_worker_fails_a_verification_with_photo_and_reason_then_passes_the_n
 
     handler = ew.users["handler_a"]
     with audit.acting_as(handler, source="test"):
-        event_act(event=event.pk, action="feedback", user=handler, params=Params(note="已再次清运"))
+        event_act(event=event.pk, action="feedback", user=handler, params=Params(note="已再次清运",
+                                                                                           photo_files=[factory.photo()]))
     chromium.get(f"{base}/m/verify/{event.pk}/")
     assert "已再次清运" in chromium.find_element(By.TAG_NAME, "main").text
     _tap(chromium, chromium.find_element(By.ID, "v-pass"))

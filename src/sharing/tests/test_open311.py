@@ -102,7 +102,7 @@ def test_post_and_read_back_in_json_and_xml_then_follow_the_lifecycle(ew: Any) -
         assert event.pk in {r["id"] for r in api.get("/api/events/").json()["results"]}
     u = ew.users
     for who, verb, body in ((u["centre_a"], "accept", {}), (u["centre_a"], "file", {}),
-                            (u["centre_a"], "dispatch", {}), (u["handler_a"], "feedback", {"note": "已清运"}),
+                            (u["centre_a"], "dispatch", {}), (u["handler_a"], "feedback", {"note": "已清运", "photos": [factory.photo()]}),
                             (u["centre_a"], "verify", {"passed": True}), (u["centre_a"], "close", {})):
         ok(act(who, event, verb, **body))
         row = json.loads(Client().get(f"{BASE}requests/{request_id}.json", {"api_key": DEMO_KEY}).content)[0]

@@ -63,7 +63,7 @@ def _act(user: Any, moment: dt.datetime, event: Event, verb: str, **body: Any) -
     api = APIClient()
     api.force_authenticate(user)
     with time_machine.travel(moment, tick=False):
-        r = api.post(f"/api/events/{event.pk}/{verb}/", body, format="json")
+        r = api.post(f"/api/events/{event.pk}/{verb}/", body, format="multipart" if "photos" in body else "json")
     assert r.status_code == 200, r.content
 
 
@@ -83,7 +83,7 @@ def _busy_day() -> Any:
     for event in (late, fresh, checked):
         for verb in ("accept", "file", "dispatch"):
             _act(u["centre_a"], event.reported_at + dt.timedelta(minutes=5), event, verb)
-    _act(u["handler_a"], timezone.now(), checked, "feedback", note="已清理")
+    _act(u["handler_a"], timezone.now(), checked, "feedback", note="已清理", photos=[factory.photo()])
     _act(u["centre_a"], timezone.now(), fresh, "call", reason="请县城管到场", units=[ew.county_dept.pk], amount=3)
     worker = ew.grid_a.memberships.get().worker
     with audit.acting_as(u["worker"], source="test"):

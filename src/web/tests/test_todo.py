@@ -33,7 +33,7 @@ def _act(user: Any, moment: dt.datetime, event: Event, verb: str, **body: Any) -
     api = APIClient()
     api.force_authenticate(user)
     with time_machine.travel(moment, tick=False):
-        r = api.post(f"/api/events/{event.pk}/{verb}/", body, format="json")
+        r = api.post(f"/api/events/{event.pk}/{verb}/", body, format="multipart" if "photos" in body else "json")
     assert r.status_code == 200, r.content
 
 
@@ -144,7 +144,7 @@ def test_unit_event_work_and_a_grid_workers_verification_are_in_the_list() -> No
         _act(u["centre_a"], now, event, verb)
     assert [i.action for i in worklist.listing(u["handler_a"]).items] == ["待处置"]
     assert [i.kind for i in worklist.listing(u["centre_a"]).items] == []
-    _act(u["handler_a"], now, event, "feedback", note="已清理")
+    _act(u["handler_a"], now, event, "feedback", note="已清理", photos=[factory.photo()])
     assert worklist.listing(u["handler_a"]).total == 0
     verify = worklist.listing(u["worker"]).items
     assert [(i.kind, i.action) for i in verify] == [("events.verify", "核查处置结果")]
