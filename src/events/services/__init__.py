@@ -9,7 +9,9 @@ the working calendar, and write the event, its first step and its photos in one 
 
 `event_act` is the only way an event changes: it takes the row of `events.lifecycle.TABLE` for the
 action from the current state (409 with the actions allowed now otherwise), checks who may act
-(403 naming 巡办分离 when the reporter tries to handle their own event), applies the action's
+(403 naming 巡办分离 when the reporter tries to handle their own event), refuses a step without
+what the row needs (400 naming the field: a reason, the handling note and photo, a new deadline, a
+rating, a merge target, the departments called — `lifecycle.NEEDS`), applies the action's
 effects and writes with a compare-and-set on `version` (`UPDATE … WHERE id = … AND version = …`):
 of two people acting at the same moment exactly one succeeds, the other gets a 409. Every action
 appends a `Step` (seq = the new version) and an audit entry.

@@ -171,9 +171,12 @@ def test_the_replay_finds_a_feedback_step_whose_photo_is_gone() -> None:
 
 
 def test_generated_feedback_names_the_photo_it_stood_in_for_and_only_synthetic_events_may() -> None:
+    from django.test import Client
+    from django.urls import reverse
+
     from events.tests.test_generator import BUSY, NOW, _world
 
-    _world()
+    ew = _world()
     generator.generate(days=1, rate=80, seed=5, now=NOW - dt.timedelta(days=1), mix=BUSY)
     feedback = Step.objects.filter(action="feedback")
     assert feedback.exists() and not EventPhoto.objects.exists()  # no invented pictures
@@ -184,6 +187,10 @@ def test_generated_feedback_names_the_photo_it_stood_in_for_and_only_synthetic_e
     assert generator.replay_problems(events) == []
     one = events.order_by("id").first()
     assert one is not None
+    c = Client()
+    c.force_login(ew.users["city_centre"])
+    page = c.get(reverse("events:detail", args=[one.pk])).content.decode()
+    assert "生成数据：未附照片" in page  # the page says so rather than showing nothing
     Event.objects.filter(pk=one.pk).update(is_synthetic=False)  # the marker does not pass for a real event
     problems = generator.replay_problems([Event.objects.get(pk=one.pk)])
     assert problems and all("feedback without photo" in p for p in problems)
