@@ -218,10 +218,8 @@ def _dispatch(event: Event, user: Any, p: Params, changes: dict[str, Any], data:
 
 def _merge(event: Event, user: Any, p: Params, changes: dict[str, Any], data: dict[str, Any],
            now: dt.datetime) -> None:
-    target = p.into
-    if target is None:
-        raise PlatformError("请指定合并到的事件", code="required", fields={"into": ["必填"]})
-    target = Event.objects.visible_to(user).filter(pk=target.pk).first()
+    assert p.into is not None  # the row needs `into` (lifecycle.NEEDS), checked before any effect
+    target = Event.objects.visible_to(user).filter(pk=p.into.pk).first()
     if target is None or target.pk == event.pk or not target.is_open or target.merged_into_id:
         raise PlatformError("只能合并到另一个在办事件", code="bad_merge_target", fields={"into": ["须为另一个在办事件"]})
     changes["merged_into_id"] = target.pk

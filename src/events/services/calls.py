@@ -51,14 +51,12 @@ def county_of(event: Event) -> str:
 def call_effect(event: Event, user: Any, p: Any, changes: dict[str, Any], data: dict[str, Any],
                 now: dt.datetime) -> None:
     """`call`: write the TownCall and one CallDepartment per unit; the units become `called_units`
-    (the actors of `report-in` / `answer`). 400 for an event not at the town level, no unit, a unit
+    (the actors of `report-in` / `answer`). 400 for an event not at the town level, a unit
     that is not a county department of the event's county; 409 for a unit already called and not
     yet answered."""
     if event.level != Level.TOWN:
         raise PlatformError("只有镇街层级的事件可以乡呼县应", code="not_town_level", fields={"level": ["须为镇街层级"]})
-    units = list(dict.fromkeys(p.units or ()))
-    if not units:
-        raise PlatformError("请选择被呼叫的县级部门", code="required", fields={"units": ["必填"]})
+    units = list(dict.fromkeys(p.units))  # at least one: the row needs `units` (checked by event_act)
     county = county_of(event)
     visible = set(Unit.objects.visible_to(user).filter(pk__in=[u.pk for u in units]).values_list("pk", flat=True))
     for unit in units:
