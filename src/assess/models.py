@@ -20,7 +20,7 @@ version they were computed with, revisions, dual management records and stored r
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -71,7 +71,7 @@ class DatedVersion(ScopedModel):
 
     scope_kind = REFERENCE
 
-    objects = DatedVersionManager()
+    objects: ClassVar[DatedVersionManager] = DatedVersionManager()
 
     class Meta:
         abstract = True
