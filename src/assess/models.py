@@ -1,6 +1,8 @@
 """Assessment (考核评价): indicator definitions and schemes as dated versions, stored results with the
 version they were computed with, revisions, dual management records and stored reports.
 
+- DatedVersion (abstract): the shape both kinds of configuration share — division (city or county),
+  subject type, `valid_from`, version number, who recorded it — and `objects.in_force(county, on)`.
 - IndicatorVersion (REFERENCE on the city or a county): one definition of an indicator from a date —
   numerator and denominator fact (`assess.facts`), direction, documentation. A county's own version
   overrides the city's from its `valid_from`. Rows are never edited once a result uses them.
@@ -17,6 +19,9 @@ version they were computed with, revisions, dual management records and stored r
 """
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -31,28 +36,56 @@ from assess.choices import (
     RunStatus,
     SubjectType,
 )
-from core.scoping import OPERATIONAL, REFERENCE, ScopedModel
+from core.scoping import OPERATIONAL, REFERENCE, ScopedModel, ScopedQuerySet
 
 
-class IndicatorVersion(ScopedModel):
-    """One definition of indicator `code` in force from `valid_from` for `division` (city or county)."""
+class DatedVersionQuerySet(ScopedQuerySet):
+    def in_force(self, county: str, on: dt.date) -> list[Any]:
+        """The rows valid on `on` for `county` — its own and its city's — in the order they take
+        effect: the city's by `valid_from`, then the county's by `valid_from`. The last row of a key
+        (indicator code, subject type) is the one in force: a county's own version overrides the
+        city's from its date. For a city code, the city's rows by date."""
+        city = county[:4] + "0" * 8
+        rows = self.filter(valid_from__lte=on, division_id__in=[county, city])
+        return sorted(rows, key=lambda v: (v.division_id == county, v.valid_from))
+
+
+class DatedVersionManager(models.Manager.from_queryset(DatedVersionQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class DatedVersion(ScopedModel):
+    """A piece of assessment configuration in force from `valid_from` for `division` (the city,
+    or a county overriding the city's), numbered `version`; who recorded it and when. Rows are
+    never edited: a change is a new row from a date, and stored results and scores keep the row
+    they were computed with. `objects.in_force(county, on)` orders the rows by precedence."""
 
     division = models.ForeignKey("divisions.Division", verbose_name=_("制定区划"), on_delete=models.PROTECT,
                                  related_name="+")
-    code = models.CharField(_("指标编码"), max_length=40)
-    name = models.CharField(_("指标名称"), max_length=60)
     subject_type = models.CharField(_("考核对象"), max_length=20, choices=SubjectType.choices)
-    numerator = models.CharField(_("分子口径"), max_length=40)
-    denominator = models.CharField(_("分母口径"), max_length=40)
-    direction = models.CharField(_("方向"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)
     valid_from = models.DateField(_("生效日期"))
     version = models.PositiveIntegerField(_("版本"), default=1)
-    note = models.TextField(_("说明"), blank=True)
     recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
 
     scope_kind = REFERENCE
+
+    objects: ClassVar[DatedVersionManager] = DatedVersionManager()
+
+    class Meta:
+        abstract = True
+
+
+class IndicatorVersion(DatedVersion):
+    """One definition of indicator `code` in force from `valid_from` for `division` (city or county)."""
+
+    code = models.CharField(_("指标编码"), max_length=40)
+    name = models.CharField(_("指标名称"), max_length=60)
+    numerator = models.CharField(_("分子口径"), max_length=40)
+    denominator = models.CharField(_("分母口径"), max_length=40)
+    direction = models.CharField(_("方向"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    note = models.TextField(_("说明"), blank=True)
 
     class Meta:
         ordering = ["code", "division_id", "valid_from"]
@@ -65,26 +98,16 @@ class IndicatorVersion(ScopedModel):
         return f"{self.name} v{self.version}（{self.valid_from}起）"
 
 
-class SchemeVersion(ScopedModel):
+class SchemeVersion(DatedVersion):
     """Weights (percent, summing to 100) of indicators for a subject type from `valid_from`.
 
     `weights` = {indicator code: weight}; `grades` = [[letter, lower bound], …] highest first;
     `town_share` (stationed bodies only) = the host town's percent of the annual score (≥ 50)."""
 
-    division = models.ForeignKey("divisions.Division", verbose_name=_("制定区划"), on_delete=models.PROTECT,
-                                 related_name="+")
     name = models.CharField(_("方案名称"), max_length=100)
-    subject_type = models.CharField(_("考核对象"), max_length=20, choices=SubjectType.choices)
-    valid_from = models.DateField(_("生效日期"))
-    version = models.PositiveIntegerField(_("版本"), default=1)
     weights = models.JSONField(_("指标权重"), default=dict)
     grades = models.JSONField(_("等次划分"), default=list)
     town_share = models.PositiveSmallIntegerField(_("属地乡镇考核权重(%)"), null=True, blank=True)
-    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
-
-    scope_kind = REFERENCE
 
     class Meta:
         ordering = ["subject_type", "division_id", "valid_from"]

@@ -44,6 +44,7 @@ from django.db.models import (
     CharField,
     Count,
     F,
+    Func,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -174,12 +175,44 @@ def _steps(w: Window, action: str | tuple[str, ...], **filters: Any) -> QuerySet
                                **w.area("event__county"), **filters).annotate(cty=F("event__county_id"))
 
 
+class OffIndex(Func):
+    """A column as a value no index answers, on SQLite only: `+column` (SQLite's unary plus, a
+    no-op on any value, is its documented way to keep a term away from the indexes); the bare
+    column elsewhere, so PostgreSQL gets the same SQL as without it.
+
+    Why: a correlated subquery over the steps of one event (`event_id = outer AND seq > outer`)
+    also filters on `action` and `at`, and SQLite without statistics (no ANALYZE, the embedded
+    default) rates the `(action, at)` index as selective as the `(event_id, seq)` one and may pick
+    it — then every outer row reads every step of that action ever recorded (a month of a
+    135k-event dataset ran for more than 23 minutes, issue 14). With the action off the index,
+    the event's own steps are the only cheap path. Results do not change: the condition is the
+    same; only which index answers it."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
+def _off_index(qs: QuerySet, **lookups: Any) -> QuerySet:
+    """`qs.filter(**lookups)` with each looked-up column wrapped in `OffIndex` (see there): a
+    lookup `action__in=…` becomes `+action IN (…)` on SQLite."""
+    aliases: dict[str, Any] = {}
+    filters: dict[str, Any] = {}
+    for lookup, value in lookups.items():
+        column, _, op = lookup.partition("__")
+        aliases[f"off_{column}"] = OffIndex(F(column))   # the output field is the column's
+        filters[f"off_{column}__{op}" if op else f"off_{column}"] = value
+    return qs.alias(**aliases).filter(**filters)
+
+
 def _later(w: Window, action: str | tuple[str, ...], **filters: Any) -> QuerySet:
-    """Steps of `action` on the outer step's event, after it, known at as_of (for Exists)."""
+    """Steps of `action` on the outer step's event, after it, known at as_of (for Exists). Found
+    through the event's own steps (`(event_id, seq)`), never the `(action, at)` index (`OffIndex`)."""
     _, Step = _models()
     actions = (action,) if isinstance(action, str) else action
-    return Step.objects.filter(event_id=OuterRef("event_id"), seq__gt=OuterRef("seq"), action__in=actions,
-                               at__lte=w.as_of, **filters)
+    return _off_index(Step.objects.filter(event_id=OuterRef("event_id"), seq__gt=OuterRef("seq"),
+                                          at__lte=w.as_of, **filters), action__in=actions)
 
 
 def _prev_due() -> Subquery:

@@ -21,6 +21,7 @@ from assess.facts import (
     _dispatched_unit,
     _later,
     _models,
+    _off_index,
     _part2,
     _prev_due,
     _region_key,
@@ -69,8 +70,8 @@ def dispatches_kept(w: Window, st: str) -> QuerySet:
     """Of `dispatches`: events no dispatch of which in the period was returned by the unit (退单,
     a wrong dispatch). An event dispatched, returned and dispatched again counts as returned."""
     _, Step = _models()
-    returned = Step.objects.filter(event_id=OuterRef("event_id"), action="dispatch", at__gte=w.start, at__lt=w.end,
-                                   at__lte=w.as_of).filter(Exists(_later(w, "return")))
+    returned = _off_index(Step.objects.filter(event_id=OuterRef("event_id"), at__gte=w.start, at__lt=w.end,
+                                              at__lte=w.as_of), action="dispatch").filter(Exists(_later(w, "return")))
     return dispatches(w, st).exclude(Exists(returned))
 
 
@@ -272,8 +273,9 @@ def grid_missed(w: Window, st: str) -> QuerySet:
 def unit_red_marked(w: Window, st: str) -> QuerySet:
     """Of `unit_dispatched`: events the deadline sweep marked red (超期) while the unit held them
     (a `DeadlineMark` of colour red naming the unit, recorded by as_of)."""
-    marks = _part2("DeadlineMark").objects.filter(event_id=OuterRef("event_id"), colour="red",
-                                                  unit_id=OuterRef("subj"), at__lte=w.as_of)
+    # through the event's marks, not the unit's (OffIndex): a unit holds thousands of marks
+    marks = _off_index(_part2("DeadlineMark").objects.filter(event_id=OuterRef("event_id"), colour="red",
+                                                             at__lte=w.as_of), unit_id=OuterRef("subj"))
     return _unit_dispatches(w, st).filter(Exists(marks))
 
 

@@ -20,7 +20,6 @@ from assess.models import (
 )
 from assess.services._common import SEED_FROM, _as_user, _check_config_writer
 from core.errors import PlatformError
-from core.scoping import code_level
 from divisions.models import Division
 
 # ---------------------------------------------------------------- seeding
@@ -138,31 +137,17 @@ def scheme_version_create(*, user: Any, division: Division, subject_type: str, w
             town_share=town_share, recorded_by=user if getattr(user, "pk", None) else None)
 
 
-def _city_of(county_code: str) -> str:
-    return county_code[:4] + "0" * 8
-
-
 def version_in_force(code: str, division_code: str, on: dt.date) -> IndicatorVersion | None:
     """The county's own latest version of `code` valid on `on`, else the city's."""
-    county = division_code[:6] + "000000"
-    rows = list(IndicatorVersion.objects.filter(code=code, valid_from__lte=on,
-                                                division_id__in=[county, _city_of(county)]).order_by("valid_from"))
-    own = [v for v in rows if v.division_id == county and code_level(county) == "county"]
-    chosen = own or [v for v in rows if v.division_id == _city_of(county)]
-    return chosen[-1] if chosen else None
+    rows = IndicatorVersion.objects.filter(code=code).in_force(division_code[:6] + "000000", on)
+    return rows[-1] if rows else None
 
 
 def versions_in_force(county: str, on: dt.date) -> dict[str, IndicatorVersion]:
     """Every indicator's version in force for a county on a date (county versions override)."""
-    out: dict[str, IndicatorVersion] = {}
-    rows = IndicatorVersion.objects.filter(valid_from__lte=on, division_id__in=[county, _city_of(county)])
-    for v in sorted(rows, key=lambda v: (v.division_id == county, v.valid_from)):
-        out[v.code] = v
-    return out
+    return {v.code: v for v in IndicatorVersion.objects.in_force(county, on)}
 
 
 def scheme_in_force(county: str, subject_type: str, on: dt.date) -> SchemeVersion | None:
-    rows = SchemeVersion.objects.filter(valid_from__lte=on, subject_type=subject_type,
-                                        division_id__in=[county, _city_of(county)])
-    ordered = sorted(rows, key=lambda v: (v.division_id == county, v.valid_from))
-    return ordered[-1] if ordered else None
+    rows = SchemeVersion.objects.filter(subject_type=subject_type).in_force(county, on)
+    return rows[-1] if rows else None
