@@ -10,8 +10,10 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
@@ -24,10 +26,13 @@ class Context:
     vendor: str = ""
     records: list[dict] = field(default_factory=list)
     dataset: dict = field(default_factory=dict)
+    failed: bool = False
+    shared: dict[str, Any] = field(default_factory=dict)   # what cases share within one run (the stack)
+    closers: list[Callable[[Context], None]] = field(default_factory=list)
 
     def record(self, name: str, value: float, unit: str, *, limit: float | None = None,
                limit_name: str | None = None) -> None:
-        row = {"name": name, "value": round(value, 4), "unit": unit}
+        row: dict[str, Any] = {"name": name, "value": round(value, 4), "unit": unit}
         if limit is not None:
             row["limit"] = round(limit, 4)
             row["limit_name"] = limit_name or "baseline"
@@ -35,6 +40,22 @@ class Context:
         self.records.append(row)
         print(f"  {name:<40} {row['value']:>12} {unit}" + (f"  (limit {row['limit']} {unit}, ratio {row['ratio']})"
                                                          if limit is not None else ""))
+
+    def alias(self, name: str, of: str) -> None:
+        """Record `name` as the same figure as the already recorded `of` (its value, limit and ratio),
+        marked `"alias_of": of` — the issue's flagship names over the cases' detailed ones."""
+        row = next(r for r in reversed(self.records) if r["name"] == of)
+        self.records.append({**row, "name": name, "alias_of": of})
+        print(f"  {name:<40} = {of}")
+
+    def on_close(self, closer: Callable[[Context], None]) -> None:
+        """Call `closer(ctx)` when the run ends (last registered first), whether the cases succeeded
+        or not (`ctx.failed` says which): processes a case started for the whole run."""
+        self.closers.append(closer)
+
+    def close(self) -> None:
+        while self.closers:
+            self.closers.pop()(self)
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -80,13 +101,24 @@ def main(argv: list[str] | None = None) -> Path:
     vendor = _setup(os.environ.get("BENCH_DATABASE_URL"))
     ctx = Context(tiny=args.tiny, vendor=vendor)
     names = sorted(p.stem for p in (REPO / "bench" / "cases").glob("*.py") if not p.stem.startswith("_"))
-    for name in names:
-        if args.only and name not in args.only:
-            continue
-        print(f"[{name}]")
-        started = time.monotonic()
-        importlib.import_module(f"bench.cases.{name}").run(ctx)
-        print(f"  ({time.monotonic() - started:.1f}s)")
+    if args.only and set(args.only) - set(names):
+        parser.error(f"no such case: {', '.join(sorted(set(args.only) - set(names)))}")
+    run_started = time.monotonic()
+    try:
+        for name in names:
+            if args.only and name not in args.only:
+                continue
+            print(f"[{name}]")
+            started = time.monotonic()
+            importlib.import_module(f"bench.cases.{name}").run(ctx)
+            print(f"  ({time.monotonic() - started:.1f}s)")
+    except BaseException:
+        ctx.failed = True
+        raise
+    finally:
+        print("[after the run]")
+        ctx.close()
+    ctx.dataset["run_seconds"] = round(time.monotonic() - run_started, 1)
     result = {
         "date": dt.date.today().isoformat(),
         "commit": _commit(),
