@@ -85,6 +85,14 @@ def _setup(database_url: str | None) -> str:
     return connection.vendor
 
 
+def _memory_gb() -> float | None:
+    try:
+        line = next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal:"))
+    except (OSError, StopIteration):
+        return None
+    return round(int(line.split()[1]) / 1024 / 1024, 1)
+
+
 def _commit() -> str:
     try:
         return subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=REPO, text=True).strip()
@@ -103,14 +111,18 @@ def main(argv: list[str] | None = None) -> Path:
     names = sorted(p.stem for p in (REPO / "bench" / "cases").glob("*.py") if not p.stem.startswith("_"))
     if args.only and set(args.only) - set(names):
         parser.error(f"no such case: {', '.join(sorted(set(args.only) - set(names)))}")
+    cases = {name: importlib.import_module(f"bench.cases.{name}") for name in names
+             if not args.only or name in args.only}
+    for module in cases.values():   # what a case needs on this machine, checked before hours of running
+        if hasattr(module, "preflight"):
+            module.preflight(ctx)
     run_started = time.monotonic()
+    ctx.dataset["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     try:
-        for name in names:
-            if args.only and name not in args.only:
-                continue
+        for name, module in cases.items():
             print(f"[{name}]")
             started = time.monotonic()
-            importlib.import_module(f"bench.cases.{name}").run(ctx)
+            module.run(ctx)
             print(f"  ({time.monotonic() - started:.1f}s)")
     except BaseException:
         ctx.failed = True
@@ -119,13 +131,14 @@ def main(argv: list[str] | None = None) -> Path:
         print("[after the run]")
         ctx.close()
     ctx.dataset["run_seconds"] = round(time.monotonic() - run_started, 1)
+    ctx.dataset["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result = {
         "date": dt.date.today().isoformat(),
         "commit": _commit(),
         "database": vendor,
         "tiny": args.tiny,
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": os.cpu_count(), "processor": platform.processor()},
+                    "cpus": os.cpu_count(), "processor": platform.processor(), "memory_gb": _memory_gb()},
         "dataset": ctx.dataset,
         "results": ctx.records,
     }

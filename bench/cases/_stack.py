@@ -210,7 +210,11 @@ class Stack:
         (when the run got this far), then stop them all."""
         try:
             if not getattr(ctx, "failed", False):
-                self.drain(ctx)
+                try:
+                    self.drain(ctx)
+                except Exception as exc:  # noqa: BLE001 - the run's figures are kept; the failure is in the result
+                    ctx.dataset["stack_drain"] = {"error": repr(exc)[:2000]}
+                    print(f"  drain failed: {exc!r}")
                 procs = self.processes()
                 ctx.dataset["stack"] = {"database": self.db, "web_workers": WEB_WORKERS, "huey_consumers": HUEY_WORKERS,
                                         "huey_threads": HUEY_THREADS, "queue": "redis" if self.redis_url else
@@ -227,6 +231,14 @@ class Stack:
                 _stop(worker, signal.SIGINT)   # Huey finishes its running tasks on SIGINT (as systemd stops it)
             if self.redis is not None:
                 _stop(self.redis)
+
+
+def preflight(ctx: Any) -> None:
+    """Refuse before the run starts (not hours into it) when the stack or its load cannot run here."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install -y wrk; ./test installs it)")
+    if ctx.vendor == "postgresql" and not os.environ.get("BENCH_REDIS_URL") and shutil.which("redis-server") is None:
+        raise SystemExit("redis-server is not installed (apt-get install -y redis-server), or set BENCH_REDIS_URL")
 
 
 def stack(ctx: Any, url: str) -> Stack:

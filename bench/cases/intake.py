@@ -41,6 +41,10 @@ def load(ctx: Context) -> tuple[int, int, int, int]:
     return (1, 2, 1, 2) if ctx.tiny else (20, 30, 2, 8)
 
 
+def preflight(ctx: Context) -> None:
+    _stack.preflight(ctx)
+
+
 def run(ctx: Context) -> None:
     url = _events_world.dataset(ctx)
     sample = _events_world.run_script(url, "sample", "200" if ctx.tiny else "5000")

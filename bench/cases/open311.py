@@ -44,6 +44,10 @@ def open311_script(sample: dict[str, Any], key: str) -> _stack.Script:
                          points=sample["points"], classes=sample["classes"])
 
 
+def preflight(ctx: Any) -> None:
+    _stack.preflight(ctx)
+
+
 def run(ctx: Any) -> None:
     url = _events_world.dataset(ctx)
     sample = _events_world.run_script(url, "sample", "200" if ctx.tiny else "5000")
