@@ -64,15 +64,35 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[index]
 
 
-def _setup(database_url: str | None) -> str:
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        path = REPO / "var" / "bench" / "bench.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
+def _fresh(database_url: str) -> None:
+    """Make the bench database afresh, as every run needs it (the cases build their data there and
+    some cannot build it twice): a SQLite file removed, a PostgreSQL database dropped and created
+    from the server's `postgres` database. A server's own databases are refused."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(database_url)
+    if parts.scheme.startswith("sqlite"):
         for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+            Path(parts.path + suffix).unlink(missing_ok=True)
+        Path(parts.path).parent.mkdir(parents=True, exist_ok=True)
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = parts.path.lstrip("/")
+    if name in {"", "postgres", "template0", "template1"}:
+        raise SystemExit(f"BENCH_DATABASE_URL must name a database of the benchmark's own (it is dropped and "
+                         f"made again for every run), not {name or 'none'!r}")
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _setup(database_url: str | None) -> str:
+    database_url = database_url or f"sqlite:///{REPO / 'var' / 'bench' / 'bench.sqlite3'}"
+    _fresh(database_url)
+    os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("HUEY_IMMEDIATE", "1")
     import django

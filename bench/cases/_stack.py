@@ -119,11 +119,11 @@ class Stack:
         if self.db == "postgres":
             self.redis_url = os.environ.get("BENCH_REDIS_URL", "") or self._start_redis()
         for n in range(1, HUEY_WORKERS + 1):
-            log = (self.home / f"worker-{n}.log").open("wb")
-            self.workers.append(subprocess.Popen(
-                [sys.executable, "manage.py", "run_huey", "--workers", str(HUEY_THREADS), "--worker-type", "thread",
-                 "--no-periodic"], cwd=REPO / "src", env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True))
+            with (self.home / f"worker-{n}.log").open("wb") as log:   # the child keeps its own descriptor
+                self.workers.append(subprocess.Popen(
+                    [sys.executable, "manage.py", "run_huey", "--workers", str(HUEY_THREADS), "--worker-type",
+                     "thread", "--no-periodic"], cwd=REPO / "src", env=self.env(), stdout=log,
+                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True))
         self.port = free_port()
         self.web = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
