@@ -8,8 +8,8 @@ insert lands in tables of a year's size and the duplicate probe reads a year's n
 in through `/api/auth/token/` as a city 12345-hotline account and lets Debian's `wrk` post JSON
 reports (`native_script`: a token header, a unique `client_id` per request, points sampled inside
 the grids, the classes mapped to matters). Every intake is the real one: locating, routing,
-deadline, the event, its first step, their audit rows and outbox rows; the outbox dispatch it asks
-for after its commit is queued to the Huey consumers, as in production.
+deadline, the event, its first step and their audit rows; whatever background work it queues goes
+to the Huey consumers, as in production (today none: the report step notifies no one).
 
 Figures (each with the bare endpoint's as the limit): `throughput` (events/s), `p50`, `p99` (ms);
 `errors` when wrk saw any non-2xx answer or socket error. Warm-up first (each worker builds its
