@@ -1,9 +1,9 @@
 """A prepared benchmark dataset: the Yangzhou world and a year of generated events, built once and
-reused by the cases that read at scale (`indicators`, `export`, `generate`'s year figures).
+reused by every case that reads or writes events at scale (bench/cases/_events_world.py `dataset`).
 
-    .venv/bin/python bench/dataset.py postgres://postgres@127.0.0.1:55432/bigdata --days 365 --rate 2800
-    .venv/bin/python bench/dataset.py sqlite:////abs/path/bigdata.sqlite3 --days 365 --rate 2800
-    BENCH_DATASET_URL=<the same URL> BENCH_DATABASE_URL=… .venv/bin/python bench/run.py --only indicators
+    .venv/bin/python bench/dataset.py postgres://postgres@127.0.0.1:55432/bench_year --days 365
+    .venv/bin/python bench/dataset.py sqlite:////abs/path/bench_year.sqlite3 --days 365
+    BENCH_DATASET_URL=<the same URL> BENCH_DATABASE_URL=… .venv/bin/python bench/run.py
 
 The database is dropped and created again (a SQLite file removed), migrated, the world built by
 bench/cases/_events_world.py (the demo's loaders, no flows, no events), then the events generator
@@ -11,10 +11,11 @@ run in a child process (`generate_events` as the command runs it: outside a tran
 written by the writer thread). How it went — days, rate, events, steps, wall and CPU seconds of
 the generating process, the database server's CPU on PostgreSQL (this script's server only:
 the postmaster and its children, read from /proc), the load average before and after, the size
-on disk — is stored (PostgreSQL is ANALYZEd after the load) in the dataset itself, in a table `bench_dataset` (one JSON row, not a
-Django model), which `info(url)` reads back for the cases.
+on disk — is stored (PostgreSQL is VACUUM ANALYZEd after the load) in the dataset itself, in a
+table `bench_dataset` (one JSON row, not a Django model), which `info(url)` reads back for the cases.
 
-Without `BENCH_DATASET_URL` the cases build their own data as before (`--tiny` always does).
+Without `BENCH_DATASET_URL` the run makes (once, then keeps) a dataset of its own beside the bench
+database; `--tiny` always makes a tiny one.
 """
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
 ENV = "BENCH_DATASET_URL"
+YEAR_DAYS = 365
+YEAR_RATE = 1500.0  # = events.generator.DEFAULT_RATE (bench/test_harness.py checks): Yangzhou, ≈ 550,000 a year
 
 
 def _server_cpu(url: str) -> float | None:
@@ -77,15 +80,16 @@ def _size(url: str) -> int:
 
 
 def _analyze(url: str) -> float | None:
-    """PostgreSQL: ANALYZE after the bulk load, as `load_demo` does (a planner without statistics for
-    millions of fresh rows picks poor plans until autovacuum gets there). Seconds taken."""
+    """PostgreSQL: VACUUM ANALYZE after the bulk load — statistics as `load_demo` gathers them (a
+    planner without statistics for millions of fresh rows picks poor plans until autovacuum gets
+    there) and the visibility map (index-only scans), which the run's copies inherit. Seconds taken."""
     if not url.startswith("postgres"):
         return None
     import psycopg
 
     started = time.perf_counter()
     with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute("ANALYZE")
+        conn.execute("VACUUM ANALYZE")
     return round(time.perf_counter() - started, 1)
 
 
@@ -184,8 +188,8 @@ def prepare(url: str, *, days: int, rate: float, admin_url: str | None = None,
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url", help="the dataset's database URL (postgres://…/name or sqlite:////abs/path)")
-    parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--rate", type=float, default=2800)
+    parser.add_argument("--days", type=int, default=YEAR_DAYS)
+    parser.add_argument("--rate", type=float, default=YEAR_RATE, help="events a day (default: the generator's own)")
     parser.add_argument("--admin-url", help="PostgreSQL URL to drop/create the database from (default …/postgres)")
     parser.add_argument("--world-template", help="PostgreSQL: copy the world from this database instead of building it")
     args = parser.parse_args(argv)

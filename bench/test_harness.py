@@ -7,6 +7,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Issue 15 item 4: the names the whole-suite result must hold (`<db>` is the run's database).
+FLAGSHIP = ["intake.{db}.throughput", "intake.{db}.p50", "intake.{db}.p99", "responsibility.p99",
+            "locate.bulk.throughput", "locate.single.p99", "process_step.median", "sweep.{db}.time",
+            "indicators_month.{db}.time", "dashboard.{db}.p50", "command_screen.{db}.p50", "command_screen.{db}.p95",
+            "export.peak_memory", "generate.rate"]
+
 
 def test_harness_runs_every_case_on_tiny_data(tmp_path: Path) -> None:
     out = tmp_path / "result.json"
@@ -21,3 +27,29 @@ def test_harness_runs_every_case_on_tiny_data(tmp_path: Path) -> None:
     assert set(cases) <= names, f"cases that recorded nothing: {set(cases) - names}"
     for row in result["results"]:
         assert set(row) >= {"name", "value", "unit"}
+    by_name = {r["name"]: r for r in result["results"]}
+    missing = [n.format(db="sqlite") for n in FLAGSHIP if n.format(db="sqlite") not in by_name]
+    assert not missing, f"flagship figures missing: {missing}"
+    assert by_name["command_screen.sqlite.p50"]["alias_of"] == "command_screen.sqlite.city.first.p50"
+    assert by_name["export.peak_memory"]["alias_of"] in {"export.csv.peak_memory", "export.xlsx.peak_memory"}
+    # the dataset block says the size of the generated dataset the cases ran on
+    size = result["dataset"]["size"]
+    assert size["tiny"] is True and size["days"] == 2 and size["events"] > 0 and size["steps"] > size["events"]
+    # the memory of each web and worker process of the production stack, after the run
+    for role, count in (("web", 3), ("worker", 2)):
+        for n in range(1, count + 1):
+            for figure in ("peak_mb", "rss_mb"):
+                row = by_name[f"memory.{role}.{n}.{figure}"]
+                assert row["unit"] == "MB" and row["value"] > 10, row
+            assert by_name[f"memory.{role}.{n}.peak_mb"]["value"] >= by_name[f"memory.{role}.{n}.rss_mb"]["value"]
+    assert set(result["dataset"]["stack"]["pids"]) >= {"web.master", "web.1", "web.2", "web.3", "worker.1", "worker.2"}
+    # the consumers delivered what the sweep left in the outbox
+    assert result["dataset"]["stack_drain"]["due_before"] > 0
+    assert result["dataset"]["stack_drain"]["due_after"] == 0, result["dataset"]["stack_drain"]
+
+
+def test_the_year_dataset_is_made_at_the_generators_own_rate() -> None:
+    from bench import dataset
+    from events.generator import DEFAULT_RATE
+
+    assert dataset.YEAR_RATE == DEFAULT_RATE and dataset.YEAR_DAYS == 365

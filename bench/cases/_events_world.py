@@ -1,4 +1,5 @@
-"""The events benchmarks' own database (used by `generate` and `intake`; not a case itself).
+"""The events benchmarks' databases: the world alone (`ensure`: the `generate` case) and the run's
+copy of the generated year (`dataset`: every case reading events at scale). Not a case itself.
 
 The other cases share the bench database and each builds its own partial world there (the audit
 case's units in 东关街道, the locate case's grids, …), which the Yangzhou world that locating and
@@ -15,7 +16,8 @@ classes (no flows, no generated events). `--tiny`: the events tests' small world
     python bench/cases/_events_world.py profile N         → CPU per intake, and the top of its cProfile
     python bench/cases/_events_world.py migrate           → migrations only (a copied dataset)
 
-**The generated dataset** (`dataset(ctx)`: the command screen, sweep and Open311 cases): the same
+**The generated dataset** (`dataset(ctx)`: every case that reads or writes events at scale —
+command_screen, export, indicators, intake, open311, sweep): the same
 world plus a year of generated events at the generator's default rate (Yangzhou: about 550,000
 events with full lifecycles, their steps, marks, escalations, calls and audit rows), made by
 bench/dataset.py (`prepare`: the world, then the generator as `generate_events` runs it, the last
@@ -182,21 +184,24 @@ def dataset(ctx: Any) -> str:
     key = f"dataset|{main}|{json.dumps(spec, sort_keys=True)}"
     if key not in _BUILT:
         given = None if ctx.tiny else prepared.prepared()
+        if given and given.startswith("sqlite") != main.startswith("sqlite"):
+            raise SystemExit(f"{prepared.ENV} ({given.split('@')[-1]}) is not of the bench database's kind "
+                             f"({main.split('@')[-1]})")
         snapshot = given or _snapshot_url(main, spec)
         info = _existing_info(snapshot)
         if given is None and (info is None or ctx.tiny or os.environ.get("BENCH_DATASET_REBUILD") == "1"
                               or (info.get("days"), info.get("rate")) != (spec["days"], spec["rate"])):
             info = prepared.prepare(snapshot, days=spec["days"], rate=spec["rate"], tiny=spec["tiny"],
-                                    admin_url=None if main.startswith("sqlite") else main)
-            if not snapshot.startswith("sqlite"):
-                with _pg_admin(snapshot) as conn:
-                    conn.execute("VACUUM ANALYZE")   # the copies inherit the statistics and the visibility map
+                                    admin_url=None if main.startswith("sqlite") else main)  # VACUUM ANALYZEd
         if info is None:
             raise SystemExit(f"{snapshot} is not a prepared dataset: run bench/dataset.py first")
         url = _run_url(snapshot)
         _copy(snapshot, url, main)
         run_script(url, "migrate")
         ctx.dataset["events_dataset"] = {**info, "copied_to": urlsplit(url).path.rsplit("/", 1)[-1]}
+        ctx.dataset["size"] = {"days": info.get("days"), "rate": info.get("rate"), "events": info.get("events"),
+                               "steps": info.get("steps"), "audit_rows": info.get("audit_rows"),
+                               "bytes": info.get("bytes"), "world": info.get("world"), "tiny": spec["tiny"]}
         _BUILT[key] = url
     return _BUILT[key]
 

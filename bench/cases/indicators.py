@@ -2,22 +2,17 @@
 set-based), beside a plain SQL aggregate of the same month's step facts measured in the same run; and
 the leader dashboard's data (dashboard.<db>.p50) beside one ranking query.
 
-Data: the events generator (events.generator, as `manage.py generate_events --days 365` runs it) at a
-higher rate — `BENCH_INDICATOR_DAYS` (365) days at `BENCH_INDICATOR_RATE` (2,800) events a day, about
-1,020,000 events with their whole step histories — on the Yangzhou world (real division tree, bodies,
-catalog, 6,232 grids and their teams), built by bench/cases/_events_world.py in a private database of
-this case's own (`…-indicators.sqlite3` / `<db>_indicators`), so the other events cases keep their
-figures. Tiny: the events tests' world, 40 days at 10 a day.
-
-With `BENCH_DATASET_URL` (bench/dataset.py) the case reads that prepared dataset instead and builds
-nothing (`indicators.generate` is then the dataset's own generation time).
+Data: this run's copy of the generated dataset (bench/cases/_events_world.py: the Yangzhou world —
+real division tree, bodies, catalog, 6,232 grids and their teams — and a year of events with their
+whole step histories, about 550,000; tiny: two days on the small world). The month measured is the
+one in the middle of the dataset's steps.
 
 Figures: `indicators_month.<db>.time` (s) beside `SELECT county, town, action, COUNT(DISTINCT event) …
 GROUP BY` of the month's steps measured in the same run, `.cpu` (the child's CPU plus, on the bench's
 own PostgreSQL server, the server's — the figure to trust on a loaded machine), `.facts_time` (the
 aggregate queries' share), `indicators.<db>.results` (rows stored), `dashboard.<db>.p50` (ms) beside
 a plain aggregate of the month's events by town. The dataset records the load average around the
-measurement and the slowest facts. The measuring runs in a child process on the private database
+measurement and the slowest facts. The measuring runs in a child process on the run's copy
 (`python bench/cases/indicators.py measure`), its last output line JSON; it first deletes the
 month's stored results and scores, so a rerun on a prepared dataset measures a first computation.
 """
@@ -37,48 +32,11 @@ from bench.run import Context, percentile
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _database(ctx: Context) -> str:
-    main = os.environ["DATABASE_URL"]
-    url = _events_world.database_url(main)
-    url = url.replace("-events.sqlite3", "-indicators.sqlite3") if url.startswith("sqlite") else \
-        url[: -len("_events")] + "_indicators"
-    _events_world._recreate(url, main)
-    built = _events_world.run_script(url, "build", *(["--tiny"] if ctx.tiny else []))
-    ctx.dataset["indicator_world"] = built["world"]
-    return url
-
-
-def _prepared(ctx: Context, vendor: str) -> str | None:
-    """The prepared dataset (bench/dataset.py, `BENCH_DATASET_URL`) when one is named; it must be of
-    the bench database's kind."""
-    from bench import dataset
-
-    url = None if ctx.tiny else dataset.prepared()
-    if url is None:
-        return None
-    kind = "sqlite" if url.startswith("sqlite") else "postgres"
-    if kind != vendor:
-        raise SystemExit(f"{dataset.ENV} is a {kind} database but the bench database is {vendor}")
-    info = dataset.info(url)
-    ctx.dataset["indicator_dataset"] = info
-    ctx.record("indicators.generate", info["generate_wall_s"], "s")
-    return url
-
-
 def run(ctx: Context) -> None:
     from django.db import connection
 
     vendor = "postgres" if connection.vendor == "postgresql" else connection.vendor
-    url = _prepared(ctx, vendor)
-    if url is None:
-        days = 40 if ctx.tiny else int(os.environ.get("BENCH_INDICATOR_DAYS", "365"))
-        rate = 10 if ctx.tiny else float(os.environ.get("BENCH_INDICATOR_RATE", "2800"))
-        url = _database(ctx)
-        started = time.perf_counter()
-        stats = _events_world.run_script(url, "generate", str(days), str(rate), timeout=6 * 3600)
-        ctx.record("indicators.generate", time.perf_counter() - started, "s")
-        ctx.dataset.update({"indicator_days": days, "indicator_rate": rate, "indicator_events": stats["events"],
-                            "indicator_steps": stats["steps"]})
+    url = _events_world.dataset(ctx)
     ctx.dataset[f"indicators_{vendor}_load_average_before"] = [round(x, 2) for x in os.getloadavg()]
     out = subprocess.run([sys.executable, __file__, "measure", "5" if ctx.tiny else "20"],
                          env=_events_world.env_for(url), cwd=REPO, check=True, capture_output=True, text=True,
