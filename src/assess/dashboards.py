@@ -19,6 +19,14 @@ def default_day() -> dt.date:
     return period_of("month", timezone.localdate()).previous().start
 
 
+def default_period(user: Any, division: Division, kind: str) -> Period:
+    """The period a page opens on when none is asked for: the latest one with stored scores in the
+    division (so a leader first sees figures, e.g. the demo's month), else the current one."""
+    today = timezone.localdate()
+    start = selectors.latest_scored_start(user, kind=kind, division=division.code, today=today)
+    return period_of(kind, start or today)
+
+
 def _towns_geojson(division: Division, towns: list[str]) -> dict[str, Any] | None:
     """Town boundaries (GeoJSON stored on divisions) as a FeatureCollection for echarts.registerMap."""
     features = []

@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 
-from assess import selectors
+from assess import selectors, services
 from assess.choices import PeriodKind, ReportKind, SubjectType
 from assess.models import AssessReport
 from assess.periods import Period, period_of
@@ -54,9 +54,11 @@ def trend_rows(division: Division, period: Period, count: int = 6) -> list[list[
         periods.insert(0, periods[0].previous())
     out = []
     for code in ("close_rate", "close_on_time_rate"):
+        version = services.version_in_force(code, division.code, period.start)  # readers see the name, not the code
+        name = version.name if version else code
         for point in selectors.trend(SYSTEM, code=code, subject_type=SubjectType.TOWN, division=division.code,
                                      periods=periods):
-            out.append([point["period"], code, point["numerator"], point["denominator"], _pct(point["value"])])
+            out.append([point["period"], name, point["numerator"], point["denominator"], _pct(point["value"])])
     return out
 
 

@@ -54,12 +54,13 @@ def _visible_division(request: HttpRequest, value: str | None) -> Division:
     return get_object_or_404(Division, code=code)
 
 
-def _period(request: HttpRequest) -> Period:
+def _period(request: HttpRequest, division: Division) -> Period:
+    """The period asked for (`period_kind`, `day`), else the latest with stored scores in the division."""
     kind = request.GET.get("period_kind") or PeriodKind.MONTH
     if kind not in PeriodKind.values:
         kind = PeriodKind.MONTH
-    day = parse_day(request.GET.get("day"), "day") or dashboards.default_day()
-    return period_of(kind, day)
+    day = parse_day(request.GET.get("day"), "day")
+    return period_of(kind, day) if day else dashboards.default_period(request.user, division, kind)
 
 
 def _pct(value: Any) -> str:
@@ -74,7 +75,7 @@ def _context(request: HttpRequest, division: Division, period: Period, **extra: 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     division = _visible_division(request, request.GET.get("division"))
-    period = _period(request)
+    period = _period(request, division)
     return render(request, "assess/dashboard.html", _context(
         request, division, period, data=dashboards.data(request.user, division, period)))
 
@@ -82,7 +83,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def results(request: HttpRequest) -> HttpResponse:
     division = _visible_division(request, request.GET.get("division"))
-    period = _period(request)
+    period = _period(request, division)
     subject_type = request.GET.get("subject_type") or SubjectType.TOWN
     rows = selectors.results_for(request.user, period=period, subject_type=subject_type, division=division.code)
     scores = {s.subject_key: s for s in selectors.scores_for(request.user, period=period, subject_type=subject_type,
@@ -119,7 +120,7 @@ def town(request: HttpRequest, code: str) -> HttpResponse:
     division = _visible_division(request, code)
     if code_level(division.code) != "town":
         raise Http404
-    period = _period(request)
+    period = _period(request, division)
     rows = selectors.median_compare(request.user, town=division.code, period=period)
     score = next(iter(selectors.scores_for(request.user, period=period, subject_type=SubjectType.TOWN,
                                            division=division.code)), None)
@@ -194,23 +195,28 @@ def runs(request: HttpRequest) -> HttpResponse:
             return redirect("assess:run", pk=run.pk)
         except PlatformError as exc:
             error = exc.message
-    rows = Run.objects.visible_to(request.user)[:50]
+    rows = Run.objects.visible_to(request.user).select_related("division")[:50]
     return render(request, "assess/runs.html", {"division": division, "rows": rows, "error": error,
                                                 "kinds": PeriodKind.choices, "may_write": _may_write(request.user)})
 
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(Run.objects.visible_to(request.user), pk=pk)
+    run = get_object_or_404(Run.objects.visible_to(request.user).select_related("division"), pk=pk)
     template = "assess/_run.html" if request.headers.get("HX-Request") else "assess/run.html"
     return render(request, template, {"run": run})
 
 
 @login_required
 def config(request: HttpRequest) -> HttpResponse:
+    indicators = list(IndicatorVersion.objects.visible_to(request.user).select_related("division"))
+    names = {v.code: v.name for v in indicators}  # weights name indicators by code; users read the name
+    labels = {code: f.label for code, f in facts.FACTS.items()}
     return render(request, "assess/config.html", {
-        "indicators": IndicatorVersion.objects.visible_to(request.user).select_related("division"),
-        "schemes": SchemeVersion.objects.visible_to(request.user).select_related("division"),
+        "indicators": [{"v": v, "numerator": labels.get(v.numerator, v.numerator),
+                        "denominator": labels.get(v.denominator, v.denominator)} for v in indicators],
+        "schemes": [{"s": s, "weights": [(names.get(code, code), weight) for code, weight in s.weights.items()]}
+                    for s in SchemeVersion.objects.visible_to(request.user).select_related("division")],
         "facts": sorted(facts.FACTS.values(), key=lambda f: f.code)})
 
 
@@ -222,5 +228,5 @@ def stationed(request: HttpRequest) -> HttpResponse:
         "dispatches": StationedDispatch.objects.visible_to(user).select_related("unit")[:200],
         "suggestions": suggestions,
         "scores": DualScore.objects.visible_to(user).select_related("unit")[:200],
-        "annual": [selectors.dual_annual(d.unit, d.year, d.staff) for d in
+        "annual": [(d.unit, selectors.dual_annual(d.unit, d.year, d.staff)) for d in
                    DualScore.objects.visible_to(user).filter(assessor="town").select_related("unit")[:200]]})

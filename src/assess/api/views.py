@@ -230,14 +230,16 @@ class DashboardView(PlatformAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("division", str, description="code or name (default: yours)"),
                                OpenApiParameter("period_kind", str, description="day, week, month, quarter, year"),
-                               OpenApiParameter("day", str, description="a day of the period (YYYY-MM-DD)")],
+                               OpenApiParameter("day", str, description="a day of the period (YYYY-MM-DD); default: the "
+                                                                         "latest period with stored scores, else the current one")],
                    responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         q = request.query_params
         division = _division(q.get("division") or getattr(request.user, "division_id", None), request.user)
         if not scope_for(request.user).covers(division.code):
             raise NotFound("区划不存在或不在您的管辖范围内")
-        day = parse_day(q.get("day"), "day") or dashboards.default_day()
-        period = period_of(q.get("period_kind") or "month", day)
+        kind = q.get("period_kind") or "month"
+        day = parse_day(q.get("day"), "day")
+        period = period_of(kind, day) if day else dashboards.default_period(request.user, division, kind)
         return Response(dashboards.data(request.user, division, period))
 

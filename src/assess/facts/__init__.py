@@ -56,6 +56,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from assess.choices import SubjectType
+from assess.facts.descriptions import DESCRIPTIONS, ITEMS
 
 ST = SubjectType
 
@@ -96,6 +97,16 @@ class Fact:
     # rows carry `cty` (their county): counted for a whole city in one query (counts_by_county);
     # else county by county (small tables: cases, patrols, grid teams, stationed tasks)
     by_county: bool = True
+
+    @property
+    def description(self) -> Any:
+        """The users' Chinese description (`facts.descriptions`); `doc` stays the developers' English."""
+        return DESCRIPTIONS.get(self.code, "")
+
+    @property
+    def item_label(self) -> Any:
+        """What one counted item is, in Chinese."""
+        return ITEMS.get(self.item, self.item)
 
 
 FACTS: dict[str, Fact] = {}
