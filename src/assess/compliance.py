@@ -38,8 +38,10 @@ class Check:
     failures: list[Failure] = field(default_factory=list)
 
 
-def _admin(model: str, pk: Any) -> str:
-    return reverse(f"admin:{model}_change", args=[pk])
+def _post_url(post: Any) -> str:
+    """The post's row on its town's page (AB岗 table), which every reader of the town may open —
+    not the admin, which command and leader users cannot."""
+    return reverse("web:division", args=[post.division_id]) + f"#post-{post.pk}"
 
 
 def check_posts(town: Division) -> Check:
@@ -50,7 +52,7 @@ def check_posts(town: Division) -> Check:
     total = Post.objects.filter(division__code__startswith=town.code[:9]).count()
     fails = [Failure(str(p), "缺A岗" if p.holder_a_id is None and p.holder_b_id is not None else
                      "缺B岗" if p.holder_b_id is None and p.holder_a_id is not None else "缺A岗和B岗",
-                     _admin("org_post", p.pk)) for p in rows]
+                     _post_url(p)) for p in rows]
     return Check("ab_posts", "每个岗位配齐A岗和B岗", not fails,
                  f"{total} 个岗位，{len(fails)} 个未配齐", fails)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 from rest_framework.test import APIClient
 
 from assess import compliance
@@ -33,9 +32,34 @@ def test_town_page_shows_the_post_missing_its_b_holder_and_links_to_it() -> None
     client.force_login(aw.users["cA"])
     html = client.get(f"/assess/compliance/{W.A}/").content.decode()
     assert "每个岗位配齐A岗和B岗" in html and "2 个岗位，1 个未配齐" in html
-    link = reverse("admin:org_post_change", args=[post.pk])
+    link = f"/divisions/{W.A}/#post-{post.pk}"   # the town page's AB岗 row, not the admin
     assert f'<a href="{link}">东关街道综合执法局·审批岗</a>：缺B岗' in html
     assert "执法岗" not in html
+    town_page = client.get(link.split("#")[0]).content.decode()
+    assert f'<tr id="post-{post.pk}" class="warn">' in town_page
+
+
+def test_every_failing_row_links_to_a_page_its_readers_can_open() -> None:
+    """For the town's command, the county's command and the city's leader, every link of every check
+    on the compliance page answers 200 (no login redirect, no 404)."""
+    from catalog.models import Matter
+
+    aw, _ = _world()
+    with audit.acting_as(name="test", source="test"):
+        Matter.objects.create(code="T-GAP-1", name="测试职责", department_code="D1")   # a routing gap in every town
+    for user, town in ((aw.users["cA"], aw.world.town_a), (aw.users["cc"], aw.world.town_a),
+                       (aw.users["leader"], aw.world.town_a), (aw.users["cc"], aw.world.town_b)):
+        client = Client()
+        client.force_login(user)
+        checks = client.get(f"/assess/compliance/{town.code}/").context["checks"]
+        urls = {c.code: [f.url for f in c.failures] for c in checks if c.failures}
+        assert {"ab_posts", "grid_teams", "routing_gaps"} <= set(urls) or town == aw.world.town_b, urls
+        assert "leadership" in urls or town == aw.world.town_a
+        for code, links in urls.items():
+            for url in links:
+                got = client.get(url)
+                assert got.status_code == 200, (user.username, code, url, got.status_code)
+                assert "/admin/" not in url
 
 
 def test_every_check_names_its_failing_rows() -> None:
@@ -62,5 +86,5 @@ def test_county_table_and_api() -> None:
     api.force_authenticate(aw.users["cA"])
     data = api.get("/api/assess/compliance/", {"division": W.A}).json()
     ab = next(c for c in data["checks"] if c["code"] == "ab_posts")
-    assert ab["ok"] is False and ab["failures"][0]["url"] == reverse("admin:org_post_change", args=[post.pk])
+    assert ab["ok"] is False and ab["failures"][0]["url"] == f"/divisions/{W.A}/#post-{post.pk}"
     assert api.get("/api/assess/compliance/", {"division": W.B}).status_code == 404
