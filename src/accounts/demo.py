@@ -34,7 +34,14 @@ NAMED = [
     ("demo-leader-321000", "321000000000", [Role.LEADER], "扬州市领导", False),
     ("demo-auditor-321000", "321000000000", [Role.AUDITOR], "扬州市审计", False),
     ("demo-dept-321002", "321002000000", [Role.DEPT_HANDLER], "广陵区城市管理局处置人员", False),
+    # the unit the catalog routes most of 东关街道's events to (06010 and the other city-management classes)
+    ("demo-unit-321002001", "321002001000", [Role.DEPT_HANDLER], "东关街道城市管理局处置人员", False),
 ]
+# Handler accounts act for a unit: (division code, unit name contains, unit kind or None for any).
+UNITS = {
+    "demo-dept-321002": ("321002000000", "城市管理局", UnitKind.COUNTY_DEPARTMENT),
+    "demo-unit-321002001": ("321002001000", "城市管理局", None),
+}
 
 # 三员分立: three administrators without a division (no business data) instead of one superuser.
 # They sign in with the demo password and enrol TOTP on their first visit.
@@ -51,13 +58,11 @@ def load(say: Callable[[str], Any]) -> None:
         raise CommandError("生产模式（PLATFORM_MODE=production）不加载演示数据与演示账号")
     if User.objects.filter(username="demo-city").exists():
         _replace_superuser(say)
+        _add_missing_named(say)
         say("演示账号：已存在，跳过")
         return
     password = make_password(DEMO_PASSWORD)
-    users = [User(username=u, division_id=code, roles=roles, display_name=name, is_staff=staff, password=password,
-                  is_synthetic=True) for u, code, roles, name, staff in NAMED]
-    dept = Unit.objects.filter(division_id="321002000000", kind=UnitKind.COUNTY_DEPARTMENT, name__contains="城市管理局").first()
-    users[-1].unit = dept
+    users = _named(password, [row[0] for row in NAMED])
     named = {u.username for u in users}
     for town in Division.objects.filter(level=Level.TOWN):
         name = f"demo-town-{town.code[:9]}"
@@ -76,6 +81,35 @@ def load(say: Callable[[str], Any]) -> None:
         User.objects.bulk_create(users)
         audit.record_bulk(users)
     say(f"演示账号：{len(users)} 个（密码 {DEMO_PASSWORD}，仅限演示）")
+
+
+def _named(password_hash: str, usernames: list[str]) -> list[User]:
+    """The featured accounts of `NAMED` among `usernames`, handlers attached to their unit (`UNITS`)."""
+    users = []
+    for username, code, roles, name, staff in NAMED:
+        if username not in usernames:
+            continue
+        user = User(username=username, division_id=code, roles=roles, display_name=name, is_staff=staff,
+                    password=password_hash, is_synthetic=True)
+        if username in UNITS:
+            division, contains, kind = UNITS[username]
+            units = Unit.objects.filter(division_id=division, name__contains=contains)
+            user.unit = (units.filter(kind=kind) if kind else units).order_by("id").first()
+        users.append(user)
+    return users
+
+
+def _add_missing_named(say: Callable[[str], Any]) -> None:
+    """A demo database loaded before a featured account was added gets it (e.g. demo-unit-321002001)."""
+    have = set(User.objects.filter(username__in=[row[0] for row in NAMED]).values_list("username", flat=True))
+    missing = [row[0] for row in NAMED if row[0] not in have]
+    if not missing:
+        return
+    users = _named(make_password(DEMO_PASSWORD), missing)
+    with audit.acting_as(name="load_demo", source="import"):
+        User.objects.bulk_create(users)
+        audit.record_bulk(users)
+    say(f"演示账号：已补建 {'、'.join(missing)}")
 
 
 def _admins(password_hash: str) -> list[User]:

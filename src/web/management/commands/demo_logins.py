@@ -5,7 +5,7 @@ from accounts.models import User
 
 # Shown first, in this order; any other demo account with a known role follows.
 FEATURED = ["demo-city", "demo-county-321002", "demo-town-321002001", "demo-town-321002106", "demo-reform-321002",
-            "demo-leader-321000", "demo-auditor-321000", "demo-dept-321002", "demo-grid-321002001",
+            "demo-leader-321000", "demo-auditor-321000", "demo-dept-321002", "demo-unit-321002001", "demo-grid-321002001",
             "demo-handler-321002001", "demo-officer-321002001", "demo-leader-321002001", "demo-sysadmin", "demo-secadmin",
             "demo-auditadmin"]
 
