@@ -8,8 +8,9 @@ from django.db import connection
 
 from core.conventions import optional_module
 
-# accounts loads after org (it attaches units) but before catalog and the rest (they need users).
-ORDER = ["org", "accounts", "catalog", "flows", "grids", "events", "sharing"]
+# accounts loads after org (it attaches units) but before catalog and the rest (they need users);
+# assess after events (it computes results from the demo's events, patrols and cases).
+ORDER = ["org", "accounts", "catalog", "flows", "grids", "events", "assess", "sharing"]
 
 
 class Command(BaseCommand):
