@@ -122,7 +122,18 @@ def _describe(item: str, ids: list[Any]) -> list[dict[str, Any]]:
 
         return [{"id": g.pk, "label": g.code, "text": g.name, "time": None, "url": ""}
                 for g in Grid.objects.filter(pk__in=ids).defer("geometry").order_by("pk")]
-    return [{"id": i, "label": str(i), "text": "", "time": None, "url": ""} for i in ids]  # patrol grid-days
+    if item == "patrol":   # grid-days "<grid id>@<local day>": the grid by code and name, the day
+        from grids.models import Grid
+
+        pairs = [(str(i).partition("@")[0], str(i).partition("@")[2]) for i in ids]
+        grids = Grid.objects.filter(pk__in=[int(g) for g, _ in pairs if g.isdigit()]).defer("geometry").in_bulk()
+        out = []
+        for i, (grid_id, day) in zip(ids, pairs):
+            grid = grids.get(int(grid_id)) if grid_id.isdigit() else None
+            out.append({"id": i, "label": f"{grid.code} {grid.name}" if grid else str(i), "text": f"{day} 已巡查",
+                        "time": None, "url": reverse("grids:detail", args=[grid.pk]) if grid else ""})
+        return out
+    return [{"id": i, "label": str(i), "text": "", "time": None, "url": ""} for i in ids]
 
 
 def _latest_q(model: Any, *fields: str) -> Exists:

@@ -82,3 +82,12 @@ def test_drill_page_describes_the_fact_in_chinese(aw: W.AssessWorld) -> None:
     html = _client(aw.users["cA"]).get(f"/assess/results/{r.pk}/denominator/").content.decode()
     assert str(facts.FACTS["dispatches"].description) in html
     assert "Events dispatched" not in html and "（dispatches）" not in html
+
+
+def test_patrol_drill_names_the_grid_and_day_not_its_id(aw: W.AssessWorld) -> None:
+    # w1 patrolled gA1 on 2 March (twice) and 3 March: two grid-days
+    r = Result.objects.get(code="patrol_coverage", subject_key=str(aw.workers["w1"].pk))
+    html = _client(aw.users["cA"]).get(f"/assess/results/{r.pk}/numerator/").content.decode()
+    grid = aw.grids["gA1"]
+    assert html.count(f"{grid.code} {grid.name}") == 2 and "2026-03-02 已巡查" in html and "2026-03-03 已巡查" in html
+    assert f"{grid.pk}@2026-03-02" not in html
