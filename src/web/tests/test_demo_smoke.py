@@ -72,7 +72,7 @@ def test_full_demo_loads_and_answers_as_the_issues_say(monkeypatch: pytest.Monke
     assert 6.0e9 < geo.area_m2(shape) < 7.2e9 and not outline["properties"]["synthetic"]
 
     for username in ("demo-county-321002", "demo-town-321002106", "demo-reform-321002", "demo-leader-321000",
-                     "demo-auditor-321000", "demo-dept-321002", "demo-grid-321002001",
+                     "demo-auditor-321000", "demo-dept-321002", "demo-unit-321002001", "demo-grid-321002001",
                      "demo-handler-321002001"):
         assert _token_client(username).get("/api/auth/me/").status_code == 200
 
@@ -116,6 +116,7 @@ def test_full_demo_loads_and_answers_as_the_issues_say(monkeypatch: pytest.Monke
     import re
 
     from accounts.models import User
+    from divisions.models import Division
     from grids.models import Grid, GridWorker
 
     outsider = User.objects.get(username="demo-town-321003001")
@@ -126,3 +127,38 @@ def test_full_demo_loads_and_answers_as_the_issues_say(monkeypatch: pytest.Monke
         offered = {v for select in re.findall(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
                    for v in re.findall(r'<option value="(\d+)"', select)}
         assert offered <= {str(pk) for pk in model.objects.visible_to(outsider).values_list("pk", flat=True)}
+
+    # The unit the catalog routes 06010 to in 东关街道 has a demo handler, so the main event can be
+    # followed to 处置.
+    from catalog.selectors import responsibility_for
+    from events.models import EventClass
+
+    rubbish = EventClass.objects.select_related("matter").get(code="06010")
+    main = responsibility_for("321002001000", rubbish.matter.code).main
+    assert main is not None and User.objects.get(username="demo-unit-321002001").unit_id == main.id
+
+    # Assessment (issue 14): seeded indicators and schemes, stored scores, and the leader's dashboard
+    # opens on the month with figures; a county's monthly summary has figures in every section.
+    from django.utils import timezone
+
+    from assess import reports
+    from assess.models import Score
+    from assess.periods import period_of
+
+    assert city.get("/api/assess/indicators/?page_size=1").json()["count"] >= 20
+    assert city.get("/api/assess/schemes/?page_size=1").json()["count"] >= 4
+    this_month = period_of("month", timezone.localdate())
+    leader = Client()
+    leader.force_login(DemoUser.objects.get(username="demo-leader-321000"))
+    dashboard = leader.get("/assess/")
+    period = dashboard.context["period"]   # the latest month with scores: this one (last, on the 1st)
+    assert period in (this_month, this_month.previous()) and "本期尚无考核得分" not in dashboard.content.decode()
+    assert Score.objects.filter(period_kind="month", period_start=period.start, subject_type="town").count() > 50
+    data = dashboard.context["data"]
+    assert len(data["ranking"]) > 50 and sum(data["grades"]["towns"].values()) == len(data["ranking"])
+    assert data["trend"]["close_rate"][-1]["value"] is not None
+    assert Score.objects.filter(period_kind="week").exists()   # last week's, for the weekly analysis
+    county = Division.objects.get(code="321002000000")
+    for name, _header, rows in reports.sections(county, period):
+        assert rows, name
+        assert all(cell != "（无）" for row in rows for cell in row), name
