@@ -113,9 +113,15 @@ class EventTransitions(FSMModelMixin):
         getattr(self, lifecycle.method_name(action))(outcome=outcome)
 
     def available_actions(self, user: Any = None) -> list[str]:
-        """The actions possible now (for `user`: only those they may take), in table order."""
-        found = (self.get_available_state_transitions() if user is None
-                 else self.get_available_user_state_transitions(user))
+        """The actions possible now (for `user`: only those they may take), in table order.
+
+        What django-fsm's `get_available_user_state_transitions(user)` answers, with the user's
+        actor kinds worked out once instead of once per transition (each transition's permission
+        is "one of its `actors`", `lifecycle.fsm_methods`)."""
+        found = self.get_available_state_transitions()
+        if user is not None:
+            kinds = lifecycle.actor_kinds(self, user)
+            found = (t for t in found if kinds.intersection(t.custom["actors"]))
         names = {t.custom["action"] for t in found}
         return [a for a in lifecycle.ACTIONS if a in names]
 
