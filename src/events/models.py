@@ -135,8 +135,9 @@ class Event(EventTransitions, ScopedModel):
 
     code = models.CharField(_("事件编号"), max_length=17, null=True, blank=True, unique=True,
                             help_text=_("区划6位+类别5位+县内同类顺序号6位，受理时赋号"))
+    # no index of its own: (event_class, reported_at) and (event_class, lat, lng) lead with it (migration 0009)
     event_class = models.ForeignKey(EventClass, verbose_name=_("事件类别"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="events")
+                                    on_delete=models.PROTECT, related_name="events", db_index=False)
     category_text = models.CharField(_("类别描述（待分类）"), max_length=200, blank=True)
     description = models.TextField(_("事件描述"))
     channel = models.CharField(_("来源渠道"), max_length=10, choices=Channel.choices, db_index=True)
