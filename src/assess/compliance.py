@@ -22,6 +22,12 @@ from django.utils import timezone
 from divisions.models import Division
 
 
+def _post_url(post: Any) -> str:
+    """The post's row on its town's page (AB岗 table), which every reader of the town may open —
+    not the admin, which command and leader users cannot."""
+    return reverse("web:division", args=[post.division_id]) + f"#post-{post.pk}"
+
+
 @dataclass
 class Failure:
     label: str
@@ -38,10 +44,8 @@ class Check:
     failures: list[Failure] = field(default_factory=list)
 
 
-def _post_url(post: Any) -> str:
-    """The post's row on its town's page (AB岗 table), which every reader of the town may open —
-    not the admin, which command and leader users cannot."""
-    return reverse("web:division", args=[post.division_id]) + f"#post-{post.pk}"
+def _admin(model: str, pk: Any) -> str:
+    return reverse(f"admin:{model}_change", args=[pk])
 
 
 def check_posts(town: Division) -> Check:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.urls import reverse
 
 from assess import facts
@@ -60,6 +60,8 @@ def scores_for(user: Any, *, period: Period, subject_type: str | None = None, di
 def latest_scored_start(user: Any, *, kind: str, division: str, today: dt.date) -> dt.date | None:
     """The start of the latest period of `kind` (not after `today`) with stored scores in the
     division that the user may see — one aggregate; None when nothing is stored."""
+    from django.db.models import Max
+
     return Score.objects.visible_to(user).filter(
         period_kind=kind, period_start__lte=today, division__code__startswith=_prefix(division)).aggregate(
         latest=Max("period_start"))["latest"]
