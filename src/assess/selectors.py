@@ -130,7 +130,7 @@ def _describe(item: str, ids: list[Any]) -> list[dict[str, Any]]:
         pairs = [(str(i).partition("@")[0], str(i).partition("@")[2]) for i in ids]
         grids = Grid.objects.filter(pk__in=[int(g) for g, _ in pairs if g.isdigit()]).defer("geometry").in_bulk()
         out = []
-        for i, (grid_id, day) in zip(ids, pairs):
+        for i, (grid_id, day) in zip(ids, pairs, strict=True):
             grid = grids.get(int(grid_id)) if grid_id.isdigit() else None
             out.append({"id": i, "label": f"{grid.code} {grid.name}" if grid else str(i), "text": f"{day} 已巡查",
                         "time": None, "url": reverse("grids:detail", args=[grid.pk]) if grid else ""})
