@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -166,15 +165,6 @@ def report_list(request: HttpRequest) -> HttpResponse:
                                                    "kinds": ReportKind.choices, "may_write": _may_write(request.user)})
 
 
-@login_required
-def report_file(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
-    report = get_object_or_404(AssessReport.objects.visible_to(request.user), pk=pk)
-    if fmt not in ("xlsx", "pdf"):
-        raise Http404
-    path = report.xlsx if fmt == "xlsx" else report.pdf
-    if not path or not default_storage.exists(path):
-        raise Http404("报告文件不存在")
-    return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=f"{report.title}.{fmt}")
 
 
 @login_required
