@@ -138,16 +138,15 @@ def _user(request: HttpRequest) -> Any:
     if not request.META.get("HTTP_AUTHORIZATION"):
         return None
     from rest_framework.exceptions import APIException
+    from rest_framework.request import Request
     from rest_framework.settings import api_settings
 
-    for auth_class in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
-        try:
-            found = auth_class().authenticate(request)
-        except APIException:
-            return None
-        if found is not None:
-            return found[0]
-    return None
+    api_request = Request(request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES])
+    try:
+        token_user = api_request.user
+    except APIException:  # an unknown, expired or revoked token
+        return None
+    return token_user if token_user.is_authenticated else None
 
 
 @require_safe
