@@ -289,6 +289,9 @@ STORAGES = {
                     else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files served at the site root by WhiteNoise (favicon.ico); never MEDIA_ROOT, whose files go through
+# the scoped view of core.downloads.
+WHITENOISE_ROOT = BASE_DIR / "web" / "root"
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 REST_FRAMEWORK = {
