@@ -38,7 +38,8 @@ from django.apps import apps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.module_loading import module_has_submodule
 from django.views.decorators.http import require_safe
@@ -141,7 +142,8 @@ def _user(request: HttpRequest) -> Any:
     from rest_framework.request import Request
     from rest_framework.settings import api_settings
 
-    api_request = Request(request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES])
+    classes: list[Any] = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    api_request = Request(request, authenticators=[cls() for cls in classes])
     try:
         token_user = api_request.user
     except APIException:  # an unknown, expired or revoked token
@@ -150,7 +152,7 @@ def _user(request: HttpRequest) -> Any:
 
 
 @require_safe
-def download(request: HttpRequest, kind: str, pk: int, variant: str) -> HttpResponse:
+def download(request: HttpRequest, kind: str, pk: int, variant: str) -> HttpResponseBase:
     """GET `/files/<kind>/<pk>/<variant>/`: the file if the user may see the owning row, else 404."""
     user = _user(request)
     if user is None:

@@ -16,7 +16,7 @@ def test_favicon_is_served_at_the_root_without_signing_in() -> None:
     response = Client().get("/favicon.ico")
     assert response.status_code == 200
     assert response["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
-    body = b"".join(response.streaming_content) if response.streaming else response.content
+    body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
     assert body == (settings.BASE_DIR / "web" / "root" / "favicon.ico").read_bytes()
     assert Image.open(io.BytesIO(body)).format == "ICO"
 
