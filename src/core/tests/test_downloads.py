@@ -34,7 +34,7 @@ def test_content_type_comes_from_the_bytes_not_the_name(media: Path) -> None:
     response = serve(Stored(stored, "照片.jpg"))
     assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("inline;")
-    assert b"".join(response.streaming_content) == tiny_png()  # type: ignore[attr-defined]
+    assert b"".join(response.streaming_content) == tiny_png()  # type: ignore[arg-type]
     assert content_type_of("r.pdf", tiny_pdf()) == "application/pdf"
     assert content_type_of("r.xlsx", b"not a zip") == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert content_type_of("r.bin", b"\x00\x01") == "application/octet-stream"
