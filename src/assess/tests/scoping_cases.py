@@ -217,7 +217,7 @@ CASES = [
     ScopeCase(model=DualScore, make=make_dual, api_list="assess-dual-score-list", api_detail="assess-dual-score-detail",
               writable=False, post_payload=post_dual),
     ScopeCase(model=AssessReport, make=make_report, api_list="assess-report-list", api_detail="assess-report-detail",
-              writable=False),
+              writable=False, pages=["assess:report"]),
 ]
 URL_CASES = {
     "assess-result-drill": check_drill,
@@ -233,6 +233,7 @@ URL_CASES = {
     "assess:town": check_results_page,
     "assess:reports": check_reports_page,
     "assess:report-file": check_reports_page,
+    "assess:report": check_reports_page,
     "assess:runs": check_runs_page,
     "assess:config": check_config_page,
     "assess:stationed": check_stationed_page,
