@@ -18,8 +18,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from assess import selectors
-from assess.facts import OffIndex
 from assess.choices import PeriodKind, ReportKind, SubjectType
+from assess.facts import OffIndex
 from assess.models import AssessReport
 from assess.periods import Period, period_of
 from core import audit

@@ -9,10 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from assess import compliance, dashboards, facts, reports, selectors, services
+from assess import compliance, dashboards, facts, selectors, services
 from assess.choices import PeriodKind, ReportKind, SubjectType
 from assess.models import (
     AppointmentSuggestion,

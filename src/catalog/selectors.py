@@ -89,12 +89,13 @@ def _codes_in_force(item_list: ItemList, on: dt.date) -> tuple[dict[str, tuple[s
     return _replay(versions), versions
 
 
-def list_state(item_list: ItemList, on: dt.date | None = None) -> ListState:
+def list_state(item_list: ItemList, on: dt.date | None = None, items: dict[str, Item] | None = None) -> ListState:
     """The list exactly as in force on `on` (any past or future date).
 
     A county list is the replay of its versions. A town list is its county list on that date,
     plus the items the town added, minus the items it withheld (each the town's last word on
-    that item on or before the date).
+    that item on or before the date). `items` (code → Item), when given, is a cache shared by
+    calls over many lists: only codes missing from it are read, and it is filled with them.
     """
     on = on or timezone.localdate()
     own, own_versions = _codes_in_force(item_list, on)
@@ -119,7 +120,10 @@ def list_state(item_list: ItemList, on: dt.date | None = None) -> ListState:
         for code, (op, version, reason) in own.items():
             if op == EntryOp.ADD:
                 included[code] = ("county", version, reason)
-    items = {i.code: i for i in Item.objects.filter(code__in=list(included) + list(withheld))}
+    items = {} if items is None else items
+    missing = [c for c in (*included, *withheld) if c not in items]
+    if missing:
+        items.update({i.code: i for i in Item.objects.filter(code__in=missing)})
     entries = [ListEntry(items[c], *included[c]) for c in sorted(included) if c in items]
     held = [ListEntry(items[c], *withheld[c]) for c in sorted(withheld) if c in items]
     return ListState(item_list, on, entries, held, own_versions[-1] if own_versions else None, base_version)

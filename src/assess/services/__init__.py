@@ -24,7 +24,6 @@ from assess.services.config import (
     version_in_force,
     versions_in_force,
 )
-from assess.services.reporting import report_execute, report_period, report_request
 from assess.services.dual import (
     dispatch_complete,
     dispatch_record,
@@ -32,6 +31,7 @@ from assess.services.dual import (
     suggestion_answer,
     suggestion_create,
 )
+from assess.services.reporting import report_execute, report_period, report_request
 
 __all__ = ["CONFIG_ROLES", "SEED_FROM", "dispatch_complete", "dispatch_record", "dual_score_record", "grade_of",
            "indicator_score", "indicator_version_create", "indicators_seed", "report_execute",

@@ -26,7 +26,7 @@ from divisions.models import Division
 
 log = logging.getLogger(__name__)
 
-REPORT_LEVELS = {ReportKind.WEEKLY: ("town", "county"), ReportKind.MONTHLY: ("town", "county", "city")}
+REPORT_LEVELS: dict[str, tuple[str, ...]] = {ReportKind.WEEKLY: ("town", "county"), ReportKind.MONTHLY: ("town", "county", "city")}
 # A request for a report already queued less than this long ago queues nothing more (a double click);
 # after it, a pending row is taken as lost with its worker and queued again.
 REQUEUE_AFTER = dt.timedelta(minutes=15)
