@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import threading
 import time
 from typing import Any
@@ -67,4 +68,4 @@ def main() -> None:
     outcome["vendor"] = connection.vendor
     outcome["journal_mode"] = connection.cursor().execute("PRAGMA journal_mode").fetchone()[0]
     outcome["reports"] = AssessReport.objects.count()
-    print("PROBE " + json.dumps(outcome))
+    sys.stdout.write("PROBE " + json.dumps(outcome) + "\n")

@@ -15,8 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parents[2]
 
 
@@ -35,7 +33,6 @@ def test_an_event_intake_succeeds_within_two_seconds_while_a_report_is_built(tmp
     lines = [line for line in got.stdout.splitlines() if line.startswith("PROBE ")]
     assert got.returncode == 0 and lines, (got.stdout[-2000:], got.stderr[-3000:])
     probe = json.loads(lines[-1].removeprefix("PROBE "))
-    print(probe)   # the figures, with -s
     assert probe["vendor"] == "sqlite" and probe["journal_mode"] == "wal", probe
     assert probe["build_running_during_intake"] is True, probe       # the intake really overlapped the build
     assert "intake_error" not in probe and probe["intake_ok"] is True, probe
