@@ -49,7 +49,7 @@ def main() -> None:
         finally:
             connection.close()
 
-    reports.sections = slow_sections   # type: ignore[assignment]
+    reports.sections = slow_sections
     worker = threading.Thread(target=build)
     worker.start()
     assert started.wait(30), "the build did not start"
