@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from core.errors import PlatformError
@@ -83,8 +84,9 @@ def password_change(*, user: User, new_password: str) -> User:
 def token_issue(*, user: User, request: Any = None) -> tuple[Any, str]:
     """A new API token for one client (SHA-512 digest stored, expiring after REST_KNOX TOKEN_TTL).
 
-    A user keeps at most API_TOKENS_PER_USER live tokens; the oldest beyond that are revoked.
-    Returns (token row, the token string shown once).
+    A user keeps at most API_TOKENS_PER_USER live tokens; the oldest beyond that are revoked, and
+    the expired ones are deleted (the housekeeping knox did on every authenticated request,
+    `accounts.api.authentication`). Returns (token row, the token string shown once).
     """
     from knox.models import get_token_model
 
@@ -94,10 +96,11 @@ def token_issue(*, user: User, request: Any = None) -> tuple[Any, str]:
     with transaction.atomic():
         instance, token = model.objects.create(user=user)
         limit = int(getattr(settings, "API_TOKENS_PER_USER", 10))
+        expired, _ = model.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         keep = list(model.objects.filter(user=user).order_by("-created").values_list("digest", flat=True)[:limit])
         dropped, _ = model.objects.filter(user=user).exclude(digest__in=keep).delete()
         user_event("token_new", user, request, actor=user, expiry=instance.expiry.isoformat() if instance.expiry else None,
-                   token_key=instance.token_key[:8], tokens_dropped=dropped)
+                   token_key=instance.token_key[:8], tokens_dropped=dropped, tokens_expired=expired)
     return instance, token
 
 

@@ -73,7 +73,12 @@ def current_actor() -> tuple[int | None, str, str]:
     return _actor.get()
 
 
+_PLAIN = (str, int, float, bool, type(None), list, dict)
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most columns: nothing to convert (exact types; a subclass goes on below)
+        return value
     if isinstance(value, FieldFile):
         return value.name or None  # the stored path, not the file
     if isinstance(value, (dt.datetime, dt.date, dt.time)):

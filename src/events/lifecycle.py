@@ -389,7 +389,8 @@ def fsm_methods(field: str = "state") -> dict[str, Callable[..., Any]]:
                 return bool(set(_actors) & actor_kinds(instance, user))
 
             decorated = transition(field=field, source=source, target=target, permission=permission,
-                                   conditions=conditions, custom={"fixed": fixed, "action": action})(body)
+                                   conditions=conditions,
+                                   custom={"fixed": fixed, "action": action, "actors": actors})(body)
             wrapper = wrapper or decorated
         assert wrapper is not None
         methods[method_name(action)] = wrapper

@@ -113,9 +113,15 @@ class EventTransitions(FSMModelMixin):
         getattr(self, lifecycle.method_name(action))(outcome=outcome)
 
     def available_actions(self, user: Any = None) -> list[str]:
-        """The actions possible now (for `user`: only those they may take), in table order."""
-        found = (self.get_available_state_transitions() if user is None
-                 else self.get_available_user_state_transitions(user))
+        """The actions possible now (for `user`: only those they may take), in table order.
+
+        What django-fsm's `get_available_user_state_transitions(user)` answers, with the user's
+        actor kinds worked out once instead of once per transition (each transition's permission
+        is "one of its `actors`", `lifecycle.fsm_methods`)."""
+        found = self.get_available_state_transitions()
+        if user is not None:
+            kinds = lifecycle.actor_kinds(self, user)
+            found = (t for t in found if kinds.intersection(t.custom["actors"]))
         names = {t.custom["action"] for t in found}
         return [a for a in lifecycle.ACTIONS if a in names]
 
@@ -129,8 +135,9 @@ class Event(EventTransitions, ScopedModel):
 
     code = models.CharField(_("事件编号"), max_length=17, null=True, blank=True, unique=True,
                             help_text=_("区划6位+类别5位+县内同类顺序号6位，受理时赋号"))
+    # no index of its own: (event_class, reported_at) and (event_class, lat, lng) lead with it (migration 0009)
     event_class = models.ForeignKey(EventClass, verbose_name=_("事件类别"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="events")
+                                    on_delete=models.PROTECT, related_name="events", db_index=False)
     category_text = models.CharField(_("类别描述（待分类）"), max_length=200, blank=True)
     description = models.TextField(_("事件描述"))
     channel = models.CharField(_("来源渠道"), max_length=10, choices=Channel.choices, db_index=True)

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from knox.models import AuthToken
+from knox.settings import CONSTANTS
 from rest_framework.test import APIClient
 
 from accounts import services
@@ -50,6 +51,25 @@ def test_an_expired_token_is_a_401(world) -> None:  # noqa: ANN001
     AuthToken.objects.filter(user=user).update(expiry=timezone.now() - dt.timedelta(seconds=1))
     answer = _api(token).get("/api/auth/me/")
     assert answer.status_code == 401 and answer.json()["error"]["code"] == "authentication_failed"
+
+
+def test_an_api_call_reads_only_its_own_token_and_a_new_token_clears_the_expired_ones(world) -> None:  # noqa: ANN001
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = account("tidy-user", ["town_command"])
+    old, live = token_for("tidy-user").json()["token"], token_for("tidy-user").json()["token"]
+    AuthToken.objects.filter(user=user, token_key=old[:CONSTANTS.TOKEN_KEY_LENGTH]).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    with CaptureQueriesContext(connection) as queries:
+        assert _api(live).get("/api/auth/me/").status_code == 200
+    assert len([q for q in queries.captured_queries if "knox_authtoken" in q["sql"]]) == 1, "one token query a call"
+    assert AuthToken.objects.filter(user=user).count() == 2, "another token's expiry is no business of this call"
+    assert _api(old).get("/api/auth/me/").status_code == 401
+    assert AuthToken.objects.filter(user=user).count() == 1, "the expired token presented is deleted"
+    AuthToken.objects.filter(user=user).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    assert token_for("tidy-user").status_code == 200
+    assert AuthToken.objects.filter(user=user).count() == 1, "issuing a token deletes the expired ones"
+    assert events("token_new", user)[-1].after["tokens_expired"] == 1
 
 
 def test_signing_out_revokes_every_token_of_the_account(world) -> None:  # noqa: ANN001

@@ -1,9 +1,12 @@
 """Serializer base: every related field only accepts objects the user can see."""
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from django.utils.functional import cached_property
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from core.personal import PersonalField
 from core.scoping import is_scoped_model, restricted_for, scope_for
@@ -117,4 +120,29 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             # user to judge by, and the parent was already scoped, so reads are left as they are.
             if request is not None and isinstance(field, serializers.ManyRelatedField | serializers.ListSerializer):
                 _restrict_many(field, user)
+        return fields
+
+
+class FieldsOncePerThread:
+    """Mixin for a flat input serializer on a hot path (plain fields, no context, never nested, one
+    instance in use at a time per thread): DRF deep-copies every declared field for each instance,
+    which for the events intake's 15-field body was most of validating it (profiled). The copies
+    are made once per thread and each new instance takes them over (only the fields' `parent`
+    changes: the names they are bound under are the same)."""
+
+    _built = threading.local()
+
+    @cached_property
+    def fields(self) -> BindingDict:
+        by_class: dict[type, dict[str, Any]] = self._built.__dict__.setdefault("by_class", {})
+        template = by_class.get(type(self))
+        fields = BindingDict(self)  # type: ignore[arg-type]  # a Serializer subclass uses the mixin
+        if template is None:
+            for key, value in self.get_fields().items():  # type: ignore[attr-defined]
+                fields[key] = value  # bound here, once
+            by_class[type(self)] = dict(fields.fields)
+        else:
+            for key, field in template.items():
+                field.parent = self
+                fields.fields[key] = field
         return fields

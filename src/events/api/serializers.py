@@ -5,6 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.api.serializers import FieldsOncePerThread
 from events import lifecycle
 from events.choices import API_CHANNELS, Level, LimitUnit, Severity
 from events.models import Event, EventClass, EventPhoto, Step
@@ -256,7 +257,7 @@ class EventDetailSerializer(EventSerializer):
         return list(self.context.get("duplicate_of", obj.duplicate_of or []))
 
 
-class EventReportSerializer(serializers.Serializer):
+class EventReportSerializer(FieldsOncePerThread, serializers.Serializer):
     """`POST /api/events/` (JSON or multipart with `photos` files)."""
 
     category = serializers.CharField(required=False, allow_blank=True, max_length=5,

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core import audit
 from core.errors import Conflict, NotAllowed, PlatformError
+from core.inserts import insert_one
 from core.scoping import Scope, scope_for
 from events import hooks, lifecycle, photos, routing
 from events.choices import WORKER_CHANNELS, Channel, LocationStatus, Severity
@@ -88,9 +89,11 @@ def _reporter_division(user: Any) -> str:
 
 
 def _existing(channel: str, client_id: str, user: Any) -> Event | None:
-    """The first event of `(channel, client_id)`; a cheap probe on the unique index, the row only on a repeat."""
-    found = list(Event.objects.filter(channel=channel, client_id=client_id).order_by().values_list(
-        "pk", "reporter_id")[:1])
+    """The first event of `(channel, client_id)` (409 `client_id_taken` when it is someone else's
+    that `user` cannot see), or None. The `client_id <> ''` term lets SQLite use the partial unique
+    index (without it, it walked every event of the channel)."""
+    found = list(Event.objects.filter(channel=channel, client_id=client_id).exclude(client_id="").order_by()
+                 .values_list("pk", "reporter_id")[:1])
     if not found:
         return None
     pk, reporter_id = found[0]
@@ -98,6 +101,16 @@ def _existing(channel: str, client_id: str, user: Any) -> Event | None:
             pk=pk).exists():
         raise Conflict("该客户端编号已被其他上报使用", code="client_id_taken", fields={"client_id": ["已被使用"]})
     return Event.objects.get(pk=pk)
+
+
+@dataclass
+class _Prepared:
+    event: Event
+    location: routing.Location
+    proposal: routing.Route
+    photos: list[photos.CleanPhoto]
+    step_due: dt.datetime | None
+    step_provisional: bool
 
 
 def event_report(*, user: Any, channel: str, description: str, category: Any = None, category_text: str = "",
@@ -113,6 +126,10 @@ def event_report(*, user: Any, channel: str, description: str, category: Any = N
     `photo_files` uploaded files or (name, bytes); `reported_at` aware (default now; other systems
     may send the time of the alarm). Errors: 400 for bad input (named field), 400 `outside_grids`
     when a grid worker reports outside the grids they may see, 409 for a client_id of someone else.
+
+    A repeated `client_id` is found by the insert itself (`core.inserts`: the unique constraint
+    decides, also for concurrent retries); a repeat whose other fields would now be refused (a class
+    since retired, a place outside the reporter's grids) still answers the first event.
     """
     if channel not in Channel.values:
         raise PlatformError("来源渠道不正确", code="bad_channel", fields={"channel": [f"可选：{', '.join(Channel.values)}"]})
@@ -122,10 +139,46 @@ def event_report(*, user: Any, channel: str, description: str, category: Any = N
     category_text = _text(category_text, "category_text", "类别描述", required=False, max_length=200)
     if severity not in (None, "") and severity not in Severity.values:
         raise PlatformError("事件等级不正确", code="bad_severity", fields={"severity": ["一般/较大/重大/特别重大"]})
-    if client_id:
+    try:
+        ready = _prepare(user=user, channel=channel, description=description, category=category,
+                         category_text=category_text, lat=lat, lng=lng, crs=crs, address=address,
+                         photo_files=photo_files, client_id=client_id, reporter_name=reporter_name,
+                         reporter_phone=reporter_phone, severity=severity, reported_at=reported_at,
+                         source_ref=source_ref)
+    except PlatformError:
+        first = _existing(channel, client_id, user) if client_id else None
+        if first is None:
+            raise
+        return ReportResult(first, False)
+    event = ready.event
+    with transaction.atomic(), _as(user):
+        # one insert each for the event and its first step, one for both audit entries (hot path)
+        if insert_one(Event, event, ignore_conflicts=bool(client_id)) is not None:
+            step = Step(
+                event=event, seq=1, action=lifecycle.Action.REPORT, actor=event.reporter,
+                actor_name=_actor_name(user), unit_id=getattr(user, "unit_id", None), at=event.reported_at,
+                note=description[:500], from_state="", to_state=State.REPORTED, level=event.level,
+                due_at=ready.step_due, due_provisional=ready.step_provisional,
+                data={"channel": channel, "location": ready.location.status, "routing": ready.proposal.as_dict()})
+            insert_one(Step, step)
+            audit.record_many([(event, "create", None, audit.snapshot(event)),
+                               (step, "create", None, audit.snapshot(step))])
+            new_photos = _attach_photos(event, step, ready.photos)
+            hooks.step_written(event, step)
+    if event.pk is None:  # the unique (channel, client_id) holds a first event: the insert skipped this one
         first = _existing(channel, client_id, user)
-        if first is not None:
-            return ReportResult(first, False)
+        if first is None:  # INSERT OR IGNORE skipped the row for another reason: a bug
+            raise RuntimeError(f"event ({channel}, {client_id}) neither inserted nor found")
+        return ReportResult(first, False)
+    _hold_related(event, ready.location, ready.proposal)
+    return ReportResult(event, True, hooks.duplicates_of(event), [step], new_photos)
+
+
+def _prepare(*, user: Any, channel: str, description: str, category: Any, category_text: str, lat: Any, lng: Any,
+             crs: str, address: str, photo_files: Sequence[Any], client_id: str, reporter_name: str,
+             reporter_phone: str, severity: str | None, reported_at: dt.datetime | None,
+             source_ref: str) -> _Prepared:
+    """The new event, unsaved: class, point, photos checked, located, routed, its due times."""
     event_class = event_class_for(category)
     point = _point(lat, lng, crs)
     cleaned = photos.clean_uploads(list(photo_files))
@@ -138,6 +191,7 @@ def event_report(*, user: Any, channel: str, description: str, category: Any = N
     if not location.division:
         raise PlatformError("无法确定事件所在区划：请提供网格内的坐标或可识别的地址", code="no_location",
                             fields={"address": ["无法识别"]})
+    now = timezone.now()
     event = Event(
         event_class=event_class, category_text=category_text, description=description, channel=channel,
         client_id=client_id, source_ref=source_ref[:100], reporter=user if getattr(user, "pk", None) else None,
@@ -150,33 +204,9 @@ def event_report(*, user: Any, channel: str, description: str, category: Any = N
         unit_id=proposal.unit_id, cooperating=proposal.cooperating, level=proposal.level,
         routing={**proposal.as_dict(), "location_note": location.note}, severity=sev,
         reported_at=at, due_at=due_at, escalate_at=due_at, warn_at=_warn(at, event_class), step_due_at=step_due,
-        due_provisional=provisional or step_prov,
-        created_at=timezone.now(), updated_at=timezone.now(),
+        due_provisional=provisional or step_prov, created_at=now, updated_at=now,
     )
-    try:
-        with transaction.atomic(), _as(user):
-            # one insert each for the event and its first step, one for both audit entries (hot path)
-            Event.objects.bulk_create([event])
-            step = Step(
-                event=event, seq=1, action=lifecycle.Action.REPORT, actor=event.reporter,
-                actor_name=_actor_name(user), unit_id=getattr(user, "unit_id", None), at=at,
-                note=description[:500], from_state="", to_state=State.REPORTED, level=event.level,
-                due_at=step_due, due_provisional=step_prov,
-                data={"channel": channel, "location": location.status, "routing": proposal.as_dict()})
-            Step.objects.bulk_create([step])
-            audit.record_many([(event, "create", None, audit.snapshot(event)),
-                               (step, "create", None, audit.snapshot(step))])
-            new_photos = _attach_photos(event, step, cleaned)
-            hooks.step_written(event, step)
-    except IntegrityError:
-        if not client_id:
-            raise
-        first = Event.objects.filter(channel=channel, client_id=client_id).first()
-        if first is None:
-            raise
-        return ReportResult(first, False)
-    _hold_related(event, location, proposal)
-    return ReportResult(event, True, hooks.duplicates_of(event), [step], new_photos)
+    return _Prepared(event, location, proposal, cleaned, step_due, step_prov)
 
 
 def _hold_related(event: Event, location: routing.Location, proposal: routing.Route) -> None:

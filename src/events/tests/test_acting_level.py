@@ -66,3 +66,19 @@ def test_an_escalated_event_passes_to_the_higher_centre() -> None:
     assert allowed(u["city_centre"], event) == ["supervise"]
     assert act(u["centre_a"], event, "accept") == 403
     assert act(u["county_centre"], event, "accept") == 200
+
+
+def test_the_actions_offered_are_django_fsms_answer_in_every_state_for_every_user() -> None:
+    """`Event.available_actions(user)` works the actor kinds out once; it must answer exactly what
+    django-fsm's per-transition permission check answers."""
+    from events.lifecycle import KIND
+
+    ew = factory.build()
+    event = factory.report(ew)
+    event.duplicate_of = [1]        # `clear-duplicate` is offered only while flagged
+    event.called_units = [ew.unit_a.pk]
+    for state in KIND:
+        event.__dict__["state"] = state   # the field is protected: set the in-memory state directly
+        for name, user in ew.users.items():
+            expected = {t.custom["action"] for t in event.get_available_user_state_transitions(user)}
+            assert set(event.available_actions(user)) == expected, (state, name)
