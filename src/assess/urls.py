@@ -12,6 +12,7 @@ urlpatterns = [
     path("assess/compliance/", views.compliance_table, name="compliance-table"),
     path("assess/compliance/<str:code>/", views.compliance_town, name="compliance"),
     path("assess/reports/", views.report_list, name="reports"),
+    path("assess/reports/<int:pk>/", views.report_detail, name="report"),
     path("assess/runs/", views.runs, name="runs"),
     path("assess/runs/<int:pk>/", views.run_detail, name="run"),
     path("assess/config/", views.config, name="config"),

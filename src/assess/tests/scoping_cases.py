@@ -231,7 +231,7 @@ CASES = [
     ScopeCase(model=DualScore, make=make_dual, api_list="assess-dual-score-list", api_detail="assess-dual-score-detail",
               writable=False, post_payload=post_dual),
     ScopeCase(model=AssessReport, make=make_report, api_list="assess-report-list", api_detail="assess-report-detail",
-              writable=False),
+              writable=False, pages=["assess:report"]),
 ]
 URL_CASES = {
     "assess-result-drill": check_drill,
@@ -248,6 +248,7 @@ URL_CASES = {
     "assess:reports": check_reports_page,
     "files:assess-report": check_file_kind("assess-report", lambda world: make_stored_report(world), "pdf",
                                            lambda row: row.pdf),
+    "assess:report": check_reports_page,
     "assess:runs": check_runs_page,
     "assess:config": check_config_page,
     "assess:stationed": check_stationed_page,
