@@ -15,6 +15,7 @@ from assess import reports, services
 from assess.models import AssessReport
 from assess.periods import period_of
 from assess.tests import world as W
+from core.downloads import file_url
 from core.errors import NotAllowed, NotFound, PlatformError
 from core.testing.commit import committed
 
@@ -48,7 +49,7 @@ def test_the_request_queues_the_build_and_the_page_shows_pending_then_the_downlo
     fragment = c.get(f"/assess/reports/{report.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 2s"' in fragment and "后台生成中" in fragment and "<progress>" in fragment
     assert "生成中" in c.get("/assess/reports/", {"division": W.COUNTY}).content.decode()
-    assert c.get(f"/assess/reports/{report.pk}/pdf/").status_code == 404   # nothing to download yet
+    assert c.get(file_url("assess-report", report.pk, "pdf")).status_code == 404   # nothing to download yet
     # The worker (Huey immediate in tests) runs it once the request's transaction commits.
     with committed():
         c.post("/assess/reports/", {"division": W.COUNTY, "kind": "monthly", "day": "2026-03-15"})
@@ -59,11 +60,11 @@ def test_the_request_queues_the_build_and_the_page_shows_pending_then_the_downlo
     assert report.status == "done"
     fragment = c.get(f"/assess/reports/{report.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in fragment
-    assert f"/assess/reports/{report.pk}/xlsx/" in fragment and f"/assess/reports/{report.pk}/pdf/" in fragment
+    assert file_url("assess-report", report.pk, "xlsx") in fragment and file_url("assess-report", report.pk, "pdf") in fragment
     sheet = load_workbook(io.BytesIO(default_storage.open(report.xlsx).read()))["主要指标"]
     rows = {r[0]: r[1:4] for r in sheet.iter_rows(min_row=3, values_only=True)}
     assert rows["结案率"] == (4, 5, "80.0%")
-    got = c.get(f"/assess/reports/{report.pk}/pdf/")
+    got = c.get(file_url("assess-report", report.pk, "pdf"))
     assert got.status_code == 200 and b"".join(got.streaming_content)[:4] == b"%PDF"  # type: ignore[attr-defined]
 
 
