@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from accounts.security import otp_satisfied, password_change_reason
 
-OPEN_PREFIXES = ("/static/", "/media/", "/i18n/", "/healthz", "/login/", "/logout/", "/favicon.ico")
+OPEN_PREFIXES = ("/static/", "/i18n/", "/healthz", "/login/", "/logout/", "/favicon.ico")
 OTP_PAGE = "/account/otp/"
 PASSWORD_PAGE = "/account/password/"
 

@@ -344,5 +344,16 @@ class AssessReport(ScopedModel):
         constraints = [models.UniqueConstraint(fields=["division", "kind", "period_start"],
                                                name="assess_one_report_per_period")]
 
+    # A failed on-demand build marks the title (the row has no status column; see `status`).
+    FAILED_MARK = "【生成失败】"
+
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def status(self) -> str:
+        """"done" (both files stored), "failed" (the last build failed: title starts with
+        `FAILED_MARK`), else "pending" (requested: queued for or being built by the worker)."""
+        if self.xlsx and self.pdf:
+            return "done"
+        return "failed" if self.title.startswith(self.FAILED_MARK) else "pending"

@@ -14,10 +14,12 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from assess import selectors, services
 from assess.choices import PeriodKind, ReportKind, SubjectType
+from assess.facts import OffIndex
 from assess.models import AssessReport
 from assess.periods import Period, period_of
 from core import audit
@@ -73,15 +75,26 @@ def unit_rows(division: Division, period: Period) -> list[list[Any]]:
 
 
 def worst_classes(division: Division, period: Period, limit: int = 10) -> list[list[Any]]:
-    """Event classes filed in the period in the division with the most events not closed on time."""
+    """Event classes filed in the period in the division with the most events not closed on time:
+    [[class code, class name, events, not closed on time]], worst first."""
+    rows = worst_classes_query(division, period)[:limit]
+    return [[r["event_class__code"] or "未分类", r["event_class__name"] or "", r["n"], r["late"]] for r in rows]
+
+
+def worst_classes_query(division: Division, period: Period) -> QuerySet[Any]:
+    """The aggregate behind `worst_classes` (one query; its SQLite plan is tested)."""
     from events.models import Event, Step
 
     start, end = period.bounds()
-    on_time = Step.objects.filter(event_id=OuterRef("pk"), action="close", at__lte=OuterRef("due_at"))
-    rows = (Event.objects.filter(division__code__startswith=_prefix(division), filed_at__gte=start, filed_at__lt=end)
+    # The event's own close step, found through `(event_id, seq)`: with the action off the indexes
+    # (`facts.OffIndex`), SQLite without statistics no longer answers this correlated subquery from
+    # the `(action, at)` index — every close step ever recorded, read per event (a county month of
+    # the 30-day demo, 3,539 events × ~40k close steps, took 208 s; issue 14).
+    on_time = Step.objects.filter(event_id=OuterRef("pk"), at__lte=OuterRef("due_at")).alias(
+        off_action=OffIndex(F("action"))).filter(off_action="close")
+    return (Event.objects.filter(division__code__startswith=_prefix(division), filed_at__gte=start, filed_at__lt=end)
             .annotate(ok=Exists(on_time)).values("event_class__code", "event_class__name")
-            .annotate(n=Count("id"), late=Count("id", filter=Q(ok=False))).order_by("-late", "-n")[:limit])
-    return [[r["event_class__code"] or "未分类", r["event_class__name"] or "", r["n"], r["late"]] for r in rows]
+            .annotate(n=Count("id"), late=Count("id", filter=Q(ok=False))).order_by("-late", "-n"))
 
 
 def worst_places(division: Division, period: Period, limit: int = 10) -> list[list[Any]]:
@@ -108,15 +121,33 @@ def sections(division: Division, period: Period) -> list[tuple[str, list[str], l
     ]
 
 
-@transaction.atomic
-def report_generate(*, kind: str, division: Division, period: Period) -> AssessReport:
-    """Build (or rebuild) one report: xlsx and PDF written after commit, replaced files deleted."""
+def report_title(kind: str, division: Division, period: Period) -> str:
     label = "周分析" if kind == ReportKind.WEEKLY else "月汇总"
-    title = f"{division.name}考核{label}（{period.label}）"
+    return f"{division.name}考核{label}（{period.label}）"
+
+
+def report_build(*, kind: str, division: Division, period: Period) -> tuple[str, bytes, bytes]:
+    """(title, xlsx bytes, PDF bytes) of one report. Reads only, and outside any transaction: on
+    SQLite a transaction is `BEGIN IMMEDIATE` (settings), which would hold the one write lock for
+    the whole build and starve every other writer (issue 14: logins and intake failed with
+    "database is locked" while a county month was built)."""
+    title = report_title(kind, division, period)
     parts = sections(division, period)
+    workbook = xlsx.workbook(parts, title=title, area=division.name)
+    document = pdf.table_report(
+        title, parts, subtitle=f"{division.name} · {period.start:%Y-%m-%d} 至 {period.end - dt.timedelta(days=1):%Y-%m-%d}",
+        note="说明：指标由平台记录的事件、步骤、巡查和办件计算，每个数字可在平台上下钻到具体记录。")
+    return title, workbook, document
+
+
+def report_store(*, kind: str, division: Division, period: Period, title: str, workbook: bytes,
+                 document: bytes) -> AssessReport:
+    """Store a built report in one short transaction: the row (created or updated; unique per
+    division, kind and period start), its files written after commit, replaced files deleted."""
     stem = f"assess/reports/{period.start:%Y/%m}/{kind}-{division.code}-{period.start:%Y%m%d}"
-    with audit.acting_as(name="assess.reports", source="task"):
-        report = AssessReport.objects.filter(kind=kind, division=division, period_start=period.start).first() or \
+    with transaction.atomic(), audit.acting_as(name="assess.reports", source="task"):
+        report = AssessReport.objects.select_for_update().filter(
+            kind=kind, division=division, period_start=period.start).first() or \
             AssessReport(kind=kind, division=division, period_start=period.start)
         stale = [old for old in (report.xlsx, report.pdf) if old]
 
@@ -124,13 +155,18 @@ def report_generate(*, kind: str, division: Division, period: Period) -> AssessR
             for old in stale:
                 default_storage.delete(old)
         transaction.on_commit(_delete_stale)
-        report.period_end, report.title = period.end, title
-        report.xlsx = store_on_commit(f"{stem}.xlsx", xlsx.workbook(parts, title=title, area=division.name))
-        report.pdf = store_on_commit(f"{stem}.pdf", pdf.table_report(
-            title, parts, subtitle=f"{division.name} · {period.start:%Y-%m-%d} 至 {period.end - dt.timedelta(days=1):%Y-%m-%d}",
-            note="说明：指标由平台记录的事件、步骤、巡查和办件计算，每个数字可在平台上下钻到具体记录。"))
+        report.period_end, report.title, report.created_at = period.end, title, timezone.now()
+        report.xlsx = store_on_commit(f"{stem}.xlsx", workbook)
+        report.pdf = store_on_commit(f"{stem}.pdf", document)
         report.save()
     return report
+
+
+def report_generate(*, kind: str, division: Division, period: Period) -> AssessReport:
+    """Build (or rebuild) one report: read-only build, then one short write (`report_store`)."""
+    title, workbook, document = report_build(kind=kind, division=division, period=period)
+    return report_store(kind=kind, division=division, period=period, title=title, workbook=workbook,
+                        document=document)
 
 
 def reports_for_all(kind: str, today: dt.date) -> list[AssessReport]:

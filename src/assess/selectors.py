@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum
 from django.urls import reverse
 
 from assess import facts
@@ -33,11 +33,16 @@ def latest_only(rows: Any, key: tuple[str, ...] = ("subject_type", "subject_key"
 
 def results_for(user: Any, *, period: Period, subject_type: str | None = None, division: str | None = None,
                 code: str | None = None, latest: bool = True) -> list[Result]:
-    """Stored results of a period visible to the user (latest revisions unless `latest=False`)."""
+    """Stored results of a period visible to the user (latest revisions unless `latest=False`).
+
+    The subject type is kept off the indexes (`facts.OffIndex`): SQLite without statistics would
+    otherwise read every result of that type ever stored through the unique index that starts
+    with it, rather than the period's rows through `assess_result_period` (a cost growing with
+    every day, week and month computed)."""
     qs: QuerySet[Result] = Result.objects.visible_to(user).filter(
         period_kind=period.kind, period_start=period.start).select_related("indicator")
     if subject_type:
-        qs = qs.filter(subject_type=subject_type)
+        qs = qs.alias(off_subject_type=facts.OffIndex(F("subject_type"))).filter(off_subject_type=subject_type)
     if division:
         qs = qs.filter(division__code__startswith=_prefix(division))
     if code:

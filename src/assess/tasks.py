@@ -1,6 +1,6 @@
 """Background work: scheduled computations (day, week, month, quarter, year) and reports.
 
-`compute_run` is a django.tasks task (Huey backend) for on-demand runs; the periodic tasks are
+`compute_run` and `report_run` are django.tasks tasks (Huey backend) for on-demand runs and reports; the periodic tasks are
 Huey's. A killed worker loses at most a computation, which the next schedule or a new request
 repeats: results are append-only and a repeat stores nothing new when nothing changed.
 """
@@ -19,6 +19,14 @@ def compute_run(run_id: int) -> int:
     from assess import services
 
     return services.run_execute(run_id).stored
+
+
+@task()
+def report_run(report_id: int) -> int:
+    """Build an on-demand report (`services.report_request` queues it); returns the row's id."""
+    from assess import services
+
+    return services.report_execute(report_id).pk
 
 
 def compute_scheduled(kind: str) -> int:

@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from assess import compliance, dashboards, facts, reports, selectors, services
+from assess import compliance, dashboards, facts, selectors, services
 from assess.choices import PeriodKind, ReportKind, SubjectType
 from assess.models import (
     AppointmentSuggestion,
@@ -149,17 +147,17 @@ def compliance_table(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_list(request: HttpRequest) -> HttpResponse:
+    """The division's reports; 立即生成 queues the build to the worker and opens its progress page."""
     division = _visible_division(request, request.GET.get("division") or request.POST.get("division"))
     error = ""
     if request.method == "POST":
         if not _may_write(request.user):
             raise Http404
         kind = request.POST.get("kind") or ReportKind.MONTHLY
-        day = parse_day(request.POST.get("day"), "day") or dashboards.default_day()
-        period = period_of(PeriodKind.WEEK if kind == ReportKind.WEEKLY else PeriodKind.MONTH, day)
         try:
-            reports.report_generate(kind=kind, division=division, period=period)
-            return redirect(f"{reverse('assess:reports')}?division={division.code}")
+            day = parse_day(request.POST.get("day"), "day") or dashboards.default_day()
+            report = services.report_request(user=request.user, kind=kind, division=division, day=day)
+            return redirect("assess:report", pk=report.pk)
         except PlatformError as exc:
             error = exc.message
     rows = AssessReport.objects.visible_to(request.user).filter(division__code__startswith=division.code[:6])[:200]
@@ -168,14 +166,11 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_file(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One report's state: 生成中 (polled with htmx every 2 s), then the download links."""
     report = get_object_or_404(AssessReport.objects.visible_to(request.user), pk=pk)
-    if fmt not in ("xlsx", "pdf"):
-        raise Http404
-    path = report.xlsx if fmt == "xlsx" else report.pdf
-    if not path or not default_storage.exists(path):
-        raise Http404("报告文件不存在")
-    return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=f"{report.title}.{fmt}")
+    template = "assess/_report.html" if request.headers.get("HX-Request") else "assess/report.html"
+    return render(request, template, {"report": report})
 
 
 @login_required

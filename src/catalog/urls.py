@@ -17,7 +17,6 @@ urlpatterns = [
     path("catalog/admissions/<int:pk>/", views.admission_detail, name="admission"),
     path("catalog/changes/", views.changes, name="changes"),
     path("catalog/changes/<int:pk>/", views.change_detail, name="change"),
-    path("catalog/changes/<int:pk>/evidence/<int:file_id>/", views.change_evidence, name="change-evidence"),
     path("public/lists/", views.public_index, name="public-index"),
     path("public/lists/<str:code>/", views.public_town, name="public-town"),
     path("public/lists/<str:code>/<str:kind>.xlsx", views.public_town_export, name="public-town-export"),

@@ -278,6 +278,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded and generated files: never served under MEDIA_URL (no such route); each is served by the
+# scoped view of core.downloads (/files/<kind>/<pk>/<variant>/) to users who may see its row.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Production serves the files `manage.py collectstatic` wrote (hashed names, gzip, cached for a
@@ -289,6 +291,9 @@ STORAGES = {
                     else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files served at the site root by WhiteNoise (favicon.ico); never MEDIA_ROOT, whose files go through
+# the scoped view of core.downloads.
+WHITENOISE_ROOT = BASE_DIR / "web" / "root"
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 REST_FRAMEWORK = {

@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("core.urls")),  # stored files, scoped by their owning rows (core.downloads)
     path("", include("notify.urls")),
     path("", include("accounts.urls")),
     path("", include("catalog.urls")),

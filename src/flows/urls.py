@@ -10,5 +10,4 @@ urlpatterns = [
     path("flows/items/<str:code>/", views.item_map, name="item"),
     path("flows/cases/", views.cases, name="cases"),
     path("flows/cases/<int:pk>/", views.case_detail, name="case"),
-    path("flows/attachments/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -8,7 +8,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -23,7 +23,7 @@ from flows import inputs as flow_inputs
 from flows.choices import TEMPLATE_FOR_KIND, TEMPLATE_LABELS, MapStatus
 from flows.filtersets import CaseFilterSet, ProcessMapFilterSet
 from flows.forms import CaseStartForm, MapImportForm, first_error
-from flows.models import Case, CaseAttachment, ProcessMap
+from flows.models import Case, ProcessMap
 from flows.templates_dir import template_bytes
 
 
@@ -181,9 +181,3 @@ def case_detail(request, pk: int):  # noqa: ANN001, ANN201
     })
 
 
-@login_required
-def attachment(request, pk: int):  # noqa: ANN001, ANN201
-    att = get_object_or_404(CaseAttachment.objects.visible_to(request.user), pk=pk)
-    from django.core.files.storage import default_storage
-
-    return FileResponse(default_storage.open(att.path, "rb"), as_attachment=True, filename=att.name)

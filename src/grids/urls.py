@@ -12,8 +12,6 @@ urlpatterns = [
     path("grids/map/<str:code>/", views.grid_map, name="map-division"),
     path("grids/patrol/", views.patrol_page, name="patrol"),
     path("grids/rhythm/", views.rhythm, name="rhythm"),
-    path("grids/reports/<int:pk>/<str:fmt>/", views.report_download, name="report-download"),
     path("grids/findings/", views.findings, name="findings"),
-    path("grids/findings/<int:pk>/photo/", views.finding_photo, name="finding-photo"),
     path("grids/<int:pk>/", views.grid_detail, name="detail"),
 ]

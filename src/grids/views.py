@@ -6,9 +6,8 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -185,30 +184,3 @@ def rhythm(request):  # noqa: ANN001, ANN201
                                                  "week": periods["week"], "month": periods["month"],
                                                  "reports": reports,
                                                  "children": Division.objects.visible_to(user).filter(parent=division)})
-
-
-PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
-               ".heic": "image/heic"}
-
-
-@login_required
-def finding_photo(request, pk: int):  # noqa: ANN001, ANN201
-    """A finding's photo, for whoever may see the finding (its patrol's division subtree); 404 for
-    anyone else and for a finding without a photo. Photos are never served from a public media URL."""
-    finding = get_object_or_404(Finding.objects.visible_to(request.user).exclude(photo=""), pk=pk)
-    suffix = ("." + finding.photo.rsplit(".", 1)[-1].lower()) if "." in finding.photo else ""
-    try:
-        handle = default_storage.open(finding.photo, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=PHOTO_TYPES.get(suffix, "application/octet-stream"))
-    response["Content-Disposition"] = f'inline; filename="finding-{finding.pk}{suffix}"'
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
-@login_required
-def report_download(request, pk: int, fmt: str):  # noqa: ANN001, ANN201
-    from grids.api.views import report_file_response
-
-    return report_file_response(request.user, pk, fmt)

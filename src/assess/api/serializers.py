@@ -107,9 +107,11 @@ class DualScoreSerializer(ScopedModelSerializer):
 
 
 class AssessReportSerializer(ScopedModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="done | pending (queued or being built) | failed")
+
     class Meta:
         model = AssessReport
-        fields = ["id", "division", "kind", "period_start", "period_end", "title", "created_at"]
+        fields = ["id", "division", "kind", "period_start", "period_end", "title", "status", "created_at"]
         read_only_fields = fields
 
 

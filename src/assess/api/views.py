@@ -222,7 +222,8 @@ class ComplianceView(PlatformAPIView):
         checks = compliance.town_checks(town)
         return Response({"town": town.code, "name": town.name, "checks": [
             {"code": c.code, "name": c.name, "ok": c.ok, "summary": c.summary,
-             "failures": [f.__dict__ for f in c.failures]} for c in checks]})
+             "failures": [{"label": f.label, "detail": f.detail, "url": str(f.url)} for f in c.failures]}
+            for c in checks]})
 
 
 class DashboardView(PlatformAPIView):

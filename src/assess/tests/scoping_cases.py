@@ -21,6 +21,7 @@ from assess.models import (
     StationedDispatch,
 )
 from core.testing.cases import ScopeCase
+from core.testing.downloads import check_file_kind
 
 B = "321002106000"
 DAY = dt.date(2026, 3, 1)
@@ -89,6 +90,20 @@ def make_report(world: Any) -> AssessReport:
     return AssessReport.objects.create(division=world.town_b, kind="monthly", period_start=DAY + dt.timedelta(days=n),
                                        period_end=dt.date(2026, 4, 1), title="湾头镇考核月汇总", xlsx="assess/x.xlsx",
                                        pdf="assess/x.pdf")
+
+
+def make_stored_report(world: Any) -> AssessReport:
+    """Town B's report with both files really stored."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from core.testing.files import tiny_pdf
+
+    report = make_report(world)
+    report.pdf = default_storage.save("assess/reports/test.pdf", ContentFile(tiny_pdf("湾头镇")))
+    report.xlsx = default_storage.save("assess/reports/test.xlsx", ContentFile(b"PK\x03\x04xlsx"))
+    report.save()
+    return report
 
 
 def post_indicator(world: Any, target: Any) -> dict[str, Any]:
@@ -168,9 +183,8 @@ def check_results_page(world: Any, api: Any, session: Any, insider: Any) -> None
 
 
 def check_reports_page(world: Any, api: Any, session: Any, insider: Any) -> None:
-    target = make_report(world)
+    make_report(world)
     assert "湾头镇考核月汇总" not in session.get(reverse("assess:reports")).content.decode()
-    assert session.get(reverse("assess:report-file", args=[target.pk, "pdf"])).status_code == 404
     count = AssessReport.objects.count()
     assert session.post(reverse("assess:reports") + f"?division={B}", {"kind": "monthly"}).status_code == 404
     assert AssessReport.objects.count() == count
@@ -217,7 +231,7 @@ CASES = [
     ScopeCase(model=DualScore, make=make_dual, api_list="assess-dual-score-list", api_detail="assess-dual-score-detail",
               writable=False, post_payload=post_dual),
     ScopeCase(model=AssessReport, make=make_report, api_list="assess-report-list", api_detail="assess-report-detail",
-              writable=False),
+              writable=False, pages=["assess:report"]),
 ]
 URL_CASES = {
     "assess-result-drill": check_drill,
@@ -232,7 +246,9 @@ URL_CASES = {
     "assess:results": check_results_page,
     "assess:town": check_results_page,
     "assess:reports": check_reports_page,
-    "assess:report-file": check_reports_page,
+    "files:assess-report": check_file_kind("assess-report", lambda world: make_stored_report(world), "pdf",
+                                           lambda row: row.pdf),
+    "assess:report": check_reports_page,
     "assess:runs": check_runs_page,
     "assess:config": check_config_page,
     "assess:stationed": check_stationed_page,

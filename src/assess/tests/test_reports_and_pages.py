@@ -17,6 +17,7 @@ from assess import reports, services
 from assess.models import AssessReport, Result, Run
 from assess.periods import period_of
 from assess.tests import world as W
+from core.downloads import file_url
 from core.testing.commit import committed
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,8 @@ def test_monthly_pdf_text_extracts_and_excel_figures_match_the_page(aw: W.Assess
     assert ranking["东关街道"] == (82.5, "B")
     # downloads through the page
     c = _client(aw.users["cc"])
-    got = c.get(f"/assess/reports/{report.pk}/pdf/")
+    assert file_url("assess-report", report.pk, "pdf") in c.get("/assess/reports/", {"division": report.division_id}).content.decode()
+    got = c.get(file_url("assess-report", report.pk, "pdf"))
     assert got.status_code == 200 and b"".join(got.streaming_content)[:4] == b"%PDF"  # type: ignore[attr-defined]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -13,6 +12,7 @@ from catalog.choices import ChangeKind, EntryOp, ListKind, ReturnReason, ReviewD
 from catalog.models import Admission, Assignment, Item, ItemList, ListVersion, Matter, PowerChange, Responsibility
 from core.api.fields import DivisionCodeField, PlatformDateField, PlatformDatesMixin, validated_query
 from core.api.serializers import ScopedModelSerializer
+from core.downloads import file_url
 from divisions.models import Division
 from org.models import Unit
 
@@ -279,7 +279,7 @@ class PowerChangeSerializer(PlatformDatesMixin, ScopedModelSerializer):
 
     def get_documents(self, obj: PowerChange) -> list[dict[str, Any]]:
         return [{"id": f.pk, "name": f.name, "size": f.size, "sha256": f.sha256,
-                 "uploaded_at": f.uploaded_at.isoformat(), "url": reverse("catalog:change-evidence", args=[obj.pk, f.pk])}
+                 "uploaded_at": f.uploaded_at.isoformat(), "url": file_url("change-evidence", f.pk)}
                 for f in obj.evidence_files.all()]
 
     def create(self, validated_data: dict) -> PowerChange:

@@ -16,6 +16,7 @@ from catalog.models import (
     Responsibility,
 )
 from core.testing.cases import ScopeCase
+from core.testing.downloads import check_file_kind
 from org.models import Unit
 
 B = "321002106000"
@@ -73,20 +74,6 @@ def make_evidence(world):  # noqa: ANN001, ANN201
     change = make_change(world)
     path = default_storage.save(f"catalog/evidence/{B}/{change.pk}/test-{change.pk}.pdf", ContentFile(b"%PDF-1.4 B"))
     return ChangeEvidence.objects.create(change=change, name="湾头镇花名册.pdf", path=path, size=10, sha256="0" * 64)
-
-
-def check_page_evidence(world, api, session, insider):  # noqa: ANN001, ANN201
-    """The outsider cannot download town B's supporting document (404); the insider can."""
-    from core import audit
-
-    with audit.acting_as(world.insider, source="test"):
-        row = make_evidence(world)
-    url = reverse("catalog:change-evidence", kwargs={"pk": row.change_id, "file_id": row.pk})
-    assert session.get(url).status_code == 404
-    client = __import__("django.test", fromlist=["Client"]).Client()
-    client.force_login(world.insider)
-    response = client.get(url)
-    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 B"
 
 
 def _future():  # noqa: ANN202
@@ -278,7 +265,7 @@ URL_CASES = {
     "catalog:admissions": check_page_admissions,
     "catalog:admission": check_page_admissions,
     "catalog:changes": check_page_changes_post,
-    "catalog:change-evidence": check_page_evidence,
+    "files:change-evidence": check_file_kind("change-evidence", make_evidence),
 }
 
 EXEMPT_MODELS = {

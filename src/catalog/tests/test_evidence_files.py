@@ -12,6 +12,7 @@ from django.utils import timezone
 from catalog import services
 from catalog.models import ChangeEvidence, PowerChange
 from catalog.tests.factory import build_catalog, evidence_upload
+from core.downloads import file_url
 from core.errors import PlatformError
 from core.testing.world import build_world
 
@@ -55,9 +56,12 @@ def test_filing_through_the_page_stores_each_file_after_commit(media: Path) -> N
     assert (media / rows[0].path).read_bytes() == SCAN and rows[0].size == len(SCAN)
     page = client.get(f"/catalog/changes/{change.pk}/").content.decode()
     assert "扫描件.png" in page and "花名册.pdf" in page
-    download = client.get(f"/catalog/changes/{change.pk}/evidence/{rows[0].pk}/")
+    url = file_url("change-evidence", rows[0].pk)
+    assert f'href="{url}"' in page  # the page links the one file address (core.downloads)
+    download = client.get(url)
     assert download.status_code == 200 and b"".join(download.streaming_content) == SCAN  # type: ignore[attr-defined]
-    assert "attachment" in download["Content-Disposition"]
+    assert download["Content-Type"] == "image/png"
+    assert "filename*=utf-8''%E6%89%AB%E6%8F%8F%E4%BB%B6.png" in download["Content-Disposition"]
 
 
 def test_rollback_after_the_filing_leaves_no_file(media: Path) -> None:

@@ -6,7 +6,7 @@ submission re-renders the page (400) with every typed value kept and each messag
 field, including the refusals of the services (`core.forms.add_platform_error`).
 """
 from catalog.views.admissions import ADMISSION_ACTIONS, admission_detail, admissions  # noqa: F401
-from catalog.views.changes import CHANGE_ACTIONS, change_detail, change_evidence, changes  # noqa: F401
+from catalog.views.changes import CHANGE_ACTIONS, change_detail, changes  # noqa: F401
 from catalog.views.lists import index, items, list_detail, list_export, list_import  # noqa: F401
 from catalog.views.matters import gaps, matters, responsibility_edit  # noqa: F401
 from catalog.views.public import public_index, public_town, public_town_export  # noqa: F401

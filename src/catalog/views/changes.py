@@ -4,15 +4,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from catalog import forms, services
 from catalog.choices import ChangeKind, ChangeState, ReturnReason
 from catalog.filtersets import PowerChangeFilterSet
-from catalog.models import ChangeEvidence, PowerChange
+from catalog.models import PowerChange
 from catalog.views._common import _above_town, _filtered, _status, _wants_xlsx, _xlsx
 from core.errors import PlatformError
 from core.forms import add_platform_error
@@ -128,10 +127,3 @@ def change_detail(request: Any, pk: int) -> Any:
         status=_status(*action_forms.values()))
 
 
-@login_required
-def change_evidence(request: Any, pk: int, file_id: int) -> FileResponse:
-    """One supporting document of a procedure, for whoever may see the procedure (else 404)."""
-    row = get_object_or_404(ChangeEvidence.objects.visible_to(request.user), pk=file_id, change_id=pk)
-    if not default_storage.exists(row.path):
-        raise Http404("文件不存在")
-    return FileResponse(default_storage.open(row.path, "rb"), as_attachment=True, filename=row.name)

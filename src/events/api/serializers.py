@@ -6,6 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.api.serializers import FieldsOncePerThread
+from core.downloads import file_url
 from events import lifecycle
 from events.choices import API_CHANNELS, Level, LimitUnit, Severity
 from events.models import Event, EventClass, EventPhoto, Step
@@ -66,14 +67,12 @@ class PhotoSerializer(serializers.ModelSerializer):
                 "gps_lat": obj.gps_lat, "gps_lng": obj.gps_lng}
 
     def get_url(self, obj: EventPhoto) -> str:
-        from django.core.files.storage import default_storage
-
-        return default_storage.url(obj.path)
+        """The scoped address of the photo (`core.downloads`), root-relative."""
+        return file_url("event-photo", obj.pk)
 
     def get_thumbnail_url(self, obj: EventPhoto) -> str:
-        from django.core.files.storage import default_storage
-
-        return default_storage.url(obj.thumbnail)
+        """The scoped address of its thumbnail (JPEG), root-relative."""
+        return file_url("event-photo", obj.pk, "thumb")
 
 
 class StepSerializer(serializers.ModelSerializer):

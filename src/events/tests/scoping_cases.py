@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 
 from core.testing.cases import ScopeCase
+from core.testing.downloads import check_file_kind
 from events.models import (
     CallDepartment,
     DeadlineMark,
@@ -44,6 +45,20 @@ def make_photo(world: Any) -> EventPhoto:
     event = make_event(world)
     return EventPhoto.objects.create(event=event, path="events/x.jpg", thumbnail="events/x.thumb.jpg",
                                      content_type="image/jpeg", size=1, width=1, height=1, sha256="0" * 64)
+
+
+def make_stored_photo(world: Any) -> EventPhoto:
+    """Town B's photo with a real JPEG and thumbnail stored (`events.photos.prepare`)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from events.tests.factory import photo
+
+    row = make_photo(world)
+    row.path = default_storage.save("events/test/x.jpg", ContentFile(photo().read()))
+    row.thumbnail = default_storage.save("events/test/x.thumb.jpg", ContentFile(photo().read()))
+    row.save()
+    return row
 
 
 def make_counter(world: Any) -> EventCounter:
@@ -251,6 +266,7 @@ CASES = [
     ScopeCase(model=CallDepartment, make=make_call_department),
 ]
 URL_CASES = {
+    "files:event-photo": check_file_kind("event-photo", make_stored_photo),
     "event-act": check_act,
     "event-counts": check_counts,
     "event-class-export": check_class_export,

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from core.api.serializers import ScopedModelSerializer
+from core.downloads import file_url
 from flows.models import Case, CaseAttachment, CaseStep, ProcessMap
 
 
@@ -66,7 +67,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "size", "sha256", "uploaded_at", "url"]
 
     def get_url(self, obj) -> str:  # noqa: ANN001
-        return f"/flows/attachments/{obj.pk}/"
+        return file_url("case-attachment", obj.pk)
 
 
 class CaseStepSerializer(serializers.ModelSerializer):

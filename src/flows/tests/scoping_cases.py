@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from catalog.models import Item
 from core.testing.cases import ScopeCase
 from core.testing.commit import committed
+from core.testing.downloads import check_file_kind
 from core.testing.files import tiny_pdf
 from flows import services
 from flows.models import BpmnDocument, Case, CaseAttachment, CaseStep, LaneMapping, ProcessMap
@@ -111,9 +112,10 @@ CASES = [
               post_payload=lambda w, t: {"item": t.item.code, "division": w.town_b.code, "title": "越权办件"},
               pages=["flows:case"]),
     ScopeCase(model=CaseStep, make=make_step),
-    ScopeCase(model=CaseAttachment, make=make_attachment, pages=["flows:attachment"]),
+    ScopeCase(model=CaseAttachment, make=make_attachment),
 ]
 URL_CASES = {
+    "files:case-attachment": check_file_kind("case-attachment", make_attachment),
     "process-map-import": check_import,
     "process-map-validate": _map_action("validate"),
     "process-map-publish": _map_action("publish"),

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
+from core.downloads import file_url
 from core.testing.commit import committed
 from core.testing.files import tiny_pdf, tiny_png
 from core.uploads import check_upload, sniff
@@ -84,8 +85,14 @@ def test_allowed_kinds_are_stored_and_read_back_byte_for_byte() -> None:
     client = Client()
     client.force_login(actors.handler)
     for name, content in uploads.items():
-        read = client.get(f"/flows/attachments/{stored[name].pk}/")
+        read = client.get(file_url("case-attachment", stored[name].pk))
         assert read.status_code == 200 and b"".join(read.streaming_content) == content, name  # type: ignore[attr-defined]
+    pdf = client.get(file_url("case-attachment", stored["决定书.pdf"].pk))
+    assert pdf["Content-Type"] == "application/pdf" and pdf["X-Content-Type-Options"] == "nosniff"
+    assert pdf["Content-Disposition"].startswith("inline;") and "filename*=utf-8''" in pdf["Content-Disposition"]
+    sheet = client.get(file_url("case-attachment", stored["清单.xlsx"].pk))
+    assert sheet["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert sheet["Content-Disposition"].startswith("attachment;")
 
 
 @pytest.mark.parametrize(("name", "content", "found"), [

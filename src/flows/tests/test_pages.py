@@ -3,6 +3,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from core.downloads import file_url
 from core.testing.files import tiny_pdf, tiny_png
 from flows import services
 from flows.models import Case, ProcessMap
@@ -63,8 +64,13 @@ def test_attachment_download(django_capture_on_commit_callbacks):
         step = services.case_complete_task(user=actors.handler, case_id=case.pk, task_id=case.ready_tasks[0]["id"],
                                            files=[SimpleUploadedFile("现场照片.png", tiny_png())])
     att = step.attachments.get()
-    r = _client(actors.handler).get(f"/flows/attachments/{att.pk}/")
+    client = _client(actors.handler)
+    url = file_url("case-attachment", att.pk)
+    assert f'href="{url}"' in client.get(f"/flows/cases/{case.pk}/").content.decode()  # the case page links it
+    r = client.get(url)
     assert r.status_code == 200 and b"".join(r.streaming_content) == tiny_png()
+    assert r["Content-Type"] == "image/png" and r["X-Content-Type-Options"] == "nosniff"
+    assert "filename*=utf-8''%E7%8E%B0%E5%9C%BA%E7%85%A7%E7%89%87.png" in r["Content-Disposition"]
 
 
 def test_case_list_exports_to_excel_with_the_same_filters():

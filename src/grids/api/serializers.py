@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import ScopedModelSerializer
+from core.downloads import file_url
 from core.scoping import Scope, scope_for
 from grids import services
 from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol
@@ -136,9 +137,8 @@ class FindingSerializer(ScopedModelSerializer):
         """The scoped photo address (`grids:finding-photo`), never a public media URL."""
         if not obj.photo:
             return None
-        from django.urls import reverse
 
-        return reverse("grids:finding-photo", args=[obj.pk])
+        return file_url("finding-photo", obj.pk)
 
 
 class PatrolSerializer(ScopedModelSerializer):
@@ -246,11 +246,9 @@ class GridReportSerializer(ScopedModelSerializer):
         read_only_fields = fields
 
     def get_xlsx_url(self, obj: GridReport) -> str | None:
-        from django.urls import reverse
 
-        return reverse("grid-report-download", kwargs={"pk": obj.pk, "fmt": "xlsx"}) if obj.xlsx else None
+        return file_url("grid-report", obj.pk, "xlsx") if obj.xlsx else None
 
     def get_pdf_url(self, obj: GridReport) -> str | None:
-        from django.urls import reverse
 
-        return reverse("grid-report-download", kwargs={"pk": obj.pk, "fmt": "pdf"}) if obj.pdf else None
+        return file_url("grid-report", obj.pk, "pdf") if obj.pdf else None

@@ -18,6 +18,5 @@ urlpatterns = [
     path("grids/locate/", views.LocateView.as_view(), name="grid-locate"),
     path("grids/coverage/", views.CoverageView.as_view(), name="grid-coverage"),
     path("grids/analysis/", views.AnalysisView.as_view(), name="grid-analysis"),
-    path("grids/reports/<int:pk>/<str:fmt>/", views.ReportDownloadView.as_view(), name="grid-report-download"),
     *router.urls,
 ]

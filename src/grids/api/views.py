@@ -6,9 +6,8 @@ import datetime as dt
 import json
 
 import numpy as np
-from django.core.files.storage import default_storage
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -294,25 +293,6 @@ class ReportViewSet(ScopedReadOnlyViewSet):
     queryset = GridReport.objects.select_related("division")
     serializer_class = s.GridReportSerializer
     filterset_fields = ["kind", "division"]
-
-
-class ReportDownloadView(PlatformAPIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(operation_id="grids_reports_download", responses={
-        (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
-        (200, "application/pdf"): bytes})
-    def get(self, request, pk: int, fmt: str):  # noqa: ANN001, ANN201
-        return report_file_response(request.user, pk, fmt)
-
-
-def report_file_response(user, pk: int, fmt: str) -> FileResponse:  # noqa: ANN001
-    report = GridReport.objects.visible_to(user).filter(pk=pk).first()
-    if report is None or fmt not in ("xlsx", "pdf") or not getattr(report, fmt):
-        raise Http404
-    path = getattr(report, fmt)
-    filename = f"{report.title}.{fmt}"
-    return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=filename)
 
 
 class CoverageView(PlatformAPIView):

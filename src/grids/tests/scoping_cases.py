@@ -5,6 +5,7 @@ import uuid
 from django.utils import timezone
 
 from core.testing.cases import ScopeCase
+from core.testing.downloads import check_file_kind
 from grids.models import Finding, Grid, GridMembership, GridReport, GridVersion, GridWorker, Patrol, PatrolPoint
 from grids.tests import fixtures
 
@@ -89,17 +90,28 @@ def check_boundaries(world, api, session, insider):  # noqa: ANN001, ANN201
                insider.get(f"/api/grids/boundaries/?division={B}000").json()["features"])
 
 
-def check_finding_photo(world, api, session, insider):  # noqa: ANN001, ANN201
-    """A finding's photo: 404 for an outsider, served to the finding's own area."""
+def make_stored_finding(world):  # noqa: ANN001, ANN201
+    """Town B's finding with a real photo stored."""
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
+    from core.testing.files import tiny_png
+
     finding = make_finding(world)
-    finding.photo = default_storage.save("grids/findings/test.png", ContentFile(b"\x89PNG\r\n"))
+    finding.photo = default_storage.save("grids/findings/test.png", ContentFile(tiny_png()))
     finding.save()
-    assert session.get(f"/grids/findings/{finding.pk}/photo/").status_code == 404
-    body = api.get(f"/api/grids/findings/{finding.pk}/")
-    assert body.status_code == 404
+    return finding
+
+
+def make_stored_report(world):  # noqa: ANN001, ANN201
+    """Town B's weekly report with its Excel file stored."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    report = make_report(world)
+    report.xlsx = default_storage.save("grids/reports/test.xlsx", ContentFile(b"PK\x03\x04xlsx"))
+    report.save()
+    return report
 
 
 def check_import(world, api, session, insider):  # noqa: ANN001, ANN201
@@ -125,18 +137,6 @@ def check_coverage(world, api, session, insider):  # noqa: ANN001, ANN201
     assert api.get("/api/grids/analysis/?division=321002106000").json()["patrols"] == 0
     assert session.get("/grids/rhythm/?division=321002106000").status_code == 404
     assert "湾头镇" not in session.get("/grids/rhythm/").content.decode()
-
-
-def check_report_download(world, api, session, insider):  # noqa: ANN001, ANN201
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    report = make_report(world)
-    report.xlsx = default_storage.save("grids/reports/test.xlsx", ContentFile(b"x"))
-    report.save()
-    assert insider.get(f"/api/grids/reports/{report.pk}/xlsx/").status_code == 200
-    assert api.get(f"/api/grids/reports/{report.pk}/xlsx/").status_code == 404
-    assert session.get(f"/grids/reports/{report.pk}/xlsx/").status_code == 404
 
 
 def check_list_page(world, api, session, insider):  # noqa: ANN001, ANN201
@@ -218,7 +218,7 @@ URL_CASES = {
     "grid-locate": check_locate,
     "grid-map-layer": check_map,
     "grid-boundaries": check_boundaries,
-    "grids:finding-photo": check_finding_photo,
+    "files:finding-photo": check_file_kind("finding-photo", make_stored_finding, path_of=lambda row: row.photo),
     "grids:map": check_map,
     "grids:map-division": check_map,
     "grid-import": check_import,
@@ -226,8 +226,7 @@ URL_CASES = {
     "grid-coverage": check_coverage,
     "grid-analysis": check_coverage,
     "grids:rhythm": check_coverage,
-    "grid-report-download": check_report_download,
-    "grids:report-download": check_report_download,
+    "files:grid-report": check_file_kind("grid-report", make_stored_report, "xlsx", lambda row: row.xlsx),
     "grids:list": check_list_page,
     "grids:patrol": check_list_page,
     "grid-patrol-points": check_patrol_actions,

@@ -12,6 +12,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from core.downloads import file_url
 from core.testing.world import build_world
 from grids.models import Finding, Patrol, PatrolPoint
 from grids.tests import fixtures
@@ -79,6 +80,6 @@ def test_phone_patrol_marks_findings_apart_from_the_track(live_server, chromium)
 
     # the photo is served to the worker through the scoped address
     assert finding.photo
-    chromium.get(f"{live_server.url}/grids/findings/{finding.pk}/photo/")
+    chromium.get(live_server.url + file_url("finding-photo", finding.pk))
     size = chromium.execute_script("var i = document.querySelector('img'); return i ? [i.naturalWidth, i.complete] : null")
     assert size == [1, True]

@@ -1,5 +1,6 @@
-"""Finding photos are served through the scoped page address (never a public media URL): the
-API gives that address, the finding's area gets the bytes, anyone else a 404."""
+"""Finding photos are served through the scoped file address (`core.downloads`, never a public media
+URL): the API and the findings page give that address, the finding's area gets the bytes, anyone
+else a 404, an anonymous browser the sign-in page."""
 import uuid
 
 import pytest
@@ -7,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
+from core.downloads import file_url
 from core.testing.commit import committed
 from core.testing.world import build_world
 from grids import services
@@ -32,7 +34,7 @@ def test_photo_link_is_the_scoped_view_and_answers_only_inside_the_area():
     api = APIClient()
     api.force_authenticate(world.users["city-user"])
     url = api.get(f"/api/grids/findings/{finding.pk}/").json()["photo_url"]
-    assert url == f"/grids/findings/{finding.pk}/photo/"
+    assert url == file_url("finding-photo", finding.pk) == f"/files/finding-photo/{finding.pk}/file/"
     inside = Client()
     inside.force_login(user)
     response = inside.get(url)
@@ -41,6 +43,9 @@ def test_photo_link_is_the_scoped_view_and_answers_only_inside_the_area():
     other_town = Client()
     other_town.force_login(world.insider)  # town B, every role
     assert other_town.get(url).status_code == 404
+    assert f'href="{url}"' in inside.get("/grids/findings/").content.decode()  # the page links the same address
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
 
 
 def test_empty_description_is_refused_with_what_is_missing():

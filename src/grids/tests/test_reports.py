@@ -50,8 +50,10 @@ def test_weekly_task_writes_xlsx_and_pdf_with_chinese_text(settings, tmp_path):
     api.force_authenticate(world.users["county-user"])
     rows = api.get("/api/grids/reports/").json()["results"]
     assert any(r["title"] == report.title for r in rows)
-    download = api.get(rows[0]["pdf_url"])
-    assert download.status_code == 200 and b"".join(download.streaming_content)[:4] == b"%PDF"  # type: ignore[attr-defined]
+    api.force_login(world.users["county-user"])  # the file address (core.downloads) takes a session or a token
+    download = api.get(next(r for r in rows if r["title"] == report.title)["pdf_url"])
+    assert download.status_code == 200 and b"".join(download.streaming_content) == default_storage.open(report.pdf).read()  # type: ignore[attr-defined]
+    assert download["Content-Type"] == "application/pdf" and download["Content-Disposition"].startswith("attachment;")
     old_pdf = report.pdf
     with committed():
         assert tasks.weekly_grid_reports.call_local() == 3  # rerun replaces, never duplicates
