@@ -169,11 +169,21 @@ def report_generate(*, kind: str, division: Division, period: Period) -> AssessR
                         document=document)
 
 
+# The levels each kind of report is made for: 周分析 per town and county, 月汇总 also for the city.
+REPORT_LEVELS: dict[str, tuple[str, ...]] = {ReportKind.WEEKLY: ("town", "county"),
+                                             ReportKind.MONTHLY: ("town", "county", "city")}
+
+
+def report_period(kind: str, day: dt.date) -> Period:
+    """The week (周分析) or month (月汇总) holding `day`."""
+    return period_of(PeriodKind.WEEK if kind == ReportKind.WEEKLY else PeriodKind.MONTH, day)
+
+
 def reports_for_all(kind: str, today: dt.date) -> list[AssessReport]:
     """The scheduled run: last week's analysis for every town and county, last month's summary for
     every town, county and city."""
-    period = period_of(PeriodKind.WEEK if kind == ReportKind.WEEKLY else PeriodKind.MONTH, today).previous()
-    levels = ("town", "county") if kind == ReportKind.WEEKLY else ("town", "county", "city")
+    period = report_period(kind, today).previous()
+    levels = REPORT_LEVELS[kind]
     return [report_generate(kind=kind, division=d, period=period)
             for d in Division.objects.filter(level__in=levels).order_by("code")
             if code_level(d.code) in levels]

@@ -31,10 +31,10 @@ from assess.services.dual import (
     suggestion_answer,
     suggestion_create,
 )
-from assess.services.reporting import report_execute, report_period, report_request
+from assess.services.reporting import report_execute, report_request
 
 __all__ = ["CONFIG_ROLES", "SEED_FROM", "dispatch_complete", "dispatch_record", "dual_score_record", "grade_of",
            "indicator_score", "indicator_version_create", "indicators_seed", "report_execute",
-           "report_period", "report_request", "results_compute", "run_execute",
+           "report_request", "results_compute", "run_execute",
            "run_request", "scheme_in_force", "scheme_version_create", "scores_compute", "subject_info",
            "suggestion_answer", "suggestion_create", "version_in_force", "versions_in_force"]

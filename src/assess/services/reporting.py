@@ -14,9 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assess import reports
-from assess.choices import PeriodKind, ReportKind
 from assess.models import AssessReport
-from assess.periods import Period, period_of
 from assess.services._common import CONFIG_ROLES, _as_user
 from core import audit
 from core.errors import NotAllowed, NotFound, PlatformError
@@ -26,15 +24,9 @@ from divisions.models import Division
 
 log = logging.getLogger(__name__)
 
-REPORT_LEVELS: dict[str, tuple[str, ...]] = {ReportKind.WEEKLY: ("town", "county"), ReportKind.MONTHLY: ("town", "county", "city")}
 # A request for a report already queued less than this long ago queues nothing more (a double click);
 # after it, a pending row is taken as lost with its worker and queued again.
 REQUEUE_AFTER = dt.timedelta(minutes=15)
-
-
-def report_period(kind: str, day: dt.date) -> Period:
-    """The week (周分析) or month (月汇总) holding `day`."""
-    return period_of(PeriodKind.WEEK if kind == ReportKind.WEEKLY else PeriodKind.MONTH, day)
 
 
 def report_request(*, user: Any, kind: str, division: Division, day: dt.date) -> AssessReport:
@@ -49,12 +41,12 @@ def report_request(*, user: Any, kind: str, division: Division, day: dt.date) ->
     if user is not None and not (getattr(user, "is_superuser", False) or has_role(
             user, *CONFIG_ROLES, Role.TOWN_COMMAND)):
         raise NotAllowed("只有指挥中心和编办可以生成考核报告")
-    if kind not in REPORT_LEVELS:
+    if kind not in reports.REPORT_LEVELS:
         raise PlatformError("报告类型只能是周分析或月汇总", code="report_kind", fields={"kind": [kind]})
-    if code_level(division.code) not in REPORT_LEVELS[kind]:
+    if code_level(division.code) not in reports.REPORT_LEVELS[kind]:
         raise PlatformError("周分析按乡镇（街道）和县（市、区）生成，月汇总按乡镇（街道）、县（市、区）和市生成",
                             code="report_level", fields={"division": [division.code]})
-    period = report_period(kind, day)
+    period = reports.report_period(kind, day)
     now = timezone.now()
     with transaction.atomic(), _as_user(user):
         report = AssessReport.objects.select_for_update().filter(
@@ -87,7 +79,7 @@ def report_execute(report_id: int) -> AssessReport:
     """Build a requested report (the background worker): read-only build, then one short store.
     A failure marks the row (`AssessReport.FAILED_MARK`, shown on the page) and is re-raised."""
     report = AssessReport.objects.select_related("division").get(pk=report_id)
-    period = report_period(report.kind, report.period_start)
+    period = reports.report_period(report.kind, report.period_start)
     try:
         title, workbook, document = reports.report_build(kind=report.kind, division=report.division, period=period)
     except Exception:

@@ -8,7 +8,6 @@ import io
 
 import pytest
 from django.core.files.storage import default_storage
-from django.test import Client
 from openpyxl import load_workbook
 
 from assess import reports, services
@@ -25,22 +24,13 @@ MARCH = period_of("month", dt.date(2026, 3, 1))
 
 @pytest.fixture
 def aw() -> W.AssessWorld:
-    aw = W.build()
-    services.indicators_seed(city=aw.world.city)
-    services.results_compute(division=aw.world.county, period=MARCH, as_of=W.AS_OF)
-    return aw
-
-
-def _client(user: object) -> Client:
-    c = Client()
-    c.force_login(user)  # type: ignore[arg-type]
-    return c
+    return W.with_march_results()
 
 
 def test_the_request_queues_the_build_and_the_page_shows_pending_then_the_downloads(
         aw: W.AssessWorld, settings, tmp_path) -> None:  # noqa: ANN001
     settings.MEDIA_ROOT = str(tmp_path)
-    c = _client(aw.users["cc"])
+    c = W.client(aw.users["cc"])
     # Without the on-commit callbacks the task is not queued: the request itself builds nothing.
     got = c.post("/assess/reports/", {"division": W.COUNTY, "kind": "monthly", "day": "2026-03-15"})
     report = AssessReport.objects.get()
@@ -94,7 +84,7 @@ def test_a_failed_build_is_marked_and_can_be_asked_again(aw: W.AssessWorld, sett
         services.report_execute(report.pk)
     report.refresh_from_db()
     assert report.status == "failed" and report.title.startswith(AssessReport.FAILED_MARK)
-    html = _client(aw.users["cA"]).get(f"/assess/reports/{report.pk}/").content.decode()
+    html = W.client(aw.users["cA"]).get(f"/assess/reports/{report.pk}/").content.decode()
     assert "生成失败" in html and 'hx-get="/assess/reports/' not in html   # no more polling
     monkeypatch.undo()
     with committed():
@@ -113,8 +103,8 @@ def test_scope_role_kind_and_level_are_checked_before_anything_is_queued(aw: W.A
         services.report_request(user=aw.users["cc"], kind="daily", division=aw.world.county, day=dt.date(2026, 3, 1))
     with pytest.raises(PlatformError, match="周分析按乡镇"):
         services.report_request(user=None, kind="weekly", division=aw.world.city, day=dt.date(2026, 3, 1))
-    got = _client(aw.users["cc"]).post("/assess/reports/", {"division": W.COUNTY, "kind": "daily"})
+    got = W.client(aw.users["cc"]).post("/assess/reports/", {"division": W.COUNTY, "kind": "daily"})
     assert got.status_code == 200 and "报告类型只能是周分析或月汇总" in got.content.decode()
     # the county user cannot reach the city (outside the subtree): 404, nothing stored
-    assert _client(aw.users["cc"]).post("/assess/reports/", {"division": W.CITY, "kind": "monthly"}).status_code == 404
+    assert W.client(aw.users["cc"]).post("/assess/reports/", {"division": W.CITY, "kind": "monthly"}).status_code == 404
     assert not AssessReport.objects.exists()

@@ -9,11 +9,10 @@ import re
 
 import pytest
 from django.core.files.storage import default_storage
-from django.test import Client
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from assess import reports, services
+from assess import reports
 from assess.models import AssessReport, Result, Run
 from assess.periods import period_of
 from assess.tests import world as W
@@ -26,16 +25,7 @@ MARCH = period_of("month", dt.date(2026, 3, 1))
 
 @pytest.fixture
 def aw() -> W.AssessWorld:
-    aw = W.build()
-    services.indicators_seed(city=aw.world.city)
-    services.results_compute(division=aw.world.county, period=MARCH, as_of=W.AS_OF)
-    return aw
-
-
-def _client(user: object) -> Client:
-    c = Client()
-    c.force_login(user)  # type: ignore[arg-type]
-    return c
+    return W.with_march_results()
 
 
 def test_monthly_pdf_text_extracts_and_excel_figures_match_the_page(aw: W.AssessWorld, settings, tmp_path) -> None:  # noqa: ANN001
@@ -54,7 +44,7 @@ def test_monthly_pdf_text_extracts_and_excel_figures_match_the_page(aw: W.Assess
     rows = {r[0]: r[1:4] for r in sheet.iter_rows(min_row=3, values_only=True)}
     assert rows["结案率"] == (4, 5, "80.0%") and rows["按期结案率"] == (2, 5, "40.0%")
     # … and match the results page for the same month
-    page = _client(aw.users["cc"]).get("/assess/results/", {"division": W.COUNTY, "period_kind": "month",
+    page = W.client(aw.users["cc"]).get("/assess/results/", {"division": W.COUNTY, "period_kind": "month",
                                                             "day": "2026-03-01", "subject_type": "town"}).content.decode()
     close = {r.subject_key: r for r in Result.objects.filter(code="close_rate")}
     for key in (W.A, W.B):
@@ -64,7 +54,7 @@ def test_monthly_pdf_text_extracts_and_excel_figures_match_the_page(aw: W.Assess
     assert sum(close[k].numerator for k in (W.A, W.B)) == rows["结案率"][0]
     assert sum(close[k].denominator for k in (W.A, W.B)) == rows["结案率"][1]
     # the page's own Excel export holds the same numbers (issue 13 item 4)
-    got = _client(aw.users["cc"]).get("/assess/results/", {"division": W.COUNTY, "period_kind": "month",
+    got = W.client(aw.users["cc"]).get("/assess/results/", {"division": W.COUNTY, "period_kind": "month",
                                                            "day": "2026-03-01", "subject_type": "town",
                                                            "format": "xlsx"})
     exported = load_workbook(io.BytesIO(b"".join(got.streaming_content))).active  # type: ignore[attr-defined]
@@ -73,14 +63,14 @@ def test_monthly_pdf_text_extracts_and_excel_figures_match_the_page(aw: W.Assess
     ranking = {r[1]: (r[2], r[3]) for r in wb["乡镇（街道）排名"].iter_rows(min_row=3, values_only=True)}
     assert ranking["东关街道"] == (82.5, "B")
     # downloads through the page
-    c = _client(aw.users["cc"])
+    c = W.client(aw.users["cc"])
     assert file_url("assess-report", report.pk, "pdf") in c.get("/assess/reports/", {"division": report.division_id}).content.decode()
     got = c.get(file_url("assess-report", report.pk, "pdf"))
     assert got.status_code == 200 and b"".join(got.streaming_content)[:4] == b"%PDF"  # type: ignore[attr-defined]
 
 
 def test_dashboard_draws_with_local_echarts_and_ranks_the_towns(aw: W.AssessWorld) -> None:
-    page = _client(aw.users["leader"]).get("/assess/", {"division": W.COUNTY, "day": "2026-03-05"})
+    page = W.client(aw.users["leader"]).get("/assess/", {"division": W.COUNTY, "day": "2026-03-05"})
     assert page.status_code == 200
     html = page.content.decode()
     assert "/static/vendor/echarts/echarts.min.js" in html and "/static/assess/dashboard.js" in html
@@ -93,7 +83,7 @@ def test_dashboard_draws_with_local_echarts_and_ranks_the_towns(aw: W.AssessWorl
 
 
 def test_drill_page_lists_the_events_and_town_page_shows_the_county_median(aw: W.AssessWorld) -> None:
-    c = _client(aw.users["cA"])
+    c = W.client(aw.users["cA"])
     r = Result.objects.get(code="dispatch_accuracy", subject_key=W.A)
     html = c.get(f"/assess/results/{r.pk}/denominator/").content.decode()
     for key in ("E1", "E3", "E6"):
@@ -107,7 +97,7 @@ def test_drill_page_lists_the_events_and_town_page_shows_the_county_median(aw: W
 
 
 def test_run_on_demand_shows_progress_to_done(aw: W.AssessWorld) -> None:
-    c = _client(aw.users["cc"])
+    c = W.client(aw.users["cc"])
     with committed():
         got = c.post("/assess/runs/", {"division": W.COUNTY, "period_kind": "month", "day": "2026-02-10"})
     assert got.status_code == 302

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from assess import selectors, services
+from assess import selectors
 from assess.models import Result
 from assess.periods import period_of
 from assess.tests import world as W
@@ -17,10 +17,7 @@ MARCH = period_of("month", W.t(15, 12).date())
 
 @pytest.fixture
 def aw() -> W.AssessWorld:
-    aw = W.build()
-    services.indicators_seed(city=aw.world.city)
-    services.results_compute(division=aw.world.county, period=MARCH, as_of=W.AS_OF)
-    return aw
+    return W.with_march_results()
 
 
 def _keys(aw: W.AssessWorld) -> dict[str, str]:

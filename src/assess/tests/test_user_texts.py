@@ -10,11 +10,10 @@ import re
 
 import pytest
 from django.core.files.storage import default_storage
-from django.test import Client
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from assess import facts, reports, services
+from assess import facts, reports
 from assess.models import AssessReport, Result, Run
 from assess.periods import period_of
 from assess.tests import world as W
@@ -27,16 +26,7 @@ CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # an identifier such as close_on_t
 
 @pytest.fixture
 def aw() -> W.AssessWorld:
-    aw = W.build()
-    services.indicators_seed(city=aw.world.city)
-    services.results_compute(division=aw.world.county, period=MARCH, as_of=W.AS_OF)
-    return aw
-
-
-def _client(user: object) -> Client:
-    c = Client()
-    c.force_login(user)  # type: ignore[arg-type]
-    return c
+    return W.with_march_results()
 
 
 def test_report_trend_rows_name_the_indicators_in_excel_and_pdf(aw: W.AssessWorld, settings, tmp_path) -> None:  # noqa: ANN001
@@ -58,7 +48,7 @@ def test_config_page_describes_every_fact_in_chinese_and_names_weighted_indicato
         text = str(f.description)
         assert re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"[A-Za-z`]", text.replace("12345", "")), f.code
         assert re.search(r"[\u4e00-\u9fff]", str(f.item_label)), f.code
-    html = _client(aw.users["cc"]).get("/assess/config/").content.decode()
+    html = W.client(aw.users["cc"]).get("/assess/config/").content.decode()
     assert "Of `" not in html and "calls the department" not in html
     assert str(facts.FACTS["calls_received"].description) in html
     # scheme weights and indicators' numerators / denominators by name: 结案率 30%, 结案数 / 应结案数
@@ -67,7 +57,7 @@ def test_config_page_describes_every_fact_in_chinese_and_names_weighted_indicato
 
 
 def test_run_pages_name_the_division_not_its_code(aw: W.AssessWorld) -> None:
-    c = _client(aw.users["cc"])
+    c = W.client(aw.users["cc"])
     with committed():
         c.post("/assess/runs/", {"division": W.COUNTY, "period_kind": "month", "day": "2026-02-10"})
     run = Run.objects.get()
@@ -79,7 +69,7 @@ def test_run_pages_name_the_division_not_its_code(aw: W.AssessWorld) -> None:
 
 def test_drill_page_describes_the_fact_in_chinese(aw: W.AssessWorld) -> None:
     r = Result.objects.get(code="dispatch_accuracy", subject_key=W.A)
-    html = _client(aw.users["cA"]).get(f"/assess/results/{r.pk}/denominator/").content.decode()
+    html = W.client(aw.users["cA"]).get(f"/assess/results/{r.pk}/denominator/").content.decode()
     assert str(facts.FACTS["dispatches"].description) in html
     assert "Events dispatched" not in html and "（dispatches）" not in html
 
@@ -87,7 +77,7 @@ def test_drill_page_describes_the_fact_in_chinese(aw: W.AssessWorld) -> None:
 def test_patrol_drill_names_the_grid_and_day_not_its_id(aw: W.AssessWorld) -> None:
     # w1 patrolled gA1 on 2 March (twice) and 3 March: two grid-days
     r = Result.objects.get(code="patrol_coverage", subject_key=str(aw.workers["w1"].pk))
-    html = _client(aw.users["cA"]).get(f"/assess/results/{r.pk}/numerator/").content.decode()
+    html = W.client(aw.users["cA"]).get(f"/assess/results/{r.pk}/numerator/").content.decode()
     grid = aw.grids["gA1"]
     assert html.count(f"{grid.code} {grid.name}") == 2 and "2026-03-02 已巡查" in html and "2026-03-03 已巡查" in html
     assert f"{grid.pk}@2026-03-02" not in html

@@ -37,6 +37,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.test import Client
 from django.utils import timezone
 
 from core import audit
@@ -224,3 +225,22 @@ def _cases(aw: AssessWorld) -> None:
                                    workflow_state=b"", state="completed", started_at=t(1, 9), completed_at=done)
         CaseStep.objects.create(case=case, division_id=town, seq=1, task_id=f"t{n}", task_spec="s", task_name="受理",
                                 completed_at=done, overdue=late)
+
+
+def with_march_results() -> AssessWorld:
+    """The world with the seeded indicators and March 2026 computed for the county as of `AS_OF`
+    (the fixture of the report, page and seeded-indicator tests)."""
+    from assess import services
+    from assess.periods import period_of
+
+    aw = build()
+    services.indicators_seed(city=aw.world.city)
+    services.results_compute(division=aw.world.county, period=period_of("month", dt.date(2026, 3, 1)), as_of=AS_OF)
+    return aw
+
+
+def client(user: Any) -> Client:
+    """A Django test client signed in as `user`."""
+    c = Client()
+    c.force_login(user)
+    return c
