@@ -15,7 +15,6 @@ class EventsConfig(AppConfig):
 
         # Who is told what (deadline marks, escalations, dispatch, calls, outcome): events/notices.py.
         outbox.register("events.notify", "events.notices.EventNotifyHandler")
-        hooks.on_step(duplicates.flag_on_report)
         hooks.on_step(notices.enqueue_for_step)
         hooks.duplicate_candidates(duplicates.flagged)
         worklist.register(*todo_sources())

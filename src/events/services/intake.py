@@ -18,6 +18,7 @@ from events import hooks, lifecycle, photos, routing
 from events.choices import WORKER_CHANNELS, Channel, LocationStatus, Severity
 from events.lifecycle import State
 from events.models import Event, EventPhoto, Step
+from events.services import duplicates
 from events.services._common import (
     _actor_name,
     _as,
@@ -178,7 +179,8 @@ def _prepare(*, user: Any, channel: str, description: str, category: Any, catego
              crs: str, address: str, photo_files: Sequence[Any], client_id: str, reporter_name: str,
              reporter_phone: str, severity: str | None, reported_at: dt.datetime | None,
              source_ref: str) -> _Prepared:
-    """The new event, unsaved: class, point, photos checked, located, routed, its due times."""
+    """The new event, unsaved: class, point, photos checked, located, routed, its due times and
+    the open events it may repeat (`duplicate_of`, written with the insert)."""
     event_class = event_class_for(category)
     point = _point(lat, lng, crs)
     cleaned = photos.clean_uploads(list(photo_files))
@@ -206,6 +208,7 @@ def _prepare(*, user: Any, channel: str, description: str, category: Any, catego
         reported_at=at, due_at=due_at, escalate_at=due_at, warn_at=_warn(at, event_class), step_due_at=step_due,
         due_provisional=provisional or step_prov, created_at=now, updated_at=now,
     )
+    event.duplicate_of = duplicates.duplicate_candidates_for(event)
     return _Prepared(event, location, proposal, cleaned, step_due, step_prov)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from core.models import AuditLog
 from events.models import Event
 from events.services.duplicates import haversine_m
 from events.tests import factory
@@ -44,6 +45,9 @@ def test_a_second_report_within_50_m_is_flagged_and_merging_tells_both_reporters
     assert haversine_m(lat, lng, lat + 30 * METRE, lng) == pytest.approx(30, abs=0.5)
     assert second["duplicate_of"] == [first["id"]]
     assert Event.objects.get(pk=second["id"]).duplicate_of == [first["id"]]
+    written = list(AuditLog.objects.filter(model="events.Event", object_id=str(second["id"])).values_list(
+        "action", "after__duplicate_of"))
+    assert written == [("create", [first["id"]])], "flagged in the event's own insert, not by a second write"
     detail = api(u["centre_a"]).get(f"/api/events/{second['id']}/").json()
     assert detail["duplicate_of"] == [first["id"]] and "clear-duplicate" in detail["allowed"]
 
