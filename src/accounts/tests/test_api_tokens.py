@@ -113,3 +113,21 @@ def test_a_user_keeps_at_most_the_configured_number_of_tokens(world, settings) -
     assert AuthToken.objects.filter(user=user).count() == 2
     assert _api(tokens[0]).get("/api/auth/me/").status_code == 401
     assert _api(tokens[2]).get("/api/auth/me/").status_code == 200
+
+
+def test_the_token_and_its_user_read_by_the_compiled_query_are_what_the_orm_reads(world) -> None:  # noqa: ANN001
+    from accounts.api.authentication import _tokens_with_key
+    from accounts.models import User
+
+    user = account("api-compiled", ["town_command"])
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now(), password_changed_at=timezone.now())
+    token = token_for("api-compiled").json()["token"]
+    found = _tokens_with_key(token[:CONSTANTS.TOKEN_KEY_LENGTH])
+    assert len(found) == 1
+    fresh = AuthToken.objects.select_related("user").get(token_key=token[:CONSTANTS.TOKEN_KEY_LENGTH])
+    for model_field in AuthToken._meta.concrete_fields:
+        assert getattr(found[0], model_field.attname) == getattr(fresh, model_field.attname), model_field.name
+    for model_field in User._meta.concrete_fields:   # aware datetimes, JSON roles, as the ORM converts them
+        assert getattr(found[0].user, model_field.attname) == getattr(fresh.user, model_field.attname), model_field.name
+    assert found[0].user.roles == ["town_command"] and found[0].user.last_login.tzinfo is not None
+    assert not found[0]._state.adding and found[0].user_id == user.pk
