@@ -350,13 +350,52 @@ def measure(port: int, path: str, script: Script, *, run: str, warm: int, second
     """`POST path` on the stack at `port`: `warm` seconds unmeasured, then `seconds` measured, with
     `threads` wrk threads and `connections` connections; the client ids start with `run` (unique
     per run). Returns the measured run's summary: requests, duration_us, status_errors,
-    socket_errors, timeouts, p50_us, p90_us, p99_us, mean_us, max_us."""
+    socket_errors, timeouts, p50_us, p90_us, p99_us, mean_us, max_us, and `cpu_ms`: the CPU
+    (user + system, ms) each kind of process used during the measured run (`cpu_ms_by_kind`)."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install -y wrk; ./test installs it)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         _wrk(port, path, script.write(folder, f"{run}-warm"), warm, threads, connections)
-        return _wrk(port, path, script.write(folder, run), seconds, threads, connections)
+        before, load_before = _cpu_by_pid(), os.times()
+        result = _wrk(port, path, script.write(folder, run), seconds, threads, connections)
+        after, load_after = _cpu_by_pid(), os.times()
+    result["cpu_ms"] = cpu_ms_by_kind(before, after)
+    result["cpu_ms"]["load"] = round((load_after.children_user + load_after.children_system
+                                      - load_before.children_user - load_before.children_system) * 1000, 1)
+    return result
+
+
+_KINDS = (("web", "gunicorn config.wsgi"), ("workers", "run_huey"), ("database", "postgres"))
+_TICK_MS = 1000 / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 10.0
+
+
+def _cpu_by_pid() -> dict[int, tuple[str, float]]:
+    """pid → (kind, CPU ms so far) of every web, worker and PostgreSQL process on the machine
+    (Linux `/proc/<pid>/stat` fields 14 and 15)."""
+    found: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        kind = next((k for k, marker in _KINDS if command.startswith(marker) or (k != "database" and marker in command)),
+                    None)
+        if kind:
+            found[int(entry.name)] = (kind, (int(fields[11]) + int(fields[12])) * _TICK_MS)
+    return found
+
+
+def cpu_ms_by_kind(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU ms per kind between two `_cpu_by_pid` snapshots; a process born in between counts whole
+    (a new PostgreSQL backend), one that ended in between is lost (its share is small)."""
+    used: dict[str, float] = {}
+    for pid, (kind, ms) in after.items():
+        used[kind] = used.get(kind, 0.0) + ms - (before[pid][1] if pid in before else 0.0)
+    return {kind: round(ms, 1) for kind, ms in used.items()}
 
 
 def rate(r: dict[str, Any]) -> float:

@@ -12,7 +12,10 @@ deadline, the event, its first step and their audit rows; whatever background wo
 to the Huey consumers, as in production (today none: the report step notifies no one).
 
 Figures (each with the bare endpoint's as the limit): `throughput` (events/s), `p50`, `p99` (ms);
-`errors` when wrk saw any non-2xx answer or socket error. Warm-up first (each worker builds its
+`errors` when wrk saw any non-2xx answer or socket error. `cpu.<kind>` (ms per request): the CPU the
+gunicorn workers (`web`), the PostgreSQL server (`database`), the Huey consumers (`workers`) and
+wrk (`load`) used in the measured run, divided by its requests, and `cpu.all` their sum — on two
+cores, 2,000 / `cpu.all` is the throughput the machine allows. Warm-up first (each worker builds its
 grid index and loads responsibilities town by town), unmeasured. In full runs, then
 `cpu_per_intake` (ms): the same intake in one process under cProfile (`_events_world.py profile`).
 """
@@ -69,6 +72,12 @@ def run(ctx: Context) -> None:
                limit_name=bare_name)
     ctx.record(f"intake.{db}.p50", intake["p50_us"] / 1000, "ms", limit=bare["p50_us"] / 1000, limit_name=bare_name)
     ctx.record(f"intake.{db}.p99", intake["p99_us"] / 1000, "ms", limit=bare["p99_us"] / 1000, limit_name=bare_name)
+    for kind in ("web", "database", "workers", "load"):
+        if intake["cpu_ms"].get(kind):
+            ctx.record(f"intake.{db}.cpu.{kind}", intake["cpu_ms"][kind] / intake["requests"], "ms",
+                       limit=bare["cpu_ms"].get(kind, 0) / bare["requests"], limit_name=bare_name)
+    ctx.record(f"intake.{db}.cpu.all", sum(intake["cpu_ms"].values()) / intake["requests"], "ms",
+               limit=sum(bare["cpu_ms"].values()) / bare["requests"], limit_name=bare_name)
     if not ctx.tiny:
         # where the time goes: the same intake in one process under cProfile (bench/README.md)
         profile = _events_world.run_script(url, "profile", "300")
