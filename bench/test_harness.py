@@ -43,6 +43,10 @@ def test_harness_runs_every_case_on_tiny_data(tmp_path: Path) -> None:
                 assert row["unit"] == "MB" and row["value"] > 10, row
             assert by_name[f"memory.{role}.{n}.peak_mb"]["value"] >= by_name[f"memory.{role}.{n}.rss_mb"]["value"]
     assert set(result["dataset"]["stack"]["pids"]) >= {"web.master", "web.1", "web.2", "web.3", "worker.1", "worker.2"}
+    # the CPU each kind of process spent per intake (SQLite: in the web processes; no server of its own)
+    web, every = by_name["intake.sqlite.cpu.web"], by_name["intake.sqlite.cpu.all"]
+    assert web["unit"] == "ms" and 0 < web["value"] <= every["value"] and web["limit"] > 0, (web, every)
+    assert "intake.sqlite.cpu.database" not in by_name
     # the consumers delivered what the sweep left in the outbox
     assert result["dataset"]["stack_drain"]["due_before"] > 0
     assert result["dataset"]["stack_drain"]["due_after"] == 0, result["dataset"]["stack_drain"]
