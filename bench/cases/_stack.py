@@ -48,29 +48,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.cases import _events_world
+from core.testing.procs import free_port, stop_group
 
 REPO = Path(__file__).resolve().parents[2]
 WEB_WORKERS = 3
 HUEY_WORKERS = int(os.environ.get("BENCH_HUEY_WORKERS", "2"))
 HUEY_THREADS = int(os.environ.get("BENCH_HUEY_THREADS", "4"))
 DB_NAMES = {"postgresql": "postgres", "sqlite": "sqlite"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    """Stop the process group this module started (`start_new_session`), then wait for it."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def _memory(pid: int) -> tuple[float, float] | None:
@@ -226,11 +210,11 @@ class Stack:
                         ctx.record(f"memory.{name}.rss_mb", found[1], "MB")
         finally:
             if self.web is not None:
-                _stop(self.web)
+                stop_group(self.web)
             for worker in self.workers:
-                _stop(worker, signal.SIGINT)   # Huey finishes its running tasks on SIGINT (as systemd stops it)
+                stop_group(worker, signal.SIGINT)   # Huey finishes its running tasks on SIGINT (as systemd stops it)
             if self.redis is not None:
-                _stop(self.redis)
+                stop_group(self.redis)
 
 
 def preflight(ctx: Any) -> None:

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from accounts.tests.helpers import account, sign_in, token_for
+from core.testing.procs import free_port
 
 SRC = Path(__file__).resolve().parents[2]
 def _env(**extra: str) -> dict[str, str]:
@@ -174,14 +174,8 @@ def test_templates_have_no_inline_event_handlers_and_inline_scripts_carry_the_no
     assert not problems, problems
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_server_header_names_no_version() -> None:
-    port = _free_port()
+    port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
     proc = subprocess.Popen([str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1",
                              "--log-level", "warning"], env=_env(), cwd=SRC, stdout=subprocess.DEVNULL,

@@ -1,17 +1,10 @@
 """A real HTTP receiver for webhook tests, on 127.0.0.1 only (never any other address)."""
 from __future__ import annotations
 
-import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -11,9 +11,10 @@ import signal
 import subprocess
 import sys
 
+from core.testing.procs import free_port
 from notify.tests.test_outbox_crash import SRC, Place, _env, _run, _wait_for_leases, place, templates  # noqa: F401
 from sharing import webhooks
-from sharing.tests.receiver import Receiver, free_port
+from sharing.tests.receiver import Receiver
 
 
 def test_a_worker_killed_mid_delivery_loses_no_webhook(place: Place) -> None:  # noqa: F811

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.testing.procs import free_port
 from events.tests import factory
 from events.tests.test_lifecycle_api import act, ok
 from notify import outbox
@@ -17,7 +18,7 @@ from notify.models import OutboxMessage
 from sharing import webhooks
 from sharing.models import WebhookDelivery
 from sharing.tests import fixtures
-from sharing.tests.receiver import Receiver, free_port
+from sharing.tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 

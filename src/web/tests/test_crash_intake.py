@@ -46,8 +46,9 @@ from typing import Any
 
 import pytest
 
-from sharing.tests.receiver import Receiver, free_port
-from web.tests.test_production_stack import ON_POSTGRES, REPO, Stack, _stop, _wait, stack
+from core.testing.procs import free_port, stop_group
+from sharing.tests.receiver import Receiver
+from web.tests.test_production_stack import ON_POSTGRES, REPO, Stack, _wait, stack
 
 __all__ = ["stack"]  # the fixture, imported for pytest
 
@@ -344,5 +345,5 @@ def test_killed_web_and_worker_processes_lose_no_accepted_report_and_no_escalati
     finally:
         stop_all = [p for p in (chaos.web, chaos.huey) if p is not None]
         for process in stop_all:
-            _stop(process)
+            stop_group(process)
         chaos.cleanup()

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from core.testing.procs import free_port, stop_group
+
 REPO = Path(__file__).resolve().parents[3]
 DEPLOY = REPO / "deploy"
 SUITE_DB = os.environ.get("DATABASE_URL", "")
@@ -34,11 +35,6 @@ ON_POSTGRES = SUITE_DB.startswith(("postgres://", "postgresql://"))
 pytestmark = [pytest.mark.postgres,
               pytest.mark.skipif(not ON_POSTGRES, reason="needs ./test --postgres (PostgreSQL and Redis)")]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _admin(sql: str) -> None:
@@ -99,15 +95,6 @@ class Stack:
         return [json.loads(line) for line in (self.home / log).read_text().splitlines() if line.startswith("{")]
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)  # our own session: the script and what it exec'd
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
@@ -117,13 +104,13 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     name = f"prodstack_{os.getpid()}"
     _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     _admin(f"CREATE DATABASE {name}")
-    redis_port = _free_port()
+    redis_port = free_port()
     redis = subprocess.Popen([redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
                               "--appendonly", "no", "--dir", str(tmp_path)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     for key in ("secret_key", "personal_data_key", "audit_chain_key"):
         (tmp_path / key).write_text("k" * 20 + os.urandom(24).hex() + "\n")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTEST", "TESTING", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "HUEY_", "DEBUG",
                                 "PERSONAL_DATA_KEY", "AUDIT_"))}
@@ -148,8 +135,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         yield stack
     finally:
         for process in stack.processes:
-            _stop(process)
-        _stop(redis)
+            stop_group(process)
+        stop_group(redis)
         _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -237,13 +224,13 @@ def test_the_production_stack_starts_from_the_documented_commands(stack: Stack) 
                           cwd=REPO / "src", env={**stack.env, "PLATFORM_MODE": "demo"}, capture_output=True,
                           text=True, timeout=120)
     assert made.returncode == 0, made.stderr
-    web_refused, worker_refused = stack.run_together(("web.sh", {"WEB_BIND": f"127.0.0.1:{_free_port()}"}),
+    web_refused, worker_refused = stack.run_together(("web.sh", {"WEB_BIND": f"127.0.0.1:{free_port()}"}),
                                                      ("worker.sh", {}))
     _refused(web_refused, "演示账号")
     _refused(worker_refused, "演示账号")
 
     # Redis stops: not ready; the answer names Redis.
-    _stop(stack.redis)
+    stop_group(stack.redis)
     status, body = stack.readyz()
     assert status == 503 and body["reason"].startswith("redis: "), body
     assert web.poll() is None, "the web processes stay up while Redis is away"

@@ -5,22 +5,16 @@ and after `deploy/migrate.sh` and with Redis stopped: test_production_stack.py.)
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client, override_settings
 
+from core.testing.procs import free_port
 from web.views import health
 
 pytestmark = pytest.mark.django_db
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_healthz_answers_without_a_query(django_assert_num_queries) -> None:  # noqa: ANN001
@@ -40,7 +34,7 @@ def test_readyz_is_200_with_every_check_when_ready() -> None:
 
 
 def test_readyz_is_503_while_redis_does_not_answer() -> None:
-    with override_settings(REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0", READYZ_TIMEOUT=0.5):
+    with override_settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", READYZ_TIMEOUT=0.5):
         response = Client().get("/readyz")
     assert response.status_code == 503
     body = response.json()
