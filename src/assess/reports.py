@@ -19,13 +19,13 @@ from django.utils import timezone
 
 from assess import selectors, services
 from assess.choices import PeriodKind, ReportKind, SubjectType
-from assess.facts import OffIndex
 from assess.models import AssessReport
 from assess.periods import Period, period_of
 from core import audit
 from core.files import store_on_commit
 from core.reports import pdf, xlsx
 from core.scoping import code_level
+from core.sqlhints import OffIndex
 from divisions.models import Division
 
 SYSTEM = SimpleNamespace(is_authenticated=True, is_superuser=True, division_id=None, roles=[])

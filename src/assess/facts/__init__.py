@@ -44,7 +44,6 @@ from django.db.models import (
     CharField,
     Count,
     F,
-    Func,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -57,6 +56,7 @@ from django.db.models.functions import Cast
 
 from assess.choices import SubjectType
 from assess.facts.descriptions import DESCRIPTIONS, ITEMS
+from core.sqlhints import OffIndex
 
 ST = SubjectType
 
@@ -184,25 +184,6 @@ def _steps(w: Window, action: str | tuple[str, ...], **filters: Any) -> QuerySet
     actions = (action,) if isinstance(action, str) else action
     return Step.objects.filter(action__in=actions, at__gte=w.start, at__lt=w.end, at__lte=w.as_of,
                                **w.area("event__county"), **filters).annotate(cty=F("event__county_id"))
-
-
-class OffIndex(Func):
-    """A column as a value no index answers, on SQLite only: `+column` (SQLite's unary plus, a
-    no-op on any value, is its documented way to keep a term away from the indexes); the bare
-    column elsewhere, so PostgreSQL gets the same SQL as without it.
-
-    Why: a correlated subquery over the steps of one event (`event_id = outer AND seq > outer`)
-    also filters on `action` and `at`, and SQLite without statistics (no ANALYZE, the embedded
-    default) rates the `(action, at)` index as selective as the `(event_id, seq)` one and may pick
-    it — then every outer row reads every step of that action ever recorded (a month of a
-    135k-event dataset ran for more than 23 minutes, issue 14). With the action off the index,
-    the event's own steps are the only cheap path. Results do not change: the condition is the
-    same; only which index answers it."""
-
-    template = "%(expressions)s"
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
 
 
 def _off_index(qs: QuerySet, **lookups: Any) -> QuerySet:

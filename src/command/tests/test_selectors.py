@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from command import selectors
@@ -106,3 +107,21 @@ def test_todays_work_counts_events_with_such_a_step_today(ew: factory.EventWorld
     Step.objects.filter(event=half, action="file").update(at=yesterday)
     assert selectors.today_figures(centre)["filed"] == 1
     assert selectors.today_figures(ew.users["centre_b"])["filed"] == 0
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query planner (EXPLAIN QUERY PLAN)")
+@pytest.mark.parametrize("column", ["channel", "level"])
+def test_today_counts_read_today_s_events_not_every_event_through_the_column_s_index(
+        ew: factory.EventWorld, column: str) -> None:
+    """SQLite without statistics answered `GROUP BY channel` by scanning the channel index over
+    every event ever reported (1.1 s on a million events); today's rows come from the
+    (reported_at, division) index instead."""
+    factory.report(ew)
+    today = Event.objects.visible_to(ew.users["county_centre"]).filter(reported_at__gte=timezone.now()
+                                                                       - dt.timedelta(hours=1))
+    sql, params = selectors.grouped_count(today, column).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = [str(row[3]) for row in cursor.fetchall()]
+    assert not [line for line in plan if line.startswith("SCAN")], plan
+    assert dict(selectors.grouped_count(today, column)) == {"grid" if column == "channel" else "town": 1}
