@@ -1,13 +1,17 @@
 # Sourced by the deploy scripts: where things are, and the optional environment file.
-#   PLATFORM_ENV=/etc/jczl/platform.env   read (KEY=value lines) before anything else, when set
+#   PLATFORM_ENV=/etc/jczl/platform.env   read (KEY=value lines) before anything else, when set;
+#                                         a variable the caller already exported wins over the file
 #   PLATFORM_VENV=<repo>/.venv            the virtualenv made from requirements.lock
 DEPLOY="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$DEPLOY")"
 if [ -n "${PLATFORM_ENV:-}" ]; then
+  _given="$(export -p | grep -v "^declare -[a-zA-Z]*r")"   # what the caller set (WEB_BIND=… deploy/web.sh) wins
   set -a
   # shellcheck disable=SC1090
   . "$PLATFORM_ENV"
   set +a
+  eval "$_given"
+  unset _given
 fi
 VENV="${PLATFORM_VENV:-$REPO/.venv}"
 PY="$VENV/bin/python"

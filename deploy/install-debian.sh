@@ -15,6 +15,12 @@ WORKERS="${WORKERS:-2}"
 ETC=/etc/jczl
 VAR=/var/lib/jczl
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+# the services run as systemd units: refuse before installing anything where systemd is not init
+# (a container, a chroot) — there, follow the README's "The same by hand"
+[ -d /run/systemd/system ] || {
+  echo "systemd is not running as init (PID 1): this script installs systemd units. Without systemd, follow README.md, 生产部署 / Production, \"The same by hand\"." >&2
+  exit 1
+}
 
 echo "==> Debian packages"
 export DEBIAN_FRONTEND=noninteractive

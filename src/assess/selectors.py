@@ -64,12 +64,21 @@ def scores_for(user: Any, *, period: Period, subject_type: str | None = None, di
 
 def latest_scored_start(user: Any, *, kind: str, division: str, today: dt.date) -> dt.date | None:
     """The start of the latest period of `kind` (not after `today`) with stored scores in the
-    division that the user may see — one aggregate; None when nothing is stored."""
-    from django.db.models import Max
+    division that the user may see, or None when nothing is stored — unless that period is the
+    one running today and less than a fifth of it has passed (a month's first 6 days, a week's
+    first day) while an earlier period has scores: then the earlier one. Just after midnight on the
+    1st the new month holds only the few towns with a report since then; the leader's dashboard
+    opened on a three-town ranking."""
+    from assess.periods import period_of
 
-    return Score.objects.visible_to(user).filter(
-        period_kind=kind, period_start__lte=today, division__code__startswith=_prefix(division)).aggregate(
-        latest=Max("period_start"))["latest"]
+    starts = list(Score.objects.visible_to(user).filter(
+        period_kind=kind, period_start__lte=today, division__code__startswith=_prefix(division))
+        .order_by("-period_start").values_list("period_start", flat=True).distinct()[:2])
+    if not starts:
+        return None
+    running = period_of(kind, today)
+    young = starts[0] == running.start and (today - running.start).days * 5 < (running.end - running.start).days
+    return starts[1] if young and len(starts) == 2 else starts[0]
 
 
 def _prefix(code: str) -> str:

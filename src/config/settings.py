@@ -55,8 +55,10 @@ DEBUG = envbool("DEBUG", "False")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 TESTING = envbool("TESTING", "False") or "pytest" in sys.modules
 if PRODUCTION:
-    # Production refuses to start on the demo's key (or any short one) and in debug mode.
-    if SECRET_KEY == BUILTIN_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    # Production refuses to start on the demo's key (or any short one, or Django's startproject
+    # placeholder `django-insecure-…`) and in debug mode.
+    if (SECRET_KEY == BUILTIN_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+            or SECRET_KEY.startswith("django-insecure-")):
         raise ImproperlyConfigured("生产模式拒绝启动：请通过环境变量 SECRET_KEY 设置至少 50 个字符的随机密钥"
                                    "（不得使用内置的演示密钥）")
     if DEBUG:

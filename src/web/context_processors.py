@@ -10,4 +10,5 @@ def platform(request: Any) -> dict[str, Any]:
         "LANGUAGES": settings.LANGUAGES,
         "MAP_TILE_URL": settings.MAP_TILE_URL,  # a deployment's base-map tiles (the CSP allows their host)
         "current_division": getattr(user, "division", None) if user and user.is_authenticated else None,
+        "DEMO_MODE": getattr(settings, "PLATFORM_MODE", "demo") != "production",  # the synthetic-data footer
     }

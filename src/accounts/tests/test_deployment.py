@@ -72,9 +72,11 @@ def test_production_takes_its_transport_settings_from_the_environment() -> None:
 @pytest.mark.parametrize("extra, message", [
     ({"SECRET_KEY": ""}, "SECRET_KEY"),
     ({"SECRET_KEY": "dev-only-not-secret-change-in-production"}, "内置的演示密钥"),
+    # Django's startproject key: a template's placeholder, published with every new project
+    ({"SECRET_KEY": "django-insecure-" + "k3#9x!a7qz$w2m@p8v^r5t&y0u*i6o(e4l)n1b+c=d-f"}, "SECRET_KEY"),
     ({"DEBUG": "1"}, "DEBUG"),
     ({"PLATFORM_MODE": "staging"}, "PLATFORM_MODE"),
-], ids=["no key", "built-in key", "debug", "unknown mode"])
+], ids=["no key", "built-in key", "startproject key", "debug", "unknown mode"])
 def test_production_refuses_to_start_with_unsafe_settings(extra: dict[str, str], message: str) -> None:
     env = _production_env()
     env.update(extra)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from assess import services
+from assess.models import Score
 from assess.periods import period_of
 from assess.tests import world as W
 
@@ -38,3 +39,24 @@ def test_dashboard_opens_on_the_latest_month_with_scores() -> None:
     # a week view with no weekly scores opens on the current week
     weekly = W.client(leader).get("/assess/", {"division": W.COUNTY, "period_kind": "week"})
     assert weekly.context["period"] == period_of("week", timezone.localdate())
+
+
+def test_a_month_just_begun_gives_way_to_the_month_before(settings) -> None:  # noqa: ANN001
+    """On the 1st just after midnight only the towns with a report since then have scores in the
+    new month: for its first fifth the dashboard opens on the month before (if it has scores)."""
+    from assess import selectors
+
+    aw = W.build()
+    leader = aw.users["leader"]
+    services.indicators_seed(city=aw.world.city)
+    march, april = period_of("month", dt.date(2026, 3, 1)), period_of("month", dt.date(2026, 4, 1))
+    services.results_compute(division=aw.world.county, period=march, as_of=W.AS_OF)
+    for score in list(Score.objects.filter(period_kind="month", period_start=march.start)[:3]):
+        score.pk, score.period_start, score.period_end = None, april.start, april.end
+        score.save()
+    def opens_on(today: dt.date) -> dt.date | None:
+        return selectors.latest_scored_start(leader, kind="month", division=W.COUNTY, today=today)
+    assert opens_on(dt.date(2026, 4, 1)) == march.start    # the new month's first day
+    assert opens_on(dt.date(2026, 4, 6)) == march.start
+    assert opens_on(dt.date(2026, 4, 7)) == april.start    # a fifth of April has passed
+    assert opens_on(dt.date(2026, 5, 1)) == april.start    # April is over: its scores are the latest

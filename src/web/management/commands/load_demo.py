@@ -3,9 +3,10 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from accounts.security import production
 from core.conventions import optional_module
 
 # accounts loads after org (it attaches units) but before catalog and the rest (they need users);
@@ -17,6 +18,8 @@ class Command(BaseCommand):
     help = "Load the Yangzhou demo into the database (each part skips itself when already loaded)."
 
     def handle(self, *args, **options):  # noqa: ANN002, ANN003, ANN201
+        if production():  # before anything is written: the org demo (staff, posts) loads before accounts
+            raise CommandError("生产模式（PLATFORM_MODE=production）不加载演示数据与演示账号")
         started = time.monotonic()
         call_command("import_divisions", stdout=self.stdout)
         for app in [a for a in ORDER if a in settings.PLATFORM_APPS]:
