@@ -146,7 +146,7 @@ def _day_start(now: dt.datetime) -> dt.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def grouped_count(qs: QuerySet[Event], column: str) -> QuerySet[Event]:
+def grouped_count(qs: QuerySet[Event], column: str) -> QuerySet[Any, tuple[str, int]]:
     """Rows (value, events) of `qs` grouped by `column`, the column kept off its index on SQLite
     (`core.sqlhints.OffIndex`: else SQLite scans that index over every event to skip a sort)."""
     return qs.order_by().annotate(key=OffIndex(F(column))).values_list("key").annotate(n=Count("id")).values_list(
