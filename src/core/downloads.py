@@ -8,7 +8,7 @@ that row (`Model.objects.visible_to(user)`; anyone else gets 404, exactly as for
 not exist).
 
 Each owning app declares its kinds in `<app>/downloads.py` as `KINDS = [FileKind(...)]`
-(found by `kinds()` in every installed app, like admin modules, so core imports no higher app). A kind names the
+(found by `kinds()` in every platform app, as `core.conventions` finds demo and nav modules, so core imports no higher app). A kind names the
 model and, per variant (e.g. "file" and "thumb" of an event photo), a function from the row to a
 `Stored` (path, download name, disposition) or None when the row has no such file (404).
 
@@ -27,24 +27,24 @@ classes). Anonymous: a redirect to the sign-in page, or 401 in the API's error e
 """
 from __future__ import annotations
 
+import functools
 import mimetypes
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import Any
 
-from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
-from django.utils.module_loading import module_has_submodule
 from django.views.decorators.http import require_safe
 
 from core import uploads
+from core.conventions import optional_module
 
 INLINE_PREFIXES = ("image/", "application/pdf", "text/plain")
 SNIFF_BYTES = 64 * 1024
@@ -72,21 +72,11 @@ class FileKind:
     select_related: tuple[str, ...] = ()
 
 
-_KINDS: dict[str, FileKind] = {}
-_discovered = False
-
-
+@functools.cache
 def kinds() -> dict[str, FileKind]:
-    """Every declared kind by name (imports each app's `downloads` module once)."""
-    global _discovered
-    if not _discovered:
-        _discovered = True
-        for config in apps.get_app_configs():
-            if module_has_submodule(config.module, "downloads"):
-                module = import_module(f"{config.name}.downloads")
-                for kind in getattr(module, "KINDS", ()):
-                    _KINDS[kind.name] = kind
-    return _KINDS
+    """Every declared kind by name (each platform app's `downloads` module, imported once)."""
+    return {kind.name: kind for app in settings.PLATFORM_APPS
+            for kind in getattr(optional_module(app, "downloads"), "KINDS", ())}
 
 
 def file_url(kind: str, pk: int, variant: str = "file") -> str:

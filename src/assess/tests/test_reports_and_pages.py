@@ -12,8 +12,7 @@ from django.core.files.storage import default_storage
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from assess import reports
-from assess.models import AssessReport, Result, Run
+from assess.models import Result, Run
 from assess.periods import period_of
 from assess.tests import world as W
 from core.downloads import file_url
@@ -30,9 +29,7 @@ def aw() -> W.AssessWorld:
 
 def test_monthly_pdf_text_extracts_and_excel_figures_match_the_page(aw: W.AssessWorld, settings, tmp_path) -> None:  # noqa: ANN001
     settings.MEDIA_ROOT = str(tmp_path)
-    with committed():
-        report = reports.report_generate(kind="monthly", division=aw.world.county, period=MARCH)
-    report = AssessReport.objects.get(pk=report.pk)
+    report = W.march_county_report(aw)
     pdf_bytes = default_storage.open(report.pdf).read()
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes)).pages)
     assert "广陵区考核月汇总（2026年3月）" in text

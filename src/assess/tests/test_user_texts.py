@@ -13,8 +13,8 @@ from django.core.files.storage import default_storage
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from assess import facts, reports
-from assess.models import AssessReport, Result, Run
+from assess import facts
+from assess.models import Result, Run
 from assess.periods import period_of
 from assess.tests import world as W
 from core.testing.commit import committed
@@ -31,9 +31,7 @@ def aw() -> W.AssessWorld:
 
 def test_report_trend_rows_name_the_indicators_in_excel_and_pdf(aw: W.AssessWorld, settings, tmp_path) -> None:  # noqa: ANN001
     settings.MEDIA_ROOT = str(tmp_path)
-    with committed():
-        report = reports.report_generate(kind="monthly", division=aw.world.county, period=MARCH)
-    report = AssessReport.objects.get(pk=report.pk)
+    report = W.march_county_report(aw)
     wb = load_workbook(io.BytesIO(default_storage.open(report.xlsx).read()))
     trend = list(wb["趋势（近6期）"].iter_rows(min_row=3, values_only=True))
     assert {r[1] for r in trend} == {"结案率", "按期结案率"}

@@ -227,6 +227,20 @@ def _cases(aw: AssessWorld) -> None:
                                 completed_at=done, overdue=late)
 
 
+def march_county_report(aw: AssessWorld) -> Any:
+    """The county's monthly report for March generated as the worker does (files stored at commit),
+    read back from the database."""
+    from assess import reports
+    from assess.models import AssessReport
+    from assess.periods import period_of
+    from core.testing.commit import committed
+
+    with committed():
+        report = reports.report_generate(kind="monthly", division=aw.world.county,
+                                         period=period_of("month", dt.date(2026, 3, 1)))
+    return AssessReport.objects.get(pk=report.pk)
+
+
 def with_march_results() -> AssessWorld:
     """The world with the seeded indicators and March 2026 computed for the county as of `AS_OF`
     (the fixture of the report, page and seeded-indicator tests)."""
