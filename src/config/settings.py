@@ -160,10 +160,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = envint("CONN_MAX_AGE", 60)
-    # Server-side binding lets psycopg prepare the statements a process repeats (a case step's
-    # select/update/inserts): planning once instead of per call. Off behind a transaction-pooling
-    # pgbouncer (DB_SERVER_SIDE_BINDING=0).
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = envbool("DB_SERVER_SIDE_BINDING", "True")
+    # Server-side binding and prepared statements: psycopg prepares a statement the process has run
+    # `prepare_threshold` times (a case step's select/update/inserts, the intake's insert), so the
+    # server parses and plans it once per connection instead of per call (Django leaves preparing
+    # off). Both off behind a transaction-pooling pgbouncer (DB_SERVER_SIDE_BINDING=0).
+    _bind = envbool("DB_SERVER_SIDE_BINDING", "True")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=_bind, prepare_threshold=envint("DB_PREPARE_THRESHOLD", 5) if _bind else None)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -192,25 +192,23 @@ def _audited(sender: type[models.Model]) -> bool:
     return label in settings.PLATFORM_APPS
 
 
-def _entry(instance: models.Model, action: str, before: Any, after: Any) -> Any:
-    from core.models import AuditLog
-
+def entry_values(instance: models.Model, action: str, before: Any, after: Any) -> dict[str, Any]:
+    """The columns of `instance`'s audit entry by attribute name (the acting user, the source and
+    the reason of the current context), without its time: what `record` saves, for writers that
+    insert entries themselves (`core.inserts.insert_with_child`)."""
     actor_id, actor_name, source = _actor.get()
     if action == "update" and isinstance(before, dict) and isinstance(after, dict):
         before, after = compact_snapshots(before, after)
-    return AuditLog(
-        actor_id=actor_id,
-        actor_name=actor_name[:150],
-        source=source,
-        action=action,
-        model=instance._meta.label,
-        object_id=str(instance.pk),
-        object_repr=str(instance)[:200],
-        before=before,
-        after=after,
-        reason=_reason.get()[:500],
-        division_code=_division_code(instance),
-    )
+    return {"actor_id": actor_id, "actor_name": actor_name[:150], "source": source, "action": action,
+            "model": instance._meta.label, "object_id": str(instance.pk), "object_repr": str(instance)[:200],
+            "before": before, "after": after, "reason": _reason.get()[:500],
+            "division_code": _division_code(instance)}
+
+
+def _entry(instance: models.Model, action: str, before: Any, after: Any) -> Any:
+    from core.models import AuditLog
+
+    return AuditLog(**entry_values(instance, action, before, after))
 
 
 def record(instance: models.Model, action: str, before: Any = None, after: Any = None) -> None:

@@ -15,7 +15,7 @@ class EventsConfig(AppConfig):
 
         # Who is told what (deadline marks, escalations, dispatch, calls, outcome): events/notices.py.
         outbox.register("events.notify", "events.notices.EventNotifyHandler")
-        hooks.on_step(notices.enqueue_for_step)
+        hooks.on_step(notices.enqueue_for_step, writes=notices.notifies)
         hooks.duplicate_candidates(duplicates.flagged)
         worklist.register(*todo_sources())
         worklist.register_figures("events", home_figures)

@@ -1,8 +1,11 @@
 """Seams for part 2 (deadlines, escalation, town calls, duplicates, notifications).
 
-`on_step(fn)` registers `fn(event, step)`, called inside the transaction right after a step is
-written (the report included), so an outbox row written there commits or rolls back with the
-step. `duplicate_candidates(fn)` registers `fn(event) -> list[int]`, asked after intake (part 2's
+`on_step(fn, writes=...)` registers `fn(event, step)`, called inside the transaction right after a
+step is written (the report included), so an outbox row written there commits or rolls back with
+the step. `writes(event, step) -> bool` says beforehand whether `fn` would write anything for that
+step (the step not yet saved: no ids); without it, `fn` is assumed to write. Intake asks
+`step_writes` and, when nobody writes and there are no photos, writes the report as one statement
+without a transaction of its own (`core.inserts.insert_with_child`). `duplicate_candidates(fn)` registers `fn(event) -> list[int]`, asked after intake (part 2's
 duplicate check); the answer is returned as `duplicate_of`.
 """
 from __future__ import annotations
@@ -11,13 +14,21 @@ from collections.abc import Callable
 from typing import Any
 
 _step_listeners: list[Callable[[Any, Any], None]] = []
+_step_writes: dict[Callable[[Any, Any], None], Callable[[Any, Any], bool] | None] = {}
 _duplicate_finders: list[Callable[[Any], list[int]]] = []
 
 
-def on_step(fn: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+def on_step(fn: Callable[[Any, Any], None], *,
+            writes: Callable[[Any, Any], bool] | None = None) -> Callable[[Any, Any], None]:
     if fn not in _step_listeners:
         _step_listeners.append(fn)
+    _step_writes[fn] = writes
     return fn
+
+
+def step_writes(event: Any, step: Any) -> bool:
+    """Whether any listener would write for this (unsaved) step: see the module docstring."""
+    return any(writes is None or writes(event, step) for writes in _step_writes.values())
 
 
 def duplicate_candidates(fn: Callable[[Any], list[int]]) -> Callable[[Any], list[int]]:

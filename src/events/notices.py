@@ -36,10 +36,15 @@ from notify.outbox import Handler
 STEP_ACTIONS = ("dispatch", "return", "call", "close")
 
 
+def notifies(event: Event, step: Step) -> bool:
+    """Whether `enqueue_for_step` writes for this step (`hooks.on_step`'s `writes`): not for the
+    report, so an intake stays one statement."""
+    return step.action in STEP_ACTIONS
+
+
 def enqueue_for_step(event: Event, step: Step) -> None:
-    """`hooks.on_step` listener: one outbox row for the steps someone must hear about (not the
-    report: the intake stays at its five statements)."""
-    if step.action not in STEP_ACTIONS:
+    """`hooks.on_step` listener: one outbox row for the steps someone must hear about."""
+    if not notifies(event, step):
         return
     from notify import outbox
 

@@ -11,4 +11,4 @@ class SharingConfig(AppConfig):
         from sharing import webhooks
 
         outbox.register(webhooks.KIND, "sharing.webhooks.WebhookHandler")
-        hooks.on_step(webhooks.on_step)
+        hooks.on_step(webhooks.on_step, writes=webhooks.matches)

@@ -100,17 +100,27 @@ def body_for(event: Any, step: Any) -> dict[str, Any]:
     }
 
 
-def on_step(event: Any, step: Any) -> None:
-    """`events.hooks.on_step` listener: one outbox row per matching subscription, in the step's transaction."""
+def _matching(event: Any, step: Any) -> list[_Sub]:
     subs = _active()
     if not subs:
-        return
+        return []
     division = event.division_id or ""
     category = event.event_class.code if event.event_class_id and event.event_class else ""
-    matching = [s for s in subs if division.startswith(s.prefix) and (not s.classes or category in s.classes)
-                and (not s.states or step.to_state in s.states)]
+    return [s for s in subs if division.startswith(s.prefix) and (not s.classes or category in s.classes)
+            and (not s.states or step.to_state in s.states)]
+
+
+def matches(event: Any, step: Any) -> bool:
+    """Whether `on_step` writes for this step (`events.hooks.on_step`'s `writes`): a subscription matches."""
+    return bool(_matching(event, step))
+
+
+def on_step(event: Any, step: Any) -> None:
+    """`events.hooks.on_step` listener: one outbox row per matching subscription, in the step's transaction."""
+    matching = _matching(event, step)
     if not matching:
         return
+    division = event.division_id or ""
     body = body_for(event, step)
     outbox.enqueue_many(outbox.Work(KIND, {"subscription": s.pk, "event": event.pk, "body": body},
                                     f"webhook:{s.pk}:{event.pk}:{step.seq}", division or None)

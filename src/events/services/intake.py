@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from core import audit
 from core.errors import Conflict, NotAllowed, PlatformError
-from core.inserts import insert_one
+from core.inserts import insert_with_child
 from core.scoping import Scope, scope_for
 from events import hooks, lifecycle, photos, routing
 from events.choices import WORKER_CHANNELS, Channel, LocationStatus, Severity
@@ -129,8 +130,9 @@ def event_report(*, user: Any, channel: str, description: str, category: Any = N
     when a grid worker reports outside the grids they may see, 409 for a client_id of someone else.
 
     A repeated `client_id` is found by the insert itself (`core.inserts`: the unique constraint
-    decides, also for concurrent retries); a repeat whose other fields would now be refused (a class
-    since retired, a place outside the reporter's grids) still answers the first event.
+    decides, also for concurrent retries; nor are a step and audit entries written then); a repeat
+    whose other fields would now be refused (a class since retired, a place outside the reporter's
+    grids) still answers the first event.
     """
     if channel not in Channel.values:
         raise PlatformError("来源渠道不正确", code="bad_channel", fields={"channel": [f"可选：{', '.join(Channel.values)}"]})
@@ -152,18 +154,17 @@ def event_report(*, user: Any, channel: str, description: str, category: Any = N
             raise
         return ReportResult(first, False)
     event = ready.event
-    with transaction.atomic(), _as(user):
-        # one insert each for the event and its first step, one for both audit entries (hot path)
-        if insert_one(Event, event, ignore_conflicts=bool(client_id)) is not None:
-            step = Step(
-                event=event, seq=1, action=lifecycle.Action.REPORT, actor=event.reporter,
-                actor_name=_actor_name(user), unit_id=getattr(user, "unit_id", None), at=event.reported_at,
-                note=description[:500], from_state="", to_state=State.REPORTED, level=event.level,
-                due_at=ready.step_due, due_provisional=ready.step_provisional,
-                data={"channel": channel, "location": ready.location.status, "routing": ready.proposal.as_dict()})
-            insert_one(Step, step)
-            audit.record_many([(event, "create", None, audit.snapshot(event)),
-                               (step, "create", None, audit.snapshot(step))])
+    step = Step(
+        event=event, seq=1, action=lifecycle.Action.REPORT, actor=event.reporter, actor_name=_actor_name(user),
+        unit_id=getattr(user, "unit_id", None), at=event.reported_at, note=description[:500], from_state="",
+        to_state=State.REPORTED, level=event.level, due_at=ready.step_due, due_provisional=ready.step_provisional,
+        data={"channel": channel, "location": ready.location.status, "routing": ready.proposal.as_dict()})
+    # the event, its first step and both audit entries: one statement on PostgreSQL, in a transaction
+    # only when photos or a step listener write more (hot path: core.inserts)
+    more = bool(ready.photos) or hooks.step_writes(event, step)
+    new_photos: list[EventPhoto] = []
+    with transaction.atomic() if more else nullcontext(), _as(user):
+        if insert_with_child(event, step, link="event", ignore_conflicts=bool(client_id)):
             new_photos = _attach_photos(event, step, ready.photos)
             hooks.step_written(event, step)
     if event.pk is None:  # the unique (channel, client_id) holds a first event: the insert skipped this one
