@@ -100,6 +100,11 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return out
 
 
+def snapshot_value(field: Any, instance: models.Model) -> Any:
+    """One field's value as `snapshot` has it."""
+    return _jsonable(field.value_from_object(instance))
+
+
 def _size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False, default=str))
 

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import json
+import math
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from django.db import connections, models, router, transaction
 from django.db.models import Field, Model
 from django.db.models.constants import OnConflict
@@ -160,13 +161,17 @@ def insert_with_child(parent: Model, child: Model, *, link: str, ignore_conflict
                                (child, "create", None, audit.snapshot(child))])
         return True
     fk = child._meta.get_field(link)
-    params = [_document(parent, connection), _document(child, connection, skip=fk.column)]
+    (parent_doc, parent_after), (child_doc, child_after) = (_document(parent, connection),
+                                                            _document(child, connection, skip=fk.column))
     now = timezone.now().isoformat()
+    entries, reprs = [], []
     for obj, pending in ((parent, {parent._meta.pk.attname: _PARENT_ID}),  # type: ignore[union-attr]
                          (child, {child._meta.pk.attname: _CHILD_ID, fk.attname: _PARENT_ID})):  # type: ignore[union-attr]
         entry = audit.entry_values(obj, "create", None, None)
         entry.update(at=now, seal_seq=None, seal_hash="")
-        params += [_dumps(entry), _repr_pending(obj, pending), _dumps(audit.snapshot(obj))]
+        entries.append(_dumps(entry))
+        reprs.append(_repr_pending(obj, pending))
+    params = [parent_doc, child_doc, *entries, parent_after, child_after, *reprs]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -212,23 +217,35 @@ def _layout(model: type[Model]) -> list[tuple[Field[Any, Any], str, int]]:
     return found
 
 
-def _document(obj: Model, connection: Any, skip: str = "") -> str:
-    """The row as `jsonb_populate_record` reads it: {column: database value}, without the primary
-    key (and the column `skip`), which the statement fills. A field takes `get_db_prep_save` unless
-    its value is plainly its JSON (`_AS_IS_FIELDS` holding a scalar, or JSON; an aware time)."""
+def _document(obj: Model, connection: Any, skip: str = "") -> tuple[str, str]:
+    """(row, snapshot corrections) as JSON. The row is what `jsonb_populate_record` reads,
+    {column: database value}, without the primary key (and the column `skip`), which the statement
+    fills. A field takes `get_db_prep_save` unless its value is plainly its JSON (`_AS_IS_FIELDS`
+    holding a scalar or JSON, an aware time). The row is also the audit snapshot (`audit.snapshot`:
+    same keys, `_derivable`) but for those prepared fields, whose snapshot values the corrections hold
+    (an encrypted PersonalField's mask). Errors: ValueError for a float that is not finite."""
     row: dict[str, Any] = {}
+    corrections: dict[str, Any] = {}
     for f, column, kind in _layout(type(obj)):
         if column == skip:
             continue
         value = f.pre_save(obj, True)
         if kind == _AS_IS and (type(value) in _SCALARS or type(f) is models.JSONField):
-            pass
+            if type(value) is float and not math.isfinite(value):
+                raise ValueError(f"{obj._meta.label}.{f.name}: {value} is not a finite number")
         elif kind == _TIME and (value is None or (type(value) is dt.datetime and value.tzinfo is not None)):
             value = value and value.isoformat()
         else:
+            corrections[f.attname] = audit.snapshot_value(f, obj)
             value = _plain(f.get_db_prep_save(value, connection))
         row[column] = value
-    return _dumps(row)
+    return _dumps(row), _dumps(corrections)
+
+
+def _derivable(model: type[Model]) -> bool:
+    """Whether `_document`'s row serves as the model's audit snapshot: every column named as its
+    attribute, none left out of snapshots (`audit.SKIP_FIELDS`)."""
+    return all(f.column == f.attname and f.name not in audit.SKIP_FIELDS for f in model._meta.concrete_fields)
 
 
 def _plain(value: Any) -> Any:
@@ -244,63 +261,62 @@ def _plain(value: Any) -> Any:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return orjson.dumps(value).decode()
 
 
 def _family_sql(parent: type[Model], child: type[Model], link: str, ignore_conflicts: bool, using: str) -> str | None:
     """The statement for this pair (module docstring), or None when a table has a column its model
-    lacks (`SELECT *` from the model's record would leave it NULL). Built once per process."""
+    lacks (`SELECT *` from the model's record would leave it NULL) or a model's row is not its
+    snapshot (`_derivable`). Built once per process, with the id sequences named.
+
+    Parameters, in order: the two rows, the two audit entries without their ids, the two snapshot
+    corrections, the two `object_repr`s with the pending ids (`_repr_pending`)."""
     key = (parent._meta.label, child._meta.label, link, ignore_conflicts)
     if key in _FAMILY_SQL:
         return _FAMILY_SQL[key]
     from core.models import AuditLog
 
     connection = connections[using]
-    q = connection.ops.quote_name
     models_ = (parent, child, AuditLog)
+    tables = [m._meta.db_table for m in models_]
     with connection.cursor() as cursor:
         cursor.execute("SELECT attrelid::regclass::text, count(*) FROM pg_attribute WHERE attrelid = ANY(%s::regclass[]) "
-                       "AND attnum > 0 AND NOT attisdropped GROUP BY attrelid",
-                       [[m._meta.db_table for m in models_]])
+                       "AND attnum > 0 AND NOT attisdropped GROUP BY attrelid", [tables])
         columns = dict(cursor.fetchall())
-    if any(columns.get(m._meta.db_table) != len(m._meta.concrete_fields) for m in models_):
-        _FAMILY_SQL[key] = None
-        return None
-    p, c, a = (q(m._meta.db_table) for m in models_)
-    p_col, c_col = parent._meta.pk.column, child._meta.pk.column  # type: ignore[union-attr]
-    p_pk, c_pk = q(p_col), q(c_col)
-    fk = child._meta.get_field(link).column  # type: ignore[union-attr]
-
-    with connection.cursor() as cursor:  # the id sequences, named once: not looked up per row
         cursor.execute("SELECT " + ", ".join(["pg_get_serial_sequence(%s, %s)"] * 3),
                        [x for m in models_ for x in (m._meta.db_table, m._meta.pk.column)])  # type: ignore[union-attr]
-        sequences = dict(zip(models_, cursor.fetchone(), strict=True))
+        sequences = cursor.fetchone()
+    if any(columns.get(m._meta.db_table) != len(m._meta.concrete_fields) for m in models_) or not (
+            _derivable(parent) and _derivable(child)):
+        _FAMILY_SQL[key] = None
+        return None
+    q = connection.ops.quote_name
 
-    def seq(model: type[Model]) -> str:
-        return f"nextval({lit(sequences[model])}::regclass)"
+    def lit(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
 
-    def lit(name: str) -> str:
-        return "'" + name.replace("'", "''") + "'"
-
-    def entry(obj_id: str, ids: str, repr_: str) -> str:
-        """One audit entry: the document (%s), `object_repr` with the ids (%s), `after` (%s)."""
-        return (f"(%s::jsonb || jsonb_build_object('id', {seq(AuditLog)}, 'object_id', {obj_id}::text, "
-                f"'object_repr', {repr_}, 'after', %s::jsonb || jsonb_build_object({ids})))")
-
-    p_id, c_id = f"p.{p_pk}", f"c.{c_pk}"
-    p_key, c_key, fk_key = (lit(parent._meta.pk.attname), lit(child._meta.pk.attname),  # type: ignore[union-attr]
-                            lit(child._meta.get_field(link).attname))
+    p, c, a = (q(t) for t in tables)
+    p_seq, c_seq, a_seq = (f"nextval({lit(name)}::regclass)" for name in sequences)
+    p_pk, c_pk = (m._meta.pk.column for m in (parent, child))  # type: ignore[union-attr]
+    fk = child._meta.get_field(link).column
+    p_id, c_id = f"p.{q(p_pk)}", f"c.{q(c_pk)}"
+    p_ids, c_ids = f"{lit(p_pk)}, {p_id}", f"{lit(c_pk)}, {c_id}, {lit(fk)}, {p_id}"
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     sql = (
-        f"WITH p AS (INSERT INTO {p} SELECT * FROM jsonb_populate_record(NULL::{p}, "
-        f"%s::jsonb || jsonb_build_object({lit(p_col)}, {seq(parent)})){conflict} RETURNING {p_pk}), "
-        f"c AS (INSERT INTO {c} SELECT r.* FROM p, jsonb_populate_record(NULL::{c}, %s::jsonb || "
-        f"jsonb_build_object({lit(c_col)}, {seq(child)}, {lit(fk)}, {p_id})) r RETURNING {c_pk}), "
-        f"a AS (INSERT INTO {a} SELECT r.* FROM p, c, LATERAL (VALUES "
-        + entry(p_id, f"{p_key}, {p_id}", f"replace(%s, '{_PARENT_ID}', {p_id}::text)") + ", "
-        + entry(c_id, f"{c_key}, {c_id}, {fk_key}, {p_id}",
-                f"replace(replace(%s, '{_PARENT_ID}', {p_id}::text), '{_CHILD_ID}', {c_id}::text)")
-        + f") v(doc), jsonb_populate_record(NULL::{a}, v.doc) r) "
+        "WITH d AS (SELECT %s::jsonb AS p_row, %s::jsonb AS c_row, %s::jsonb AS p_entry, %s::jsonb AS c_entry, "
+        "%s::jsonb AS p_fix, %s::jsonb AS c_fix, %s::text AS p_repr, %s::text AS c_repr), "
+        f"p AS (INSERT INTO {p} SELECT r.* FROM d, jsonb_populate_record(NULL::{p}, "
+        f"d.p_row || jsonb_build_object({lit(p_pk)}, {p_seq})) r{conflict} RETURNING {q(p_pk)}), "
+        f"c AS (INSERT INTO {c} SELECT r.* FROM d, p, jsonb_populate_record(NULL::{c}, "
+        f"d.c_row || jsonb_build_object({lit(c_pk)}, {c_seq}, {lit(fk)}, {p_id})) r RETURNING {q(c_pk)}), "
+        f"a AS (INSERT INTO {a} SELECT r.* FROM d, p, c, LATERAL (VALUES "
+        f"(d.p_entry || jsonb_build_object('id', {a_seq}, 'object_id', {p_id}::text, "
+        f"'object_repr', replace(d.p_repr, '{_PARENT_ID}', {p_id}::text), "
+        f"'after', d.p_row || d.p_fix || jsonb_build_object({p_ids}))), "
+        f"(d.c_entry || jsonb_build_object('id', {a_seq}, 'object_id', {c_id}::text, "
+        f"'object_repr', replace(replace(d.c_repr, '{_PARENT_ID}', {p_id}::text), '{_CHILD_ID}', {c_id}::text), "
+        f"'after', d.c_row || d.c_fix || jsonb_build_object({c_ids})))"
+        f") v(doc), jsonb_populate_record(NULL::{a}, v.doc) r) "
         f"SELECT {p_id}, {c_id} FROM p, c")
     _FAMILY_SQL[key] = sql
     return sql

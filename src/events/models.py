@@ -118,13 +118,20 @@ class EventTransitions(FSMModelMixin):
         What django-fsm's `get_available_user_state_transitions(user)` answers, with the user's
         actor kinds worked out once instead of once per transition (each transition's permission
         is "one of its `actors`", `lifecycle.fsm_methods`)."""
-        found = self.get_available_state_transitions()
-        if user is not None:
-            kinds = lifecycle.actor_kinds(self, user)
-            found = (t for t in found if kinds.intersection(t.custom["actors"]))
-        names = {t.custom["action"] for t in found}
-        return [a for a in lifecycle.ACTIONS if a in names]
+        found = _FROM_STATE.get(self.state)
+        if found is None:  # the transitions carry no conditions: what is possible depends on the state alone
+            actors: dict[str, set[str]] = {}
+            for t in self.get_available_state_transitions():
+                actors.setdefault(t.custom["action"], set()).update(t.custom["actors"])
+            found = _FROM_STATE[self.state] = [(a, frozenset(actors[a])) for a in lifecycle.ACTIONS if a in actors]
+        if user is None:
+            return [a for a, _actors in found]
+        kinds = lifecycle.actor_kinds(self, user)
+        return [a for a, actors in found if not actors.isdisjoint(kinds)]
 
+
+#: state → [(action, actor kinds)] in table order, filled on first use (`available_actions`)
+_FROM_STATE: dict[str, list[tuple[str, frozenset[str]]]] = {}
 
 for _name, _method in lifecycle.fsm_methods().items():
     setattr(EventTransitions, _name, _method)
