@@ -24,9 +24,10 @@ set is read from `/proc/<pid>/status` (`VmHWM`, `VmRSS`) and recorded — `memor
 `.rss_mb` for the gunicorn workers (n = 1, 2, … in pid order), `memory.web.master.*` for the
 arbiter, `memory.worker.<n>.*` for the Huey consumers, `memory.redis.*` when the bench started Redis.
 
-**Load** (`measure`): one wrk Lua skeleton (`Script`: headers, a body expression, points sampled in
-the grids and classes), an unmeasured warm-up then the measured run, the summary printed by the
-script's `done` as one JSON line.
+**Load** (`measure`, `measure_in_turns`): one wrk Lua skeleton (`Script`: headers, a body
+expression, points sampled in the grids and classes), an unmeasured warm-up then the measured run —
+for an endpoint and its limit, in alternating turns — the summary printed by the script's `done` as
+one JSON line.
 """
 from __future__ import annotations
 
@@ -336,18 +337,56 @@ def measure(port: int, path: str, script: Script, *, run: str, warm: int, second
     per run). Returns the measured run's summary: requests, duration_us, status_errors,
     socket_errors, timeouts, p50_us, p90_us, p99_us, mean_us, max_us, and `cpu_ms`: the CPU
     (user + system, ms) each kind of process used during the measured run (`cpu_ms_by_kind`)."""
+    return measure_in_turns(port, {"one": path}, script, run=run, warm=warm, seconds=seconds, turns=1,
+                            threads=threads, connections=connections)["one"]
+
+
+def measure_in_turns(port: int, paths: dict[str, str], script: Script, *, run: str, warm: int, seconds: int,
+                     turns: int, threads: int, connections: int) -> dict[str, dict[str, Any]]:
+    """Several endpoints ({name: path}) measured in turns: each warmed up `warm` seconds, then
+    `turns` rounds in which each runs `seconds / turns` measured, so that a slow spell of the host
+    (this machine's CPU time per request varies by ±15 % from minute to minute) falls on all of
+    them alike: their ratio is the figure that matters. Returns {name: summary} as `measure`'s,
+    merged over the turns: counts, durations and CPU summed; p50, p90 and the mean as the
+    request-weighted mean of the turns'; p99 and max the largest turn's."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install -y wrk; ./test installs it)")
+    parts: dict[str, list[dict[str, Any]]] = {name: [] for name in paths}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        _wrk(port, path, script.write(folder, f"{run}-warm"), warm, threads, connections)
-        before, load_before = _cpu_by_pid(), os.times()
-        result = _wrk(port, path, script.write(folder, run), seconds, threads, connections)
-        after, load_after = _cpu_by_pid(), os.times()
-    result["cpu_ms"] = cpu_ms_by_kind(before, after)
-    result["cpu_ms"]["load"] = round((load_after.children_user + load_after.children_system
-                                      - load_before.children_user - load_before.children_system) * 1000, 1)
-    return result
+        for name, path in paths.items():
+            _wrk(port, path, script.write(folder, f"{run}-{name}-warm"), warm, threads, connections)
+        for turn in range(turns):
+            for name, path in paths.items():
+                before, load_before = _cpu_by_pid(), os.times()
+                result = _wrk(port, path, script.write(folder, f"{run}-{name}-{turn}"), max(1, seconds // turns),
+                              threads, connections)
+                after, load_after = _cpu_by_pid(), os.times()
+                result["cpu_ms"] = cpu_ms_by_kind(before, after)
+                result["cpu_ms"]["load"] = round((load_after.children_user + load_after.children_system
+                                                  - load_before.children_user - load_before.children_system) * 1000, 1)
+                parts[name].append(result)
+    return {name: _merged(results) for name, results in parts.items()}
+
+
+def _merged(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One summary of several wrk runs of one endpoint (see `measure_in_turns`)."""
+    if len(results) == 1:
+        return results[0]
+    total = sum(r["requests"] for r in results) or 1
+    out: dict[str, Any] = {key: sum(r[key] for r in results)
+                           for key in ("requests", "duration_us", "status_errors", "socket_errors", "timeouts")}
+    for key in ("p50_us", "p90_us", "mean_us"):
+        out[key] = sum(r[key] * r["requests"] for r in results) / total
+    for key in ("p99_us", "max_us"):
+        out[key] = max(r[key] for r in results)
+    cpu: dict[str, float] = {}
+    for r in results:
+        for kind, ms in r["cpu_ms"].items():
+            cpu[kind] = round(cpu.get(kind, 0.0) + ms, 1)
+    out["cpu_ms"] = cpu
+    out["turns"] = len(results)
+    return out
 
 
 _KINDS = (("web", "gunicorn config.wsgi"), ("workers", "run_huey"), ("database", "postgres"))

@@ -11,6 +11,10 @@ the grids, the classes mapped to matters). Every intake is the real one: locatin
 deadline, the event, its first step and their audit rows; whatever background work it queues goes
 to the Huey consumers, as in production (today none: the report step notifies no one).
 
+The two endpoints are measured in `TURNS` alternating turns (intake, bare, intake, …; 6 s each in
+full runs) after their warm-ups, so that a slow spell of the host weighs on both alike
+(`_stack.measure_in_turns`; run one after the other, the ratio moved by ±0.05 between runs).
+
 Figures (each with the bare endpoint's as the limit): `throughput` (events/s), `p50`, `p99` (ms);
 `errors` when wrk saw any non-2xx answer or socket error. `cpu.<kind>` (ms per request): the CPU the
 gunicorn workers (`web`), the PostgreSQL server (`database`), the Huey consumers (`workers`) and
@@ -31,6 +35,9 @@ from bench.run import REPO, Context
 
 BODY = ("string.format('{\"category\":\"%s\",\"lat\":%.6f,\"lng\":%.6f,\"description\":\"基准测试：12345热线转来的问题\","
         "\"channel\":\"hotline\",\"client_id\":\"%s\"}', c, p[1], p[2], id)")
+
+
+TURNS = 5
 
 
 def native_script(sample: dict[str, Any], token: str) -> _stack.Script:
@@ -58,11 +65,12 @@ def run(ctx: Context) -> None:
     token = _stack.token(stack.port, _events_world.BENCH_USER, _events_world.BENCH_PASSWORD)
     script = native_script(sample, token)
     stamp = f"{int(time.time())}"
-    results = {kind: _stack.measure(stack.port, path, script, run=f"{kind}-{stamp}", warm=warm, seconds=seconds,
-                                    threads=threads, connections=connections)
-               for kind, path in (("intake", "/api/events/"), ("bare", "/bench/bare-insert/"))}
+    results = _stack.measure_in_turns(stack.port, {"intake": "/api/events/", "bare": "/bench/bare-insert/"}, script,
+                                      run=f"i{stamp}", warm=warm, seconds=seconds, turns=1 if ctx.tiny else TURNS,
+                                      threads=threads, connections=connections)
     intake, bare = results["intake"], results["bare"]
     ctx.dataset.update({"intake_workers": _stack.WEB_WORKERS, "intake_wrk_threads": threads,
+                        "intake_turns": intake.get("turns", 1),
                         "intake_connections": connections, "intake_seconds": seconds,
                         "intake_requests": intake["requests"], "intake_bare_requests": bare["requests"],
                         "intake_points": len(sample["points"]), "intake_classes": len(sample["classes"])})

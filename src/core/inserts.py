@@ -160,13 +160,13 @@ def insert_with_child(parent: Model, child: Model, *, link: str, ignore_conflict
             audit.record_many([(parent, "create", None, audit.snapshot(parent)),
                                (child, "create", None, audit.snapshot(child))])
         return True
-    fk = child._meta.get_field(link)
+    fk: Any = child._meta.get_field(link)
     (parent_doc, parent_after), (child_doc, child_after) = (_document(parent, connection),
                                                             _document(child, connection, skip=fk.column))
     now = timezone.now().isoformat()
     entries, reprs = [], []
-    for obj, pending in ((parent, {parent._meta.pk.attname: _PARENT_ID}),  # type: ignore[union-attr]
-                         (child, {child._meta.pk.attname: _CHILD_ID, fk.attname: _PARENT_ID})):  # type: ignore[union-attr]
+    for obj, pending in ((parent, {_pk(parent).attname: _PARENT_ID}),
+                         (child, {_pk(child).attname: _CHILD_ID, fk.attname: _PARENT_ID})):
         entry = audit.entry_values(obj, "create", None, None)
         entry.update(at=now, seal_seq=None, seal_hash="")
         entries.append(_dumps(entry))
@@ -183,6 +183,12 @@ def insert_with_child(parent: Model, child: Model, *, link: str, ignore_conflict
         obj._state.db = using
     setattr(child, link, parent)
     return True
+
+
+def _pk(model: type[Model] | Model) -> Field[Any, Any]:
+    pk = model._meta.pk
+    assert pk is not None  # every concrete model has one
+    return pk
 
 
 def _repr_pending(obj: Model, pending: dict[str, str]) -> str:
@@ -208,11 +214,11 @@ def _layout(model: type[Model]) -> list[tuple[Field[Any, Any], str, int]]:
             if f.primary_key:
                 continue
             kind = _PREPARED
-            if type(f) in _AS_IS_FIELDS and not (type(f) is models.JSONField and f.encoder is not None):  # type: ignore[attr-defined]
+            if type(f) in _AS_IS_FIELDS and not (type(f) is models.JSONField and f.encoder is not None):
                 kind = _AS_IS
             elif type(f) is models.DateTimeField:
                 kind = _TIME
-            found.append((f, f.column, kind))
+            found.append((f, str(f.column), kind))
         _LAYOUTS[model] = found
     return found
 
@@ -284,7 +290,7 @@ def _family_sql(parent: type[Model], child: type[Model], link: str, ignore_confl
                        "AND attnum > 0 AND NOT attisdropped GROUP BY attrelid", [tables])
         columns = dict(cursor.fetchall())
         cursor.execute("SELECT " + ", ".join(["pg_get_serial_sequence(%s, %s)"] * 3),
-                       [x for m in models_ for x in (m._meta.db_table, m._meta.pk.column)])  # type: ignore[union-attr]
+                       [x for m in models_ for x in (m._meta.db_table, _pk(m).column)])
         sequences = cursor.fetchone()
     if any(columns.get(m._meta.db_table) != len(m._meta.concrete_fields) for m in models_) or not (
             _derivable(parent) and _derivable(child)):
@@ -297,8 +303,8 @@ def _family_sql(parent: type[Model], child: type[Model], link: str, ignore_confl
 
     p, c, a = (q(t) for t in tables)
     p_seq, c_seq, a_seq = (f"nextval({lit(name)}::regclass)" for name in sequences)
-    p_pk, c_pk = (m._meta.pk.column for m in (parent, child))  # type: ignore[union-attr]
-    fk = child._meta.get_field(link).column
+    p_pk, c_pk = (str(_pk(m).column) for m in (parent, child))
+    fk = str(getattr(child._meta.get_field(link), "column", ""))
     p_id, c_id = f"p.{q(p_pk)}", f"c.{q(c_pk)}"
     p_ids, c_ids = f"{lit(p_pk)}, {p_id}", f"{lit(c_pk)}, {c_id}, {lit(fk)}, {p_id}"
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""

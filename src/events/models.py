@@ -104,6 +104,8 @@ class EventTransitions(FSMModelMixin):
     `lifecycle.TABLE`, set below; only `services.event_act` calls them (through `take`)."""
 
     if TYPE_CHECKING:
+        state: str
+
         def get_available_state_transitions(self) -> Iterator[FsmTransition]: ...
         def get_available_user_state_transitions(self, user: Any) -> Iterator[FsmTransition]: ...
 
