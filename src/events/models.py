@@ -120,20 +120,24 @@ class EventTransitions(FSMModelMixin):
         What django-fsm's `get_available_user_state_transitions(user)` answers, with the user's
         actor kinds worked out once instead of once per transition (each transition's permission
         is "one of its `actors`", `lifecycle.fsm_methods`)."""
-        found = _FROM_STATE.get(self.state)
-        if found is None:  # the transitions carry no conditions: what is possible depends on the state alone
+        # what is possible depends only on the state and the table's conditions (`lifecycle.WHEN`,
+        # the transitions' only django-fsm conditions): asked of django-fsm once per combination
+        key = (self.state, *(holds(self) for holds in lifecycle.WHEN.values()))
+        found = _POSSIBLE.get(key)
+        if found is None:
             actors: dict[str, set[str]] = {}
             for t in self.get_available_state_transitions():
                 actors.setdefault(t.custom["action"], set()).update(t.custom["actors"])
-            found = _FROM_STATE[self.state] = [(a, frozenset(actors[a])) for a in lifecycle.ACTIONS if a in actors]
+            found = _POSSIBLE[key] = [(a, frozenset(actors[a])) for a in lifecycle.ACTIONS if a in actors]
         if user is None:
             return [a for a, _actors in found]
         kinds = lifecycle.actor_kinds(self, user)
         return [a for a, actors in found if not actors.isdisjoint(kinds)]
 
 
-#: state → [(action, actor kinds)] in table order, filled on first use (`available_actions`)
-_FROM_STATE: dict[str, list[tuple[str, frozenset[str]]]] = {}
+#: (state, each WHEN condition's truth) → [(action, actor kinds)] in table order, filled on first
+#: use (`available_actions`)
+_POSSIBLE: dict[tuple[Any, ...], list[tuple[str, frozenset[str]]]] = {}
 
 for _name, _method in lifecycle.fsm_methods().items():
     setattr(EventTransitions, _name, _method)
