@@ -18,8 +18,7 @@ step) are, on PostgreSQL, one statement: data-modifying CTEs that read each row 
 document (`jsonb_populate_record`). Few parameters and a short text, so psycopg converts the query
 once per process and the server plans it once (psycopg re-parses every call a query of over 50
 parameters or 4 KB); one statement needs no BEGIN and COMMIT round trips, which the intake
-measured at a seventh of its CPU (`bench/cases/intake.py`). A column the parent needs worked out
-from other rows (`Computed`: the event's duplicate candidates) is a subquery of that statement.
+measured at a seventh of its CPU (`bench/cases/intake.py`).
 
 Rows written here bypass `save()` (no signals): callers audit them themselves (`core.audit`), except
 in `insert_with_child`, which writes the entries.
@@ -30,8 +29,7 @@ import datetime as dt
 import decimal
 import math
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -133,28 +131,14 @@ _SCALARS = (str, int, float, bool, type(None))
 #: Stand-ins for the ids in an audit entry's `object_repr` (`str(instance)` before the ids exist),
 #: replaced in SQL; private-use characters, never in a model's text representation.
 _PARENT_ID, _CHILD_ID = "\ue000parent\ue000", "\ue000child\ue000"
-_FAMILY_SQL: dict[tuple[Any, ...], str | None] = {}
+_FAMILY_SQL: dict[tuple[str, str, str, bool], str | None] = {}
 
 
-@dataclass(frozen=True)
-class Computed:
-    """A column of the parent that the write works out itself: on PostgreSQL `sql`, a scalar
-    subquery giving the column's value as jsonb (`%s` parameters: `params`), inside the statement
-    (no round trip of its own); elsewhere `python()`, before the insert. Either way the parent's
-    attribute holds the value afterwards."""
-
-    sql: str
-    params: Sequence[Any]
-    python: Callable[[], Any]
-
-
-def insert_with_child(parent: Model, child: Model, *, link: str, ignore_conflicts: bool = False,
-                      computed: Mapping[str, Computed] | None = None) -> bool:
+def insert_with_child(parent: Model, child: Model, *, link: str, ignore_conflicts: bool = False) -> bool:
     """Insert `parent`, then `child` with its foreign key `link` (a field name) pointing at it, and a
     `create` audit entry for each (`core.audit`, the current actor), all or nothing. Returns False
     when `ignore_conflicts` met a unique constraint already holding such a parent: nothing written.
-    Both objects get their primary keys and are marked saved; no signals. `computed`: columns of
-    the parent (by attribute name) that the write works out (`Computed`).
+    Both objects get their primary keys and are marked saved; no signals.
 
     PostgreSQL: one statement (module docstring), atomic by itself: a caller with nothing else to
     write needs no transaction. Elsewhere, or when the tables hold columns the models do not:
@@ -165,12 +149,9 @@ def insert_with_child(parent: Model, child: Model, *, link: str, ignore_conflict
     using = router.db_for_write(type(parent), instance=parent)
     connection = connections[using]
     parent._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
-    computed = computed or {}
-    sql = _family_sql(type(parent), type(child), link, ignore_conflicts, using, computed) \
+    sql = _family_sql(type(parent), type(child), link, ignore_conflicts, using) \
         if connection.vendor == "postgresql" else None
     if sql is None:
-        for attname, column in computed.items():
-            setattr(parent, attname, column.python())
         with transaction.atomic(using=using):
             if insert_one(type(parent), parent, ignore_conflicts=ignore_conflicts) is None:
                 return False
@@ -190,8 +171,7 @@ def insert_with_child(parent: Model, child: Model, *, link: str, ignore_conflict
         entry.update(at=now, seal_seq=None, seal_hash="")
         entries.append(_dumps(entry))
         reprs.append(_repr_pending(obj, pending))
-    params = [parent_doc, child_doc, *entries, parent_after, child_after, *reprs,
-              *(p for column in computed.values() for p in column.params)]
+    params = [parent_doc, child_doc, *entries, parent_after, child_after, *reprs]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -201,10 +181,6 @@ def insert_with_child(parent: Model, child: Model, *, link: str, ignore_conflict
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = using
-    for attname, value in zip(computed, row[2:], strict=True):
-        field: Any = parent._meta.get_field(attname)
-        from_db = getattr(field, "from_db_value", None)
-        setattr(parent, attname, from_db(value, None, connection) if from_db else value)
     setattr(child, link, parent)
     return True
 
@@ -294,16 +270,14 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _family_sql(parent: type[Model], child: type[Model], link: str, ignore_conflicts: bool, using: str,
-                computed: Mapping[str, Computed]) -> str | None:
+def _family_sql(parent: type[Model], child: type[Model], link: str, ignore_conflicts: bool, using: str) -> str | None:
     """The statement for this pair (module docstring), or None when a table has a column its model
     lacks (`SELECT *` from the model's record would leave it NULL) or a model's row is not its
     snapshot (`_derivable`). Built once per process, with the id sequences named.
 
     Parameters, in order: the two rows, the two audit entries without their ids, the two snapshot
-    corrections, the two `object_repr`s with the pending ids (`_repr_pending`), then each computed
-    column's own."""
-    key = (parent._meta.label, child._meta.label, link, ignore_conflicts, *((k, c.sql) for k, c in computed.items()))
+    corrections, the two `object_repr`s with the pending ids (`_repr_pending`)."""
+    key = (parent._meta.label, child._meta.label, link, ignore_conflicts)
     if key in _FAMILY_SQL:
         return _FAMILY_SQL[key]
     from core.models import AuditLog
@@ -334,27 +308,21 @@ def _family_sql(parent: type[Model], child: type[Model], link: str, ignore_confl
     p_id, c_id = f"p.{q(p_pk)}", f"c.{q(c_pk)}"
     p_ids, c_ids = f"{lit(p_pk)}, {p_id}", f"{lit(c_pk)}, {c_id}, {lit(fk)}, {p_id}"
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    # the computed columns (their SQL holds the %s after d's), one jsonb object: named as columns
-    # and as attributes alike (`_derivable`)
-    worked_out = ("jsonb_build_object(" + ", ".join(f"{lit(k)}, ({c.sql})" for k, c in computed.items()) + ")"
-                  if computed else "'{}'::jsonb")
     sql = (
         "WITH d AS (SELECT %s::jsonb AS p_row, %s::jsonb AS c_row, %s::jsonb AS p_entry, %s::jsonb AS c_entry, "
         "%s::jsonb AS p_fix, %s::jsonb AS c_fix, %s::text AS p_repr, %s::text AS c_repr), "
-        f"x AS (SELECT {worked_out} AS v), "
-        f"p AS (INSERT INTO {p} SELECT r.* FROM d, x, jsonb_populate_record(NULL::{p}, "
-        f"d.p_row || x.v || jsonb_build_object({lit(p_pk)}, {p_seq})) r{conflict} "
-        f"RETURNING {', '.join(q(c) for c in [p_pk, *computed])}), "
+        f"p AS (INSERT INTO {p} SELECT r.* FROM d, jsonb_populate_record(NULL::{p}, "
+        f"d.p_row || jsonb_build_object({lit(p_pk)}, {p_seq})) r{conflict} RETURNING {q(p_pk)}), "
         f"c AS (INSERT INTO {c} SELECT r.* FROM d, p, jsonb_populate_record(NULL::{c}, "
         f"d.c_row || jsonb_build_object({lit(c_pk)}, {c_seq}, {lit(fk)}, {p_id})) r RETURNING {q(c_pk)}), "
-        f"a AS (INSERT INTO {a} SELECT r.* FROM d, x, p, c, LATERAL (VALUES "
+        f"a AS (INSERT INTO {a} SELECT r.* FROM d, p, c, LATERAL (VALUES "
         f"(d.p_entry || jsonb_build_object('id', {a_seq}, 'object_id', {p_id}::text, "
         f"'object_repr', replace(d.p_repr, '{_PARENT_ID}', {p_id}::text), "
-        f"'after', d.p_row || d.p_fix || x.v || jsonb_build_object({p_ids}))), "
+        f"'after', d.p_row || d.p_fix || jsonb_build_object({p_ids}))), "
         f"(d.c_entry || jsonb_build_object('id', {a_seq}, 'object_id', {c_id}::text, "
         f"'object_repr', replace(replace(d.c_repr, '{_PARENT_ID}', {p_id}::text), '{_CHILD_ID}', {c_id}::text), "
         f"'after', d.c_row || d.c_fix || jsonb_build_object({c_ids})))"
         f") v(doc), jsonb_populate_record(NULL::{a}, v.doc) r) "
-        f"SELECT {', '.join([p_id, c_id, *(f'p.{q(c)}' for c in computed)])} FROM p, c")
+        f"SELECT {p_id}, {c_id} FROM p, c")
     _FAMILY_SQL[key] = sql
     return sql

@@ -159,14 +159,12 @@ def event_report(*, user: Any, channel: str, description: str, category: Any = N
         unit_id=getattr(user, "unit_id", None), at=event.reported_at, note=description[:500], from_state="",
         to_state=State.REPORTED, level=event.level, due_at=ready.step_due, due_provisional=ready.step_provisional,
         data={"channel": channel, "location": ready.location.status, "routing": ready.proposal.as_dict()})
-    # the duplicate probe, the event, its first step and both audit entries: one statement on
-    # PostgreSQL, in a transaction only when photos or a step listener write more (hot path: core.inserts)
+    # the event, its first step and both audit entries: one statement on PostgreSQL, in a transaction
+    # only when photos or a step listener write more (hot path: core.inserts)
     more = bool(ready.photos) or hooks.step_writes(event, step)
-    candidates = duplicates.candidates_written_with(event)
     new_photos: list[EventPhoto] = []
     with transaction.atomic() if more else nullcontext(), _as(user):
-        if insert_with_child(event, step, link="event", ignore_conflicts=bool(client_id),
-                             computed={"duplicate_of": candidates} if candidates else None):
+        if insert_with_child(event, step, link="event", ignore_conflicts=bool(client_id)):
             new_photos = _attach_photos(event, step, ready.photos)
             hooks.step_written(event, step)
     if event.pk is None:  # the unique (channel, client_id) holds a first event: the insert skipped this one
@@ -182,8 +180,8 @@ def _prepare(*, user: Any, channel: str, description: str, category: Any, catego
              crs: str, address: str, photo_files: Sequence[Any], client_id: str, reporter_name: str,
              reporter_phone: str, severity: str | None, reported_at: dt.datetime | None,
              source_ref: str) -> _Prepared:
-    """The new event, unsaved: class, point, photos checked, located, routed, its due times. The
-    open events it may repeat (`duplicate_of`) are looked for by its write (`event_report`)."""
+    """The new event, unsaved: class, point, photos checked, located, routed, its due times and
+    the open events it may repeat (`duplicate_of`, written with the insert)."""
     event_class = event_class_for(category)
     point = _point(lat, lng, crs)
     cleaned = photos.clean_uploads(list(photo_files))
@@ -211,6 +209,7 @@ def _prepare(*, user: Any, channel: str, description: str, category: Any, catego
         reported_at=at, due_at=due_at, escalate_at=due_at, warn_at=_warn(at, event_class), step_due_at=step_due,
         due_provisional=provisional or step_prov, created_at=now, updated_at=now,
     )
+    event.duplicate_of = duplicates.duplicate_candidates_for(event)
     return _Prepared(event, location, proposal, cleaned, step_due, step_prov)
 
 
