@@ -5,7 +5,9 @@ step is written (the report included), so an outbox row written there commits or
 the step. `writes(event, step) -> bool` says beforehand whether `fn` would write anything for that
 step (the step not yet saved: no ids); without it, `fn` is assumed to write. Intake asks
 `step_writes` and, when nobody writes and there are no photos, writes the report as one statement
-without a transaction of its own (`core.inserts.insert_with_child`). `duplicate_candidates(fn)` registers `fn(event) -> list[int]`, asked after intake (part 2's
+without a transaction of its own (`core.inserts.insert_with_child`).
+
+`duplicate_candidates(fn)` registers `fn(event) -> list[int]`, asked after intake (part 2's
 duplicate check); the answer is returned as `duplicate_of`.
 """
 from __future__ import annotations
