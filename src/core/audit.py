@@ -76,7 +76,8 @@ def current_actor() -> tuple[int | None, str, str]:
 _PLAIN = (str, int, float, bool, type(None), list, dict)
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A column value as snapshots hold it: JSON-safe, a file as its stored name, times in ISO 8601."""
     if type(value) in _PLAIN:  # most columns: nothing to convert (exact types; a subclass goes on below)
         return value
     if isinstance(value, FieldFile):
@@ -96,13 +97,13 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     for field in instance._meta.concrete_fields:
         if field.name in SKIP_FIELDS:
             continue
-        out[field.attname] = _jsonable(field.value_from_object(instance))
+        out[field.attname] = jsonable(field.value_from_object(instance))
     return out
 
 
 def snapshot_value(field: Any, instance: models.Model) -> Any:
     """One field's value as `snapshot` has it."""
-    return _jsonable(field.value_from_object(instance))
+    return jsonable(field.value_from_object(instance))
 
 
 def _size(value: Any) -> int:

@@ -26,9 +26,7 @@ in `insert_with_child`, which writes the entries.
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import math
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -255,15 +253,12 @@ def _derivable(model: type[Model]) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    """A prepared database value as JSON: psycopg's Jsonb wrapper unwrapped, times in ISO 8601."""
+    """A prepared database value as JSON: psycopg's Jsonb wrapper unwrapped, the rest as audit
+    snapshots write values (`audit.jsonable`: times in ISO 8601, decimals and UUIDs as text)."""
     obj = getattr(value, "obj", value)  # psycopg.types.json.Jsonb
-    if isinstance(obj, (dt.datetime, dt.date, dt.time)):
-        return obj.isoformat()
-    if isinstance(obj, (decimal.Decimal, uuid.UUID)):
-        return str(obj)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         raise TypeError("insert_with_child: binary columns are not supported")
-    return obj
+    return audit.jsonable(obj)
 
 
 def _dumps(value: Any) -> str:

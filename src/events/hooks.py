@@ -15,22 +15,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-_step_listeners: list[Callable[[Any, Any], None]] = []
-_step_writes: dict[Callable[[Any, Any], None], Callable[[Any, Any], bool] | None] = {}
+#: listener → its `writes` predicate (None: assumed to write), in registration order
+_step_listeners: dict[Callable[[Any, Any], None], Callable[[Any, Any], bool] | None] = {}
 _duplicate_finders: list[Callable[[Any], list[int]]] = []
 
 
 def on_step(fn: Callable[[Any, Any], None], *,
             writes: Callable[[Any, Any], bool] | None = None) -> Callable[[Any, Any], None]:
-    if fn not in _step_listeners:
-        _step_listeners.append(fn)
-    _step_writes[fn] = writes
+    _step_listeners[fn] = writes
     return fn
 
 
 def step_writes(event: Any, step: Any) -> bool:
     """Whether any listener would write for this (unsaved) step: see the module docstring."""
-    return any(writes is None or writes(event, step) for writes in _step_writes.values())
+    return any(writes is None or writes(event, step) for writes in _step_listeners.values())
 
 
 def duplicate_candidates(fn: Callable[[Any], list[int]]) -> Callable[[Any], list[int]]:

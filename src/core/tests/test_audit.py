@@ -76,8 +76,8 @@ def test_file_fields_are_recorded_by_their_stored_name() -> None:
     field = FileField(upload_to="x")
     field.set_attributes_from_name("attachment")
     value = FieldFile(None, field, "cases/2026/证据.jpg")  # type: ignore[arg-type]  # no instance needed
-    assert audit._jsonable(value) == "cases/2026/证据.jpg"
-    assert audit._jsonable(FieldFile(None, field, "")) is None  # type: ignore[arg-type]
+    assert audit.jsonable(value) == "cases/2026/证据.jpg"
+    assert audit.jsonable(FieldFile(None, field, "")) is None  # type: ignore[arg-type]
 
 
 def test_json_answers_are_gzipped_when_asked() -> None:
